@@ -1,0 +1,135 @@
+"""Named personas and a little program data, shared by every app's tests.
+
+The Bengkulu regions and offices are loaded once per test database (they are reference data);
+each test adds its own people and program data inside its transaction."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from core.models import Membership, Office, Region, Role, User
+from program.models import ParticipatingVillage, ProgramYear, VillageKind
+
+PASSWORD = "Sandi-Uji-2026!"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        call_command("load_reference", stdout=io.StringIO())
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "media"},
+        },
+    }
+
+
+@pytest.fixture(autouse=True)
+def _indonesian(settings):
+    settings.LANGUAGE_CODE = "id"
+
+
+def make_user(username: str, office_code: str | None, role: str | None, **extra) -> User:
+    user = User.objects.create_user(
+        username=username, password=PASSWORD, full_name=username.replace("_", " ").title(), **extra
+    )
+    if office_code:
+        Membership.objects.create(user=user, office=Office.objects.get(code=office_code), role=role)
+    return user
+
+
+@pytest.fixture
+def province(db) -> Office:
+    return Office.objects.get(code="1700")
+
+
+@pytest.fixture
+def rejang_lebong(db) -> Office:
+    return Office.objects.get(code="1702")
+
+
+@pytest.fixture
+def kaur(db) -> Office:
+    return Office.objects.get(code="1704")
+
+
+@pytest.fixture
+def kepala(db):
+    return make_user("kepala", "1700", Role.KEPALA)
+
+
+@pytest.fixture
+def ketua_tim(db):
+    return make_user("ketua_tim", "1700", Role.KETUA_TIM)
+
+
+@pytest.fixture
+def tim_provinsi(db):
+    return make_user("tim_provinsi", "1700", Role.TIM_PROVINSI)
+
+
+@pytest.fixture
+def viewer_provinsi(db):
+    return make_user("viewer_provinsi", "1700", Role.VIEWER)
+
+
+@pytest.fixture
+def admin_provinsi(db):
+    return make_user("admin_provinsi", "1700", Role.ADMIN, is_staff=True)
+
+
+@pytest.fixture
+def tim_rejang_lebong(db):
+    return make_user("tim_rejang_lebong", "1702", Role.TIM_KABKOTA)
+
+
+@pytest.fixture
+def pimpinan_rejang_lebong(db):
+    return make_user("pimpinan_rejang_lebong", "1702", Role.PIMPINAN_KABKOTA)
+
+
+@pytest.fixture
+def viewer_rejang_lebong(db):
+    return make_user("viewer_rejang_lebong", "1702", Role.VIEWER)
+
+
+@pytest.fixture
+def tim_kaur(db):
+    return make_user("tim_kaur", "1704", Role.TIM_KABKOTA)
+
+
+@pytest.fixture
+def year_2026(province) -> ProgramYear:
+    return ProgramYear.objects.create(province=province, year=2026)
+
+
+def desa_in(office: Office, index: int = 0) -> Region:
+    return Region.objects.filter(
+        level=Region.Level.DESA, code__startswith=office.region.code + "."
+    ).order_by("code")[index]
+
+
+@pytest.fixture
+def village_rejang_lebong(year_2026, rejang_lebong, tim_rejang_lebong) -> ParticipatingVillage:
+    village = ParticipatingVillage.objects.create(
+        program_year=year_2026,
+        village=desa_in(rejang_lebong),
+        office=rejang_lebong,
+        kind=VillageKind.UTAMA,
+    )
+    village.pembina.add(tim_rejang_lebong)
+    return village
+
+
+@pytest.fixture
+def village_kaur(year_2026, kaur) -> ParticipatingVillage:
+    return ParticipatingVillage.objects.create(
+        program_year=year_2026, village=desa_in(kaur), office=kaur, kind=VillageKind.TAMBAHAN
+    )

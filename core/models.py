@@ -1,0 +1,238 @@
+from django.contrib.auth.models import AbstractUser
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Region(models.Model):
+    """A row of the Kemendagri region master: province, kab/kota, kecamatan or desa/kelurahan.
+
+    Codes are dotted as in the public master ("17", "17.01", "17.01.04", "17.01.04.2021"); the
+    level follows from the number of segments. A desa code whose last segment starts with 1 is a
+    kelurahan, with 2 a desa."""
+
+    class Level(models.TextChoices):
+        PROVINSI = "provinsi", _("Province")
+        KABKOTA = "kabkota", _("Regency/City")
+        KECAMATAN = "kecamatan", _("District")
+        DESA = "desa", _("Village")
+
+    code = models.CharField(_("code"), max_length=13, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self", models.PROTECT, null=True, blank=True, related_name="children"
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level="provinsi", parent__isnull=True)
+                | (~Q(level="provinsi") & Q(parent__isnull=False)),
+                name="region_parent_iff_not_province",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def is_kelurahan(self) -> bool:
+        return self.level == self.Level.DESA and self.code.rsplit(".", 1)[-1].startswith("1")
+
+    @property
+    def display_name(self) -> str:
+        """The master writes kab/kota names in capitals ("KAB. MUKO MUKO"); show them in title
+        case like the rest."""
+        if self.level in (self.Level.PROVINSI, self.Level.KABKOTA) and self.name.isupper():
+            return self.name.title().replace("Kab. ", "Kabupaten ")
+        return self.name
+
+
+class Office(models.Model):
+    """A BPS office: the province office or a kab/kota office under it."""
+
+    class Kind(models.TextChoices):
+        PROVINSI = "provinsi", _("BPS Province")
+        KABKOTA = "kabkota", _("BPS Regency/City")
+
+    code = models.CharField(_("code"), max_length=4, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    short_name = models.CharField(_("short name"), max_length=60)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    region = models.OneToOneField(Region, models.PROTECT, verbose_name=_("region"))
+    parent = models.ForeignKey(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("province office"),
+    )
+    email = models.EmailField(_("e-mail"), blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("office")
+        verbose_name_plural = _("offices")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="provinsi", parent__isnull=True)
+                | Q(kind="kabkota", parent__isnull=False),
+                name="office_parent_iff_kabkota",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_province(self) -> bool:
+        return self.kind == self.Kind.PROVINSI
+
+    @property
+    def province_id(self) -> int:
+        return self.pk if self.is_province else self.parent_id
+
+
+class User(AbstractUser):
+    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    nip = models.CharField(_("NIP"), max_length=18, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    def get_full_name(self) -> str:
+        return self.full_name or super().get_full_name() or self.username
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Administrator")
+    KEPALA = "kepala", _("Head of BPS Province")
+    KETUA_TIM = "ketua_tim", _("Team lead (RB & Statistical Coaching)")
+    TIM_PROVINSI = "tim_provinsi", _("Province Desa Cantik team")
+    TIM_KABKOTA = "tim_kabkota", _("Regency/city Desa Cantik team")
+    PIMPINAN_KABKOTA = "pimpinan_kabkota", _("Head of BPS Regency/City")
+    VIEWER = "viewer", _("Viewer")
+
+
+PROVINCE_ONLY_ROLES = frozenset({Role.KEPALA, Role.KETUA_TIM, Role.TIM_PROVINSI})
+KABKOTA_ONLY_ROLES = frozenset({Role.TIM_KABKOTA, Role.PIMPINAN_KABKOTA})
+
+
+class Membership(models.Model):
+    """A user's role in one office. A user may hold several."""
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="memberships")
+    office = models.ForeignKey(Office, models.PROTECT, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+
+    class Meta:
+        ordering = ["office__code", "role"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "office", "role"], name="membership_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.office.short_name}"
+
+    def clean(self):
+        if not self.office_id:
+            return
+        if self.role in PROVINCE_ONLY_ROLES and not self.office.is_province:
+            raise ValidationError(
+                {"role": _("This role belongs to a BPS province office.")}, code="role_office"
+            )
+        if self.role in KABKOTA_ONLY_ROLES and self.office.is_province:
+            raise ValidationError(
+                {"role": _("This role belongs to a BPS regency/city office.")}, code="role_office"
+            )
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class AuditEvent(models.Model):
+    """One row per write: who, when, what, old → new, why. Append-only: the model refuses
+    updates and deletes, the admin offers neither, and a database trigger (see migration 0002)
+    refuses UPDATE (and DELETE on PostgreSQL)."""
+
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        User, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("by")
+    )
+    action = models.CharField(_("action"), max_length=60)
+    object_type = models.ForeignKey(ContentType, models.PROTECT, related_name="+")
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField(_("object"), max_length=200)
+    office = models.ForeignKey(
+        Office, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("office")
+    )
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit log")
+        indexes = [models.Index(fields=["object_type", "object_id", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("The audit log is append-only.")
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    # The stored name says nothing about the upload: a random token and the detected type.
+    return f"attachments/{timezone.now():%Y/%m}/{instance.token.hex}{instance.extension}"
+
+
+class Attachment(models.Model):
+    """An uploaded file that belongs to some object (a village, a report, a meeting, ...).
+
+    It is validated by content, stored under a random name and only ever streamed by a view of
+    the owning app that first checks the owner is visible to the user."""
+
+    token = models.UUIDField(unique=True, editable=False)
+    file = models.FileField(upload_to=attachment_path, max_length=255)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=100)
+    extension = models.CharField(max_length=8)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField("SHA-256", max_length=64)
+    purpose = models.CharField(_("document"), max_length=40, blank=True)
+    owner_type = models.ForeignKey(ContentType, models.PROTECT, related_name="+")
+    owner_id = models.CharField(max_length=64)
+    owner = GenericForeignKey("owner_type", "owner_id")
+    uploaded_by = models.ForeignKey(User, models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        indexes = [models.Index(fields=["owner_type", "owner_id"])]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -1,0 +1,83 @@
+"""Who may see and do what. Every list, page, export and download starts from these functions.
+
+Scope: a membership in a province office reaches that office and all its kab/kota offices; a
+membership in a kab/kota office reaches that office only. A Django superuser reaches every office
+(the national operator). Inside the scope, what a user may *change* depends on the role."""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+
+from .models import Membership, Office, Role, User
+
+PROVINCE_TEAM = frozenset({Role.KETUA_TIM, Role.TIM_PROVINSI})
+PROVINCE_READERS = frozenset({Role.KEPALA, Role.KETUA_TIM, Role.TIM_PROVINSI})
+
+
+def memberships_of(user: User) -> list[Membership]:
+    """The user's memberships with their offices, loaded once per user object (per request)."""
+    if not user.is_authenticated:
+        return []
+    cached = getattr(user, "_monev_memberships", None)
+    if cached is None:
+        cached = list(Membership.objects.filter(user=user).select_related("office"))
+        user._monev_memberships = cached
+    return cached
+
+
+def visible_office_ids(user: User) -> frozenset[int]:
+    """Ids of every office whose data the user may read."""
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_monev_office_ids", None)
+    if cached is not None:
+        return cached
+    if user.is_superuser:
+        ids = frozenset(Office.objects.values_list("pk", flat=True))
+    else:
+        own = {m.office_id for m in memberships_of(user)}
+        provinces = {m.office_id for m in memberships_of(user) if m.office.is_province}
+        children = set(Office.objects.filter(parent_id__in=provinces).values_list("pk", flat=True))
+        ids = frozenset(own | children)
+    user._monev_office_ids = ids
+    return ids
+
+
+def offices_visible_to(user: User) -> QuerySet[Office]:
+    """The offices the user may read, ordered by code."""
+    return Office.objects.filter(pk__in=visible_office_ids(user)).select_related("parent")
+
+
+def has_role(user: User, office: Office, roles: Iterable[str]) -> bool:
+    """True when the user holds one of `roles` in `office` itself or, for a kab/kota office, in
+    its province office (a province team member acts on every kab/kota of the province)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    roles = set(roles)
+    reach = {office.pk, office.parent_id} - {None}
+    return any(m.role in roles and m.office_id in reach for m in memberships_of(user))
+
+
+def roles_of(user: User) -> set[str]:
+    return {m.role for m in memberships_of(user)}
+
+
+def is_province_user(user: User) -> bool:
+    return user.is_superuser or any(m.office.is_province for m in memberships_of(user))
+
+
+def home_office(user: User) -> Office | None:
+    """The office a user lands on: a province membership first, else the first kab/kota."""
+    ms = sorted(memberships_of(user), key=lambda m: (not m.office.is_province, m.office.code))
+    if ms:
+        return ms[0].office
+    if user.is_superuser:
+        return Office.objects.filter(kind=Office.Kind.PROVINSI).first()
+    return None
+
+
+def require(allowed: bool) -> None:
+    """Inside the scope but not allowed to act: 403."""
+    if not allowed:
+        raise PermissionDenied

@@ -1,0 +1,327 @@
+"""Writes owned by core: the audit log, attachments, the region master."""
+
+import csv
+import hashlib
+import re
+import uuid
+import zipfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import models, transaction
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+
+from .models import Attachment, AuditEvent, Office, Region, User
+
+# --- audit -------------------------------------------------------------------------------------
+
+
+def _plain(value):
+    """A JSON-safe rendering of a field value for the audit log."""
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, (date, datetime, Decimal, uuid.UUID)):
+        return str(value)
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return sorted(_plain(v) for v in value)
+    return value
+
+
+def audit(
+    obj: models.Model,
+    *,
+    by: User | None,
+    action: str,
+    changes: Mapping[str, tuple] | None = None,
+    reason: str = "",
+    office: Office | None = None,
+) -> AuditEvent:
+    """Append one audit row for `obj`. Call it inside the transaction of the write it records.
+
+    `changes` maps a field name to (old, new); values are stored as plain JSON."""
+    return AuditEvent.objects.create(
+        actor=by,
+        action=action,
+        object_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        office=office,
+        changes={k: [_plain(old), _plain(new)] for k, (old, new) in (changes or {}).items()},
+        reason=reason,
+    )
+
+
+def diff_fields(obj: models.Model, new_values: Mapping[str, object]) -> dict[str, tuple]:
+    """The (old, new) pairs of the fields whose values change."""
+    return {
+        name: (getattr(obj, name), value)
+        for name, value in new_values.items()
+        if getattr(obj, name) != value
+    }
+
+
+def audit_events_for(obj: models.Model):
+    return (
+        AuditEvent.objects.filter(
+            object_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+            object_id=str(obj.pk),
+        )
+        .select_related("actor")
+        .order_by("-at", "-id")
+    )
+
+
+# --- attachments -------------------------------------------------------------------------------
+
+# What may be uploaded, recognised by content. Name extensions that go with each type.
+ALLOWED_TYPES = {
+    "application/pdf": ("PDF", (".pdf",)),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (
+        "DOCX",
+        (".docx",),
+    ),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ("XLSX", (".xlsx",)),
+    "image/jpeg": ("JPEG", (".jpg", ".jpeg")),
+    "image/png": ("PNG", (".png",)),
+}
+
+
+def sniff_content_type(head: bytes, upload) -> str | None:
+    """The real type of a file from its first bytes (and, for Office files, the zip's parts)."""
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"PK\x03\x04"):
+        upload.seek(0)
+        try:
+            with zipfile.ZipFile(upload) as archive:
+                names = set(archive.namelist())
+        except (zipfile.BadZipFile, OSError):
+            return None
+        if "[Content_Types].xml" in names:
+            if "word/document.xml" in names:
+                return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            if "xl/workbook.xml" in names:
+                return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return None
+
+
+def allowed_types_label() -> str:
+    return ", ".join(label for label, _exts in ALLOWED_TYPES.values())
+
+
+def validate_upload(upload: UploadedFile) -> tuple[str, str]:
+    """Check size, real type and name of an upload; return (content type, extension).
+
+    Raises ValidationError with a message the uploader can act on."""
+    limit = settings.ATTACHMENT_MAX_BYTES
+    if upload.size > limit:
+        raise ValidationError(
+            _("The file %(name)s is %(size)s; the limit is %(limit)s.")
+            % {
+                "name": upload.name,
+                "size": filesizeformat(upload.size),
+                "limit": filesizeformat(limit),
+            },
+            code="too_large",
+        )
+    if upload.size == 0:
+        raise ValidationError(_("The file %(name)s is empty.") % {"name": upload.name})
+    upload.seek(0)
+    head = upload.read(16)
+    content_type = sniff_content_type(head, upload)
+    upload.seek(0)
+    if content_type is None:
+        raise ValidationError(
+            _("The content of %(name)s is not an allowed type. Allowed: %(types)s.")
+            % {"name": upload.name, "types": allowed_types_label()},
+            code="bad_type",
+        )
+    label, extensions = ALLOWED_TYPES[content_type]
+    name_ext = ("." + upload.name.rsplit(".", 1)[-1].lower()) if "." in upload.name else ""
+    if name_ext not in extensions:
+        raise ValidationError(
+            _(
+                "The name %(name)s does not match its content (%(label)s). "
+                "Rename the file to end in %(ext)s, or upload the right file."
+            )
+            % {"name": upload.name, "label": label, "ext": extensions[0]},
+            code="name_mismatch",
+        )
+    return content_type, extensions[0]
+
+
+def store_attachment(
+    upload: UploadedFile, *, owner: models.Model, by: User, purpose: str = "", office=None
+) -> Attachment:
+    """Validate and store an upload for `owner`, recording its sha256, and audit it.
+
+    Nothing is stored when validation fails; a file written before a failed insert is removed."""
+    content_type, extension = validate_upload(upload)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    attachment = Attachment(
+        token=uuid.uuid4(),
+        original_name=upload.name[-255:],
+        content_type=content_type,
+        extension=extension,
+        size=upload.size,
+        sha256=digest.hexdigest(),
+        purpose=purpose,
+        owner_type=ContentType.objects.get_for_model(owner, for_concrete_model=False),
+        owner_id=str(owner.pk),
+        uploaded_by=by,
+    )
+    attachment.file.save(attachment_name(attachment), upload, save=False)
+    try:
+        with transaction.atomic():
+            attachment.save()
+            audit(
+                owner,
+                by=by,
+                action="attachment.add",
+                changes={"attachment": (None, attachment.original_name)},
+                office=office,
+            )
+    except Exception:
+        attachment.file.delete(save=False)
+        raise
+    return attachment
+
+
+def attachment_name(attachment: Attachment) -> str:
+    return f"{attachment.token.hex}{attachment.extension}"
+
+
+def attachments_of(owner: models.Model):
+    return Attachment.objects.filter(
+        owner_type=ContentType.objects.get_for_model(owner, for_concrete_model=False),
+        owner_id=str(owner.pk),
+    ).select_related("uploaded_by")
+
+
+# --- regions -----------------------------------------------------------------------------------
+
+CODE_PATTERN = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
+LEVEL_BY_SEGMENTS = {
+    1: Region.Level.PROVINSI,
+    2: Region.Level.KABKOTA,
+    3: Region.Level.KECAMATAN,
+    4: Region.Level.DESA,
+}
+
+
+@dataclass
+class ImportResult:
+    created: int
+    updated: int
+    unchanged: int
+
+
+class RegionImportError(Exception):
+    def __init__(self, errors: list[str]):
+        self.errors = errors
+        super().__init__("\n".join(errors))
+
+
+def parse_region_rows(lines: Iterable[str]) -> list[tuple[str, str]]:
+    """Read `code,name` rows. Every malformed row is reported with its line number; any error
+    raises RegionImportError with all of them, so nothing is imported from a bad file."""
+    rows: list[tuple[str, str]] = []
+    errors: list[str] = []
+    seen: dict[str, int] = {}
+    for number, row in enumerate(csv.reader(lines), start=1):
+        if not row or (len(row) == 1 and not row[0].strip()):
+            continue
+        if number == 1 and [c.strip().lower() for c in row] == ["code", "name"]:
+            continue
+        if len(row) != 2:
+            errors.append(
+                _("line %(line)s: expected 2 columns (code,name), found %(count)s")
+                % {"line": number, "count": len(row)}
+            )
+            continue
+        code, name = row[0].strip(), row[1].strip()
+        if not CODE_PATTERN.match(code):
+            errors.append(
+                _("line %(line)s: %(code)r is not a Kemendagri region code")
+                % {"line": number, "code": code}
+            )
+            continue
+        if not name:
+            errors.append(
+                _("line %(line)s: empty name for %(code)s") % {"line": number, "code": code}
+            )
+            continue
+        if len(name) > 100:
+            errors.append(_("line %(line)s: name longer than 100 characters") % {"line": number})
+            continue
+        if code in seen:
+            errors.append(
+                _("line %(line)s: code %(code)s already on line %(first)s")
+                % {"line": number, "code": code, "first": seen[code]}
+            )
+            continue
+        seen[code] = number
+        rows.append((code, name))
+    known = set(seen) | set(
+        Region.objects.filter(code__in={c.rsplit(".", 1)[0] for c in seen if "." in c}).values_list(
+            "code", flat=True
+        )
+    )
+    for code, _name in rows:
+        if "." in code and code.rsplit(".", 1)[0] not in known:
+            errors.append(
+                _("line %(line)s: parent %(parent)s of %(code)s not found")
+                % {"line": seen[code], "parent": code.rsplit(".", 1)[0], "code": code}
+            )
+    if errors:
+        raise RegionImportError(errors)
+    return rows
+
+
+@transaction.atomic
+def import_regions(lines: Iterable[str]) -> ImportResult:
+    """Create or update regions from `code,name` lines, parents before children. Idempotent:
+    importing the same file again changes nothing."""
+    rows = sorted(parse_region_rows(lines), key=lambda r: (r[0].count("."), r[0]))
+    existing = {r.code: r for r in Region.objects.all()}
+    created = updated = unchanged = 0
+    for code, name in rows:
+        region = existing.get(code)
+        if region is not None:
+            if region.name == name:
+                unchanged += 1
+            else:
+                region.name = name
+                region.save(update_fields=["name"])
+                updated += 1
+            continue
+        parent = existing[code.rsplit(".", 1)[0]] if "." in code else None
+        region = Region(
+            code=code, name=name, level=LEVEL_BY_SEGMENTS[code.count(".") + 1], parent=parent
+        )
+        existing[code] = region
+        created += 1
+    Region.objects.bulk_create(
+        [r for r in existing.values() if r.pk is None and r.level == Region.Level.PROVINSI]
+    )
+    # Parents must have primary keys before children reference them: one level at a time.
+    for level in (Region.Level.KABKOTA, Region.Level.KECAMATAN, Region.Level.DESA):
+        batch = [r for r in existing.values() if r.pk is None and r.level == level]
+        for region in batch:
+            region.parent_id = region.parent.pk
+        Region.objects.bulk_create(batch, batch_size=1000)
+    return ImportResult(created=created, updated=updated, unchanged=unchanged)
