@@ -133,3 +133,70 @@ def village_kaur(year_2026, kaur) -> ParticipatingVillage:
     return ParticipatingVillage.objects.create(
         program_year=year_2026, village=desa_in(kaur), office=kaur, kind=VillageKind.TAMBAHAN
     )
+
+
+# --- browser tests ---------------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (a test tool's own browser download cannot work
+    here). Only browser tests (marked e2e) use it."""
+    import os
+
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test
+    # itself are still synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def e2e_data(transactional_db):
+    """Reference data for a live-server test (transactional tests empty the tables after)."""
+    call_command("load_reference", stdout=io.StringIO())
+
+
+@pytest.fixture
+def page(browser, live_server, e2e_data, tmp_path):
+    """A fresh browser page that fails the test on any console error or page error."""
+    context = browser.new_context(base_url=live_server.url, locale="id-ID")
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.screenshots = tmp_path  # where `screenshot(page, name)` saves
+    page.expected_errors = []  # substrings of console errors a test provokes on purpose
+    yield page
+    context.close()
+    assert [p for p in problems if not any(e in p for e in page.expected_errors)] == []
+
+
+def screenshot(page, name: str) -> None:
+    """Save a full-page screenshot in the test's temporary folder (and, when E2E_SCREENSHOTS
+    names a folder, there too, to look at)."""
+    import os
+    from pathlib import Path
+
+    page.screenshot(path=page.screenshots / f"{name}.png", full_page=True)
+    extra = os.environ.get("E2E_SCREENSHOTS")
+    if extra:
+        Path(extra).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=Path(extra) / f"{name}.png", full_page=True)
+
+
+def browser_login(page, username: str, password: str = PASSWORD) -> None:
+    page.goto("/masuk/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/")
