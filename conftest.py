@@ -10,6 +10,7 @@ from django.core.management import call_command
 
 from core.models import Membership, Office, Region, Role, User
 from program.models import ParticipatingVillage, ProgramYear, VillageKind
+from program.services import create_program_year
 
 PASSWORD = "Sandi-Uji-2026!"
 
@@ -107,7 +108,7 @@ def tim_kaur(db):
 
 @pytest.fixture
 def year_2026(province) -> ProgramYear:
-    return ProgramYear.objects.create(province=province, year=2026)
+    return create_program_year(province, year=2026, by=None)
 
 
 def desa_in(office: Office, index: int = 0) -> Region:

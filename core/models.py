@@ -236,3 +236,30 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class Extension(models.Model):
+    """A dispensation: one office gets a later deadline for one tracked item, for a reason.
+    Granted by the province team lead; every grant is audited."""
+
+    subject_type = models.ForeignKey(ContentType, models.PROTECT, related_name="+")
+    subject_id = models.CharField(max_length=64)
+    subject = GenericForeignKey("subject_type", "subject_id")
+    office = models.ForeignKey(Office, models.PROTECT, related_name="extensions")
+    until = models.DateField(_("new deadline"))
+    reason = models.TextField(_("reason"))
+    granted_by = models.ForeignKey(User, models.PROTECT, related_name="+")
+    granted_at = models.DateTimeField(_("granted at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("extension")
+        verbose_name_plural = _("extensions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject_type", "subject_id", "office"], name="extension_unique"
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="extension_reason_required"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.office.short_name}: {self.until}"

@@ -16,9 +16,10 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Attachment, AuditEvent, Office, Region, User
+from .models import Attachment, AuditEvent, Extension, Office, Region, User
 
 # --- audit -------------------------------------------------------------------------------------
 
@@ -76,6 +77,48 @@ def audit_events_for(obj: models.Model):
         .select_related("actor")
         .order_by("-at", "-id")
     )
+
+
+# --- extensions (dispensasi) -------------------------------------------------------------------
+
+
+@transaction.atomic
+def grant_extension(
+    subject: models.Model, *, office: Office, until: date, reason: str, by: User
+) -> Extension:
+    """Give `office` a new deadline `until` (end of that day, Jakarta) for `subject`.
+
+    A reason is required; granting again replaces the earlier date. The caller checks that `by`
+    is the province team lead. Audited on the subject, with the old and new date."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("An extension needs a reason.")})
+    subject_type = ContentType.objects.get_for_model(subject, for_concrete_model=False)
+    extension = Extension.objects.filter(
+        subject_type=subject_type, subject_id=str(subject.pk), office=office
+    ).first()
+    old = extension.until if extension else None
+    if extension is None:
+        extension = Extension(subject_type=subject_type, subject_id=str(subject.pk), office=office)
+    extension.until, extension.reason, extension.granted_by = until, reason, by
+    extension.granted_at = timezone.now()
+    extension.save()
+    audit(
+        subject,
+        by=by,
+        action="extension.grant",
+        changes={"deadline": (old, until), "office": (None, office.short_name)},
+        reason=reason,
+        office=office,
+    )
+    return extension
+
+
+def extensions_for(model: type[models.Model], office_ids) -> dict[tuple[str, int], date]:
+    """{(subject id, office id): new deadline} for every extension on objects of `model`."""
+    subject_type = ContentType.objects.get_for_model(model, for_concrete_model=False)
+    rows = Extension.objects.filter(subject_type=subject_type, office_id__in=office_ids)
+    return {(row.subject_id, row.office_id): row.until for row in rows}
 
 
 # --- attachments -------------------------------------------------------------------------------

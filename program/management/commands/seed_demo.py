@@ -9,7 +9,7 @@ from django.db import transaction
 
 from core.models import Membership, Office, Region, Role, User
 from program.models import ParticipatingVillage, ProgramYear, VillageKind
-from program.services import add_village
+from program.services import add_village, create_program_year
 
 DEMO_PASSWORD = "DesaCantik-2026"
 
@@ -97,7 +97,9 @@ class Command(BaseCommand):
                 (continuing, VillageKind.BERKELANJUTAN),
             ]
             for year, plan in ((2025, plan_2025), (2026, plan_2026)):
-                program_year, _ = ProgramYear.objects.get_or_create(province=province, year=year)
+                program_year = ProgramYear.objects.filter(province=province, year=year).first()
+                if program_year is None:
+                    program_year = create_program_year(province, year=year, by=lead)
                 staff = list(
                     User.objects.filter(username__startswith="pembina", memberships__office=office)
                 )
