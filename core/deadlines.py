@@ -98,8 +98,8 @@ def item_status(
 
     Done items are on time or late against the (extended) due moment. Open items are overdue
     once that moment passes; before it, an item with an extension shows `dispensasi`, one due
-    within `soon_days` calendar days (Jakarta) shows `segera`, anything else (and an item whose anchor is not known
-    yet, `due is None`) is not yet due."""
+    within `soon_days` calendar days (Jakarta) shows `segera`, anything else (and an item whose
+    anchor is not known yet, `due is None`) is not yet due."""
     effective = extended_due or due
     if done_at is not None:
         if effective is None or done_at <= effective:

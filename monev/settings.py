@@ -80,6 +80,10 @@ INSTALLED_APPS = [
     "axes",
     "core",
     "program",
+    "reports",
+    "meetings",
+    "lke",
+    "monitoring",
 ]
 
 MIDDLEWARE = [

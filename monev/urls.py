@@ -9,4 +9,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("core.urls")),
     path("", include("program.urls")),
+    path("", include("monitoring.urls")),
+    path("laporan/", include("reports.urls")),
+    path("rapat/", include("meetings.urls")),
+    path("lke/", include("lke.urls")),
 ]
