@@ -5,6 +5,7 @@ from . import views
 from .forms import StyledPasswordChangeForm
 
 urlpatterns = [
+    path("favicon.ico", views.favicon),
     path("masuk/", views.LoginView.as_view(), name="login"),
     path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
     path(

@@ -1,5 +1,6 @@
 from django.contrib.auth import views as auth_views
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponsePermanentRedirect
+from django.templatetags.static import static
 
 from .forms import LoginForm
 from .models import Attachment
@@ -21,3 +22,8 @@ def attachment_response(attachment: Attachment) -> FileResponse:
 class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
+
+
+def favicon(request):
+    """Browsers (and the admin, which has no icon link) ask for /favicon.ico."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))

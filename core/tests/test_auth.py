@@ -88,3 +88,10 @@ def test_every_page_has_a_strict_content_security_policy(client, tim_kaur):
     policy = client.get(reverse("program:home")).headers["Content-Security-Policy"]
     assert "script-src 'self'" in policy
     assert "unsafe-inline" not in policy
+
+
+def test_english_browser_still_gets_indonesian_until_the_user_switches(client, tim_kaur):
+    client.force_login(tim_kaur)
+    page = client.get(reverse("program:home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert '<html lang="id">' in page.content.decode()
+    assert "Beranda" in page.content.decode()
