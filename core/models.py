@@ -1,7 +1,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -201,6 +201,24 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("The audit log is append-only.")
+
+    @property
+    def change_rows(self) -> list[tuple[str, object, object]]:
+        """(field label, old, new) for display: the model's verbose names, lists joined."""
+
+        def shown(value):
+            return ", ".join(map(str, value)) if isinstance(value, list) else value
+
+        model = self.object_type.model_class()
+        rows = []
+        for name, pair in self.changes.items():
+            try:
+                label = model._meta.get_field(name).verbose_name if model else name
+            except FieldDoesNotExist:  # e.g. "attachment"
+                label = name
+            old, new = pair if isinstance(pair, list) and len(pair) == 2 else (None, pair)
+            rows.append((str(label), shown(old), shown(new)))
+        return rows
 
 
 def attachment_path(instance: "Attachment", filename: str) -> str:

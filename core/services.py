@@ -74,7 +74,7 @@ def audit_events_for(obj: models.Model):
             object_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
             object_id=str(obj.pk),
         )
-        .select_related("actor")
+        .select_related("actor", "object_type")
         .order_by("-at", "-id")
     )
 
