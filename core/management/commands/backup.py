@@ -1,0 +1,48 @@
+import json
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+from django.core.files.storage import default_storage
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from core.models import Attachment
+
+BACKUP_FORMAT = 1
+# Rebuilt by migrate (content types, permissions) or transient (sessions, login attempts).
+EXCLUDED = ["contenttypes", "auth.permission", "sessions", "admin.logentry", "axes"]
+
+
+class Command(BaseCommand):
+    help = "Write the whole database and every uploaded file to one .tar.gz (see `restore`)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="the archive to write, e.g. backup-2026-11-25.tar.gz")
+
+    def handle(self, path, **options):
+        started = time.monotonic()
+        with tempfile.TemporaryDirectory() as tmp, tarfile.open(path, "w:gz") as archive:
+            data = Path(tmp) / "data.json"
+            call_command(
+                "dumpdata",
+                exclude=EXCLUDED,
+                natural_foreign=True,
+                output=str(data),
+                verbosity=0,
+            )
+            archive.add(data, "data.json")
+            files = 0
+            for name in Attachment.objects.values_list("file", flat=True).iterator():
+                target = Path(tmp) / "file"
+                with default_storage.open(name, "rb") as handle:
+                    target.write_bytes(handle.read())
+                archive.add(target, f"files/{name}")
+                files += 1
+            manifest = Path(tmp) / "manifest.json"
+            manifest.write_text(json.dumps({"format": BACKUP_FORMAT, "files": files}))
+            archive.add(manifest, "manifest.json")
+        self.stdout.write(
+            f"{files} files and the database → {path} ({time.monotonic() - started:.1f} s)"
+        )
