@@ -3,11 +3,13 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from core.deadlines import Unit
 from core.forms import StyledFormMixin
 from core.models import Office, Region, User
 from core.services import allowed_types_label
 
-from .models import ParticipatingVillage, VillageKind
+from .models import ParticipatingVillage, SopActivity, Stage, VillageKind
+from .services import PLAN_FIELDS
 
 
 class VillageChoiceField(forms.ModelChoiceField):
@@ -110,3 +112,151 @@ class AttachmentForm(StyledFormMixin, forms.Form):
             "types": allowed_types_label(),
             "limit": filesizeformat(settings.ATTACHMENT_MAX_BYTES),
         }
+
+
+# --- the SOP calendar ---------------------------------------------------------------------------
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class CalendarSettingsForm(StyledFormMixin, forms.Form):
+    working_days = forms.BooleanField(
+        required=False,
+        label=_("Count working days (skip weekends and Indonesian public holidays)"),
+    )
+    soon_days = forms.IntegerField(
+        min_value=0,
+        max_value=90,
+        label=_("'Due soon' window (days)"),
+        help_text=_("An open item due within this many days shows as due soon."),
+    )
+
+
+class SopActivityForm(StyledFormMixin, forms.Form):
+    amount = forms.IntegerField(min_value=1, max_value=365, label=_("Time standard"))
+    unit = forms.ChoiceField(choices=Unit.choices, label=_("Unit"))
+    anchor_label = forms.CharField(
+        max_length=120,
+        required=False,
+        label=_("Counted from (event)"),
+        help_text=_("The event in each village that starts the count."),
+    )
+    window_start = forms.DateField(
+        required=False,
+        widget=DateInput,
+        label=_("Window opens"),
+        help_text=_("The first day the count starts from."),
+    )
+
+    def __init__(self, *args, activity: SopActivity, **kwargs):
+        super().__init__(*args, **kwargs)
+        if activity.anchor == SopActivity.Anchor.EVENT:
+            del self.fields["window_start"]
+        else:
+            self.fields["window_start"].required = True
+            if activity.anchor == SopActivity.Anchor.PERIODIC:
+                self.fields["window_start"].label = _("First period starts")
+                self.fields["window_start"].help_text = _(
+                    "Periods of the time standard follow one another from this day to the end "
+                    "of the year."
+                )
+                del self.fields["anchor_label"]
+            else:
+                self.fields["anchor_label"].label = _("Window")
+                self.fields["anchor_label"].help_text = ""
+
+
+# --- the coaching work plan ---------------------------------------------------------------------
+
+
+class ActivityForm(StyledFormMixin, forms.Form):
+    """The plan of a work-plan line. `version` is the row version the form was opened at."""
+
+    stage = forms.ChoiceField(choices=Stage.choices, label=_("Stage"))
+    name = forms.CharField(max_length=200, label=_("Activity details"))
+    pelaksana = forms.CharField(
+        max_length=150,
+        required=False,
+        label=_("Carried out by"),
+        help_text=_("Who carries it out, e.g. the pembina, the agen statistik, the village."),
+    )
+    target_output = forms.CharField(max_length=200, required=False, label=_("Target output"))
+    planned_start = forms.DateField(widget=DateInput, label=_("Planned start"))
+    planned_end = forms.DateField(widget=DateInput, label=_("Planned end"))
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("planned_start"), data.get("planned_end")
+        if start and end and end < start:
+            self.add_error("planned_end", _("The end date is before the start date."))
+        return data
+
+    def plan(self) -> dict:
+        return {name: self.cleaned_data[name] for name in PLAN_FIELDS}
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)] if data else []
+
+
+def _file_help() -> str:
+    return _("%(types)s, at most %(limit)s each.") % {
+        "types": allowed_types_label(),
+        "limit": filesizeformat(settings.ATTACHMENT_MAX_BYTES),
+    }
+
+
+class RealisationForm(StyledFormMixin, forms.Form):
+    realised_on = forms.DateField(widget=DateInput, label=_("Realisation date"))
+    realisation_output = forms.CharField(max_length=200, required=False, label=_("Output produced"))
+    realisation_notes = forms.CharField(
+        required=False, label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    evidence = MultipleFileField(required=False, label=_("Evidence"))
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["evidence"].help_text = (
+            _("Invitation, attendance list, minutes, photos... You can choose several files. ")
+            + _file_help()
+        )
+
+
+class EvidenceForm(StyledFormMixin, forms.Form):
+    file = forms.FileField(label=_("Evidence file"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _("%(types)s, at most %(limit)s.") % {
+            "types": allowed_types_label(),
+            "limit": filesizeformat(settings.ATTACHMENT_MAX_BYTES),
+        }
+
+
+class WorkPlanImportForm(StyledFormMixin, forms.Form):
+    file = forms.FileField(
+        label=_("Excel file (.xlsx)"),
+        help_text=_(
+            "The first sheet, with the header of the exported file in row 1. Rows whose stage "
+            "and activity match an existing line update it; the others are added."
+        ),
+    )

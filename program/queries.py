@@ -1,20 +1,37 @@
-"""Reads of program years and participating villages, always from what the user may see."""
+"""Reads of program years, the SOP calendar, participating villages and their work plans,
+always from what the user may see."""
 
+from collections import defaultdict
 from collections.abc import Collection
-from datetime import datetime, time
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 
-from core.deadlines import JAKARTA, TrackedItem, end_of_day, item_status
-from core.models import Office, User
-from core.permissions import PROVINCE_TEAM, has_role, require, visible_office_ids
+from core.deadlines import (
+    JAKARTA,
+    Status,
+    TrackedItem,
+    add_standard,
+    end_of_day,
+    item_status,
+    next_working_day,
+)
+from core.models import Attachment, AuditEvent, Office, Role, User
+from core.permissions import (
+    PROVINCE_TEAM,
+    has_role,
+    memberships_of,
+    require,
+    visible_office_ids,
+)
 from core.services import extensions_for
 
-from .models import ParticipatingVillage, ProgramYear, WorkPlanActivity
+from .models import ParticipatingVillage, ProgramYear, SopActivity, Stage, WorkPlanActivity
 
 
 def program_years_visible_to(user: User) -> QuerySet[ProgramYear]:
@@ -63,6 +80,20 @@ def start_of_day(day) -> datetime:
     return datetime.combine(day, time.min, tzinfo=JAKARTA)
 
 
+def activity_status(
+    activity: WorkPlanActivity, *, soon_days: int, extended_until: date | None, now: datetime
+) -> Status:
+    """The deadline status of a work-plan activity: due at the end of its planned end day (or
+    of the extension's day), done at the start of its realisation day."""
+    return item_status(
+        due=end_of_day(activity.planned_end),
+        done_at=start_of_day(activity.realised_on) if activity.realised_on else None,
+        now=now,
+        soon_days=soon_days,
+        extended_due=end_of_day(extended_until) if extended_until else None,
+    )
+
+
 def work_plan_items(
     program_year: ProgramYear, office_ids: Collection[int], *, now: datetime | None = None
 ) -> list[TrackedItem]:
@@ -83,22 +114,16 @@ def work_plan_items(
     for activity in rows:
         office_id = activity.village.office_id
         until = extensions.get((str(activity.pk), office_id))
-        due = end_of_day(activity.planned_end)
-        done_at = start_of_day(activity.realised_on) if activity.realised_on else None
         items.append(
             TrackedItem(
                 activity="rencana_kerja",
                 label=f"{activity.village.village.name}: {activity.name}",
                 office_id=office_id,
                 village_id=activity.village_id,
-                due=due,
-                done_at=done_at,
-                status=item_status(
-                    due=due,
-                    done_at=done_at,
-                    now=now,
-                    soon_days=program_year.soon_days,
-                    extended_due=end_of_day(until) if until else None,
+                due=end_of_day(activity.planned_end),
+                done_at=start_of_day(activity.realised_on) if activity.realised_on else None,
+                status=activity_status(
+                    activity, soon_days=program_year.soon_days, extended_until=until, now=now
                 ),
                 extended=until is not None,
                 url=reverse("program:village_detail", args=[activity.village_id])
@@ -107,3 +132,310 @@ def work_plan_items(
             )
         )
     return items
+
+
+# --- the SOP calendar ---------------------------------------------------------------------------
+
+
+def can_edit_calendar(user: User, program_year: ProgramYear) -> bool:
+    """Only the province team lead sets the calendar and the deadline rules of a year."""
+    return has_role(user, program_year.province, {Role.KETUA_TIM})
+
+
+def get_sop_activity_for(user: User, pk: int, *, write: bool = False) -> SopActivity:
+    """404 when the activity's year is not of the user's province; 403 when `write` and the
+    user is not its team lead."""
+    activity = get_object_or_404(
+        SopActivity.objects.filter(program_year__in=program_years_visible_to(user)).select_related(
+            "program_year__province"
+        ),
+        pk=pk,
+    )
+    if write:
+        require(can_edit_calendar(user, activity.program_year))
+    return activity
+
+
+# A plausible date in the year for each event an SOP deadline counts from, to show what a rule
+# means ("pencanangan on 4 May → report due 18 May"). Only an illustration, never a deadline.
+EXAMPLE_EVENT_DAYS = {
+    SopActivity.Code.SOSIALISASI: (5, 4),
+    SopActivity.Code.IDENTIFIKASI: (6, 8),
+    SopActivity.Code.LAPORAN_AKHIR: (10, 30),
+}
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+    due: date
+
+
+@dataclass(frozen=True)
+class SopRule:
+    """An SOP activity with what its time standard means in its year: the periods and their
+    due days (periodic), or an example anchor day and the due day it gives (event, window)."""
+
+    activity: SopActivity
+    periods: list[Period]
+    example_anchor: date | None
+    example_due: date | None
+
+
+def period_due(end: date, *, working_days: bool) -> date:
+    """A periodic activity is due on the last day of its period (with working days on, the
+    next working day when that day is a weekend or holiday)."""
+    return next_working_day(end) if working_days else end
+
+
+def sop_rule(activity: SopActivity, *, working_days: bool) -> SopRule:
+    if activity.anchor == SopActivity.Anchor.PERIODIC:
+        periods = [
+            Period(start, end, period_due(end, working_days=working_days))
+            for start, end in activity.periods()
+        ]
+        return SopRule(activity, periods, None, None)
+    if activity.anchor == SopActivity.Anchor.WINDOW:
+        anchor = activity.window_start
+    else:
+        month, day = EXAMPLE_EVENT_DAYS.get(activity.code, (5, 4))
+        anchor = date(activity.program_year.year, month, day)
+    due = (
+        add_standard(anchor, activity.amount, activity.unit, working_days=working_days)
+        if anchor
+        else None
+    )
+    return SopRule(activity, [], anchor, due)
+
+
+def sop_calendar(program_year: ProgramYear) -> list[SopRule]:
+    """The year's six SOP activities in SOP order, each with what its rule means."""
+    activities = list(program_year.sop_activities.order_by("number"))
+    for activity in activities:
+        activity.program_year = program_year  # periods() reads the year; spare a query each
+    return [sop_rule(a, working_days=program_year.working_days) for a in activities]
+
+
+def calendar_events_for(program_year: ProgramYear) -> QuerySet[AuditEvent]:
+    """The audit rows of a year's settings and of its SOP activities, newest first."""
+    activity_ids = [str(pk) for pk in program_year.sop_activities.values_list("pk", flat=True)]
+    return (
+        AuditEvent.objects.filter(
+            Q(
+                object_type=ContentType.objects.get_for_model(ProgramYear),
+                object_id=str(program_year.pk),
+            )
+            | Q(
+                object_type=ContentType.objects.get_for_model(SopActivity),
+                object_id__in=activity_ids,
+            )
+        )
+        .select_related("actor")
+        .order_by("-at", "-id")
+    )
+
+
+# --- the coaching work plan ---------------------------------------------------------------------
+
+
+def can_edit_work_plan(user: User, office: Office) -> bool:
+    """The kab/kota Desa Cantik team of the village's own office writes its work plan; the
+    province and the office's other roles only read it."""
+    return any(
+        m.role == Role.TIM_KABKOTA and m.office_id == office.pk for m in memberships_of(user)
+    )
+
+
+def get_plan_village_for(user: User, pk: int, *, write: bool = False) -> ParticipatingVillage:
+    """A village for its work plan: 404 outside the scope; 403 when `write` and the user is not
+    the village office's kab/kota team."""
+    village = get_object_or_404(villages_visible_to(user), pk=pk)
+    if write:
+        require(can_edit_work_plan(user, village.office))
+    return village
+
+
+def get_activity_for(user: User, pk: int, *, write: bool = False) -> WorkPlanActivity:
+    """A work-plan activity: 404 outside the scope; 403 when `write` and the user is not the
+    village office's kab/kota team."""
+    activity = get_object_or_404(
+        WorkPlanActivity.objects.filter(
+            village__office_id__in=visible_office_ids(user)
+        ).select_related("village__village__parent", "village__office", "village__program_year"),
+        pk=pk,
+    )
+    if write:
+        require(can_edit_work_plan(user, activity.village.office))
+    return activity
+
+
+def evidence_of(activity: WorkPlanActivity) -> QuerySet[Attachment]:
+    return Attachment.objects.filter(
+        owner_type=ContentType.objects.get_for_model(WorkPlanActivity),
+        owner_id=str(activity.pk),
+    ).select_related("uploaded_by")
+
+
+def extension_until(activity: WorkPlanActivity) -> date | None:
+    return extensions_for(WorkPlanActivity, [activity.village.office_id]).get(
+        (str(activity.pk), activity.village.office_id)
+    )
+
+
+@dataclass(frozen=True)
+class PlanLine:
+    activity: WorkPlanActivity
+    status: Status
+    extended_until: date | None
+    evidence: list[Attachment]
+
+
+@dataclass
+class StageGroup:
+    stage: Stage
+    lines: list[PlanLine] = field(default_factory=list)
+
+    @property
+    def realised(self) -> int:
+        return sum(1 for line in self.lines if line.activity.realised_on)
+
+
+STAGE_ORDER = {stage.value: index for index, stage in enumerate(Stage)}
+
+
+def village_work_plan(
+    village: ParticipatingVillage, *, now: datetime | None = None
+) -> list[StageGroup]:
+    """The village's work plan grouped by the five stages in order (empty stages included),
+    each line with its deadline status and evidence. Three queries, whatever the size."""
+    now = now or timezone.now()
+    activities = list(village.activities.order_by("planned_start", "planned_end", "id"))
+    extensions = extensions_for(WorkPlanActivity, [village.office_id])
+    evidence = defaultdict(list)
+    if activities:
+        for attachment in Attachment.objects.filter(
+            owner_type=ContentType.objects.get_for_model(WorkPlanActivity),
+            owner_id__in=[str(a.pk) for a in activities],
+        ):
+            evidence[attachment.owner_id].append(attachment)
+    groups = {stage.value: StageGroup(stage) for stage in Stage}
+    for activity in activities:
+        until = extensions.get((str(activity.pk), village.office_id))
+        groups[activity.stage].lines.append(
+            PlanLine(
+                activity=activity,
+                status=activity_status(
+                    activity,
+                    soon_days=village.program_year.soon_days,
+                    extended_until=until,
+                    now=now,
+                ),
+                extended_until=until,
+                evidence=evidence[str(activity.pk)],
+            )
+        )
+    return list(groups.values())
+
+
+@dataclass
+class OverviewRow:
+    """One village of an office's work-plan overview: (realised, planned) per stage in stage
+    order, the totals and how many lines are overdue or due soon."""
+
+    village: ParticipatingVillage
+    cells: list[tuple[int, int]]
+    realised: int
+    planned: int
+    overdue: int
+    soon: int
+
+
+def office_work_plan_overview(
+    program_year: ProgramYear, office: Office, villages, *, now: datetime | None = None
+) -> list[OverviewRow]:
+    """Villages × stages of one office's work plans for a year, counted in SQL; the statuses
+    come from `work_plan_items`. The query count does not grow with villages or activities."""
+    counts = (
+        WorkPlanActivity.objects.filter(village__program_year=program_year, village__office=office)
+        .values("village_id", "stage")
+        .annotate(planned=Count("id"), realised=Count("id", filter=Q(realised_on__isnull=False)))
+    )
+    cells = {(row["village_id"], row["stage"]): (row["realised"], row["planned"]) for row in counts}
+    statuses = defaultdict(lambda: defaultdict(int))
+    for item in work_plan_items(program_year, [office.pk], now=now):
+        statuses[item.village_id][item.status] += 1
+    rows = []
+    for village in villages:
+        row_cells = [cells.get((village.pk, stage.value), (0, 0)) for stage in Stage]
+        rows.append(
+            OverviewRow(
+                village=village,
+                cells=row_cells,
+                realised=sum(done for done, _planned in row_cells),
+                planned=sum(planned for _done, planned in row_cells),
+                overdue=statuses[village.pk][Status.LEWAT],
+                soon=statuses[village.pk][Status.SEGERA],
+            )
+        )
+    return rows
+
+
+def office_work_plan_lines(
+    program_year: ProgramYear, office: Office, *, now: datetime | None = None
+) -> list[tuple[ParticipatingVillage, WorkPlanActivity, Status]]:
+    """Every work-plan line of an office's villages in a year, by village, stage and planned
+    start, with its status. Two queries."""
+    now = now or timezone.now()
+    activities = WorkPlanActivity.objects.filter(
+        village__program_year=program_year, village__office=office
+    ).select_related("village__village__parent")
+    extensions = extensions_for(WorkPlanActivity, [office.pk])
+    lines = [
+        (
+            activity.village,
+            activity,
+            activity_status(
+                activity,
+                soon_days=program_year.soon_days,
+                extended_until=extensions.get((str(activity.pk), office.pk)),
+                now=now,
+            ),
+        )
+        for activity in activities
+    ]
+    lines.sort(
+        key=lambda line: (
+            line[0].village.code,
+            STAGE_ORDER[line[1].stage],
+            line[1].planned_start,
+            line[1].pk,
+        )
+    )
+    return lines
+
+
+def activity_line(activity: WorkPlanActivity, *, now: datetime | None = None) -> PlanLine:
+    """One activity with its status and evidence, as on the village's work plan."""
+    until = extension_until(activity)
+    return PlanLine(
+        activity=activity,
+        status=activity_status(
+            activity,
+            soon_days=activity.village.program_year.soon_days,
+            extended_until=until,
+            now=now or timezone.now(),
+        ),
+        extended_until=until,
+        evidence=list(evidence_of(activity)),
+    )
+
+
+def with_plan_counts(villages: QuerySet[ParticipatingVillage]) -> QuerySet[ParticipatingVillage]:
+    """Villages annotated with `planned` and `realised` work-plan line counts (in SQL)."""
+    return villages.annotate(
+        planned=Count("activities", distinct=True),
+        realised=Count(
+            "activities", filter=Q(activities__realised_on__isnull=False), distinct=True
+        ),
+    )

@@ -1,20 +1,32 @@
-"""Writes to program years and participating villages. Each one is audited."""
+"""Writes to program years, the SOP calendar, participating villages and their work plans.
+Each one is audited."""
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
+import openpyxl
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.deadlines import Unit
-from core.models import Membership, Office, Region, User
-from core.services import audit, diff_fields
+from core.models import Attachment, Membership, Office, Region, User
+from core.services import (
+    attachments_of,
+    audit,
+    diff_fields,
+    store_attachment,
+    validate_upload,
+)
 
+from .exports import WORK_PLAN_COLUMNS
 from .models import (
     ParticipatingVillage,
     ProgramYear,
     SopActivity,
+    Stage,
     VillageKind,
     WorkPlanActivity,
 )
@@ -274,29 +286,37 @@ def update_sop_activity(
 
 PLAN_FIELDS = ("stage", "name", "pelaksana", "target_output", "planned_start", "planned_end")
 REALISATION_FIELDS = ("realised_on", "realisation_output", "realisation_notes")
+EVIDENCE_PURPOSE = "bukti_realisasi"
 
 
 class StaleEditError(ValidationError):
     """Somebody else saved the same row since this form was opened."""
 
 
-def _check_plan(values: dict) -> None:
-    if values["planned_end"] < values["planned_start"]:
-        raise ValidationError({"planned_end": _("The end date is before the start date.")})
+def _check_values(values: dict) -> None:
+    errors = {}
+    start, end = values.get("planned_start"), values.get("planned_end")
+    if start and end and end < start:
+        errors["planned_end"] = _("The end date is before the start date.")
+    if values.get("realised_on") and values["realised_on"] > timezone.localdate():
+        errors["realised_on"] = _("The realisation date cannot be in the future.")
+    if errors:
+        raise ValidationError(errors)
 
 
 @transaction.atomic
 def add_activity(village: ParticipatingVillage, *, by: User, **values) -> WorkPlanActivity:
-    """Add a line to a village's work plan. Audited."""
-    _check_plan(values)
+    """Add a line to a village's work plan: the plan fields, and the realisation fields when it
+    was already carried out. Checks the dates (end not before start, realisation not in the
+    future). Audited with every value given."""
+    unknown = set(values) - set(PLAN_FIELDS) - set(REALISATION_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown work plan fields: {sorted(unknown)}")
+    _check_values(values)
     activity = WorkPlanActivity.objects.create(village=village, **values)
-    audit(
-        activity,
-        by=by,
-        action="work_plan.add",
-        office=village.office,
-        changes={name: (None, values[name]) for name in PLAN_FIELDS},
-    )
+    changes = {name: (None, values.get(name)) for name in PLAN_FIELDS}
+    changes |= {name: (None, values[name]) for name in REALISATION_FIELDS if values.get(name)}
+    audit(activity, by=by, action="work_plan.add", office=village.office, changes=changes)
     return activity
 
 
@@ -308,15 +328,13 @@ def update_activity(
 
     The write only happens if nobody saved the row since (the version still matches);
     otherwise StaleEditError, and the other person's change stays. Audited with old → new."""
-    if "planned_start" in values or "planned_end" in values:
-        _check_plan(
-            {
-                "planned_start": values.get("planned_start", activity.planned_start),
-                "planned_end": values.get("planned_end", activity.planned_end),
-            }
-        )
-    if values.get("realised_on") and values["realised_on"] > timezone.localdate():
-        raise ValidationError({"realised_on": _("The realisation date cannot be in the future.")})
+    _check_values(
+        {
+            "planned_start": values.get("planned_start", activity.planned_start),
+            "planned_end": values.get("planned_end", activity.planned_end),
+            "realised_on": values.get("realised_on"),
+        }
+    )
     current = WorkPlanActivity.objects.select_for_update().get(pk=activity.pk)
     if current.version != version:
         raise StaleEditError(
@@ -338,9 +356,55 @@ def update_activity(
 
 
 @transaction.atomic
+def realise_activity(
+    activity: WorkPlanActivity,
+    *,
+    version: int,
+    realised_on: date,
+    realisation_output: str,
+    realisation_notes: str,
+    evidence: list[UploadedFile] = (),
+    by: User,
+) -> WorkPlanActivity:
+    """Record (or correct) when an activity was carried out and what it produced, with
+    evidence files. Every file is checked before anything is written, so a bad file saves
+    nothing; a stale `version` raises StaleEditError. Audited (realisation and each file)."""
+    if realised_on is None:
+        raise ValidationError({"realised_on": _("Enter the date the activity was carried out.")})
+    for upload in evidence:
+        try:
+            validate_upload(upload)
+        except ValidationError as error:
+            raise ValidationError({"evidence": error.messages}) from None
+    current = update_activity(
+        activity,
+        version=version,
+        by=by,
+        realised_on=realised_on,
+        realisation_output=realisation_output,
+        realisation_notes=realisation_notes,
+    )
+    for upload in evidence:
+        store_attachment(
+            upload, owner=current, by=by, purpose=EVIDENCE_PURPOSE, office=current.village.office
+        )
+    return current
+
+
+def add_evidence(activity: WorkPlanActivity, *, upload: UploadedFile, by: User) -> Attachment:
+    """Attach one more evidence file to a realised activity (checked by content). Audited."""
+    if not activity.realised_on:
+        raise ValidationError(_("Record the realisation before adding evidence."))
+    return store_attachment(
+        upload, owner=activity, by=by, purpose=EVIDENCE_PURPOSE, office=activity.village.office
+    )
+
+
+@transaction.atomic
 def delete_activity(activity: WorkPlanActivity, *, by: User) -> None:
-    """Remove a line that was not realised yet (a realised one is history). Audited."""
-    if activity.realised_on:
+    """Remove a line that was not realised yet (a realised one, or one with evidence, is
+    history). Audited."""
+    if activity.realised_on or attachments_of(activity).exists():
         raise ValidationError(_("A realised activity cannot be deleted."))
     audit(
         activity,
@@ -350,3 +414,239 @@ def delete_activity(activity: WorkPlanActivity, *, by: User) -> None:
         changes={"name": (activity.name, None)},
     )
     activity.delete()
+
+
+# --- work plan import from xlsx -----------------------------------------------------------------
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_IMPORT_ROWS = 500
+TEXT_LIMITS = {"name": 200, "pelaksana": 150, "target_output": 200, "realisation_output": 200}
+REQUIRED_COLUMNS = ("stage", "name", "planned_start", "planned_end")
+
+
+@dataclass(frozen=True)
+class ImportedRow:
+    number: int  # the row number in the sheet, as Excel shows it
+    values: dict
+
+
+@dataclass(frozen=True)
+class WorkPlanImportResult:
+    added: int
+    updated: int
+    unchanged: int
+
+
+def _both_languages(text) -> set[str]:
+    found = set()
+    for language in ("id", "en"):
+        with translation.override(language):
+            found.add(str(text).strip().casefold())
+    return found
+
+
+def _stage_lookup() -> dict[str, str]:
+    lookup = {}
+    for stage in Stage:
+        lookup[stage.value] = stage.value
+        for name in _both_languages(stage.label):
+            lookup[name] = stage.value
+    return lookup
+
+
+def _header_columns(header: tuple) -> dict[str, int]:
+    wanted = {}
+    for name, label in WORK_PLAN_COLUMNS:
+        for text in _both_languages(label):
+            wanted[text] = name
+    columns = {}
+    for index, cell in enumerate(header or ()):
+        name = wanted.get(str(cell).strip().casefold()) if cell is not None else None
+        if name and name not in columns:
+            columns[name] = index
+    return columns
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _date(value) -> date | None:
+    """A date from a cell: a real Excel date, or text as 2026-05-04, 04-05-2026 or 04/05/2026.
+    Raises ValueError for anything else."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        for pattern in ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y"):
+            try:
+                return datetime.strptime(value.strip(), pattern).date()
+            except ValueError:
+                continue
+    raise ValueError(value)
+
+
+def _parse_row(cells: tuple, columns: dict[str, int], stages: dict[str, str]):
+    """(values, problems) of one data row."""
+
+    def cell(name):
+        index = columns.get(name)
+        return cells[index] if index is not None and index < len(cells) else None
+
+    problems, values = [], {}
+    stage_text = _text(cell("stage"))
+    if not stage_text:
+        problems.append(_("the stage is empty"))
+    elif stage_text.casefold() not in stages:
+        problems.append(
+            _('unknown stage "%(stage)s" (use one of: %(stages)s)')
+            % {"stage": stage_text, "stages": ", ".join(str(s.label) for s in Stage)}
+        )
+    else:
+        values["stage"] = stages[stage_text.casefold()]
+    for name in ("name", "pelaksana", "target_output", "realisation_output"):
+        values[name] = _text(cell(name))
+    if not values["name"]:
+        problems.append(_("the activity details are empty"))
+    for name, limit in TEXT_LIMITS.items():
+        if len(values[name]) > limit:
+            problems.append(
+                _("%(column)s is longer than %(limit)s characters")
+                % {"column": _column_label(name), "limit": limit}
+            )
+    for name in ("planned_start", "planned_end", "realised_on"):
+        try:
+            values[name] = _date(cell(name))
+        except ValueError:
+            problems.append(
+                _('%(column)s "%(value)s" is not a date (write it as 2026-05-04 or 04-05-2026)')
+                % {"column": _column_label(name), "value": _text(cell(name))}
+            )
+            values[name] = None
+            continue
+        if values[name] is None and name != "realised_on":
+            problems.append(_("%(column)s is empty") % {"column": _column_label(name)})
+    start, end = values["planned_start"], values["planned_end"]
+    if start and end and end < start:
+        problems.append(_("the planned end is before the planned start"))
+    if values["realised_on"] and values["realised_on"] > timezone.localdate():
+        problems.append(_("the realisation date is in the future"))
+    if values["realisation_output"] and _text(cell("realised_on")) == "":
+        problems.append(_("a realisation output needs a realisation date"))
+    return values, problems
+
+
+def _column_label(name: str) -> str:
+    return str(dict(WORK_PLAN_COLUMNS)[name])
+
+
+def read_work_plan(upload: UploadedFile) -> list[ImportedRow]:
+    """The activity rows of a work-plan workbook (first sheet, header in row 1, columns as the
+    export writes them, in any order). The file must really be an XLSX (checked by content like
+    any attachment). Every bad row is reported with its row number; any problem raises one
+    ValidationError listing them all."""
+    content_type, _extension = validate_upload(upload)
+    if content_type != XLSX:
+        raise ValidationError(
+            _("%(name)s is not an Excel workbook (.xlsx).") % {"name": upload.name}
+        )
+    try:
+        workbook = openpyxl.load_workbook(upload, read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a damaged or foreign file
+        raise ValidationError(
+            _("%(name)s could not be read as an Excel workbook.") % {"name": upload.name}
+        ) from None
+    try:
+        sheet = workbook.worksheets[0]
+        lines = sheet.iter_rows(min_row=1, values_only=True)
+        columns = _header_columns(next(lines, ()))
+        missing = [_column_label(name) for name in REQUIRED_COLUMNS if name not in columns]
+        if missing:
+            raise ValidationError(
+                _(
+                    "Row 1: the column(s) %(columns)s are missing. "
+                    "Use the exported file as a template."
+                )
+                % {"columns": ", ".join(missing)}
+            )
+        stages = _stage_lookup()
+        rows, errors, seen = [], [], {}
+        for number, cells in enumerate(lines, start=2):
+            if all(_text(c) == "" for c in cells):
+                continue
+            if len(rows) + len(errors) >= MAX_IMPORT_ROWS:
+                errors.append(
+                    _("The file has more than %(limit)s activity rows.")
+                    % {"limit": MAX_IMPORT_ROWS}
+                )
+                break
+            values, problems = _parse_row(cells, columns, stages)
+            key = (values.get("stage"), values["name"].casefold())
+            if key[0] and key[1] and key in seen:
+                problems.append(
+                    _("the same stage and activity as row %(row)s") % {"row": seen[key]}
+                )
+            seen.setdefault(key, number)
+            if problems:
+                errors.append(
+                    _("Row %(row)s: %(problems)s.")
+                    % {"row": number, "problems": "; ".join(problems)}
+                )
+            else:
+                rows.append(ImportedRow(number, values))
+    finally:
+        workbook.close()
+    if errors:
+        raise ValidationError(errors)
+    if not rows:
+        raise ValidationError(_("The file has no activity rows below the header."))
+    return rows
+
+
+@transaction.atomic
+def import_work_plan(
+    village: ParticipatingVillage, *, upload: UploadedFile, by: User
+) -> WorkPlanImportResult:
+    """Add the rows of a work-plan workbook to a village's plan; a row whose stage and activity
+    (ignoring case) match an existing line updates that line instead (an empty realisation cell
+    keeps what is recorded). All or nothing: any bad row saves nothing. Each line is audited as
+    an add or update, and the import itself on the village."""
+    rows = read_work_plan(upload)
+    existing = {
+        (a.stage, a.name.casefold()): a
+        for a in WorkPlanActivity.objects.select_for_update().filter(village=village)
+    }
+    added = updated = unchanged = 0
+    for row in rows:
+        values = row.values
+        match = existing.get((values["stage"], values["name"].casefold()))
+        if match is None:
+            plan = {k: v for k, v in values.items() if k in PLAN_FIELDS or v}
+            add_activity(village, by=by, **plan)
+            added += 1
+            continue
+        changes = {k: v for k, v in values.items() if k in PLAN_FIELDS or v}
+        saved = update_activity(match, version=match.version, by=by, **changes)
+        if saved.version != match.version:
+            updated += 1
+        else:
+            unchanged += 1
+    audit(
+        village,
+        by=by,
+        action="work_plan.import",
+        office=village.office,
+        changes={
+            "file": (None, upload.name),
+            "added": (None, added),
+            "updated": (None, updated),
+        },
+    )
+    return WorkPlanImportResult(added=added, updated=updated, unchanged=unchanged)

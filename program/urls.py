@@ -17,4 +17,30 @@ urlpatterns = [
     ),
     path("desa/<int:pk>/riwayat/", views.village_history, name="village_history"),
     path("kantor/<int:pk>/", views.office_detail, name="office_detail"),
+    # the SOP calendar of a program year (?tahun=)
+    path("kalender/", views.sop_calendar_view, name="sop_calendar"),
+    path("kalender/pengaturan/", views.sop_settings, name="sop_settings"),
+    path("kalender/riwayat/", views.sop_history, name="sop_history"),
+    path("kalender/kegiatan/<int:pk>/ubah/", views.sop_activity_edit, name="sop_activity_edit"),
+    # the coaching work plan of a village and its realisation
+    path("desa/<int:pk>/rencana-kerja/tambah/", views.activity_add, name="activity_add"),
+    path("desa/<int:pk>/rencana-kerja/unduh/", views.work_plan_export, name="work_plan_export"),
+    path("desa/<int:pk>/rencana-kerja/impor/", views.work_plan_import, name="work_plan_import"),
+    path("rencana-kerja/<int:pk>/", views.activity_detail, name="activity_detail"),
+    path("rencana-kerja/<int:pk>/ubah/", views.activity_edit, name="activity_edit"),
+    path("rencana-kerja/<int:pk>/realisasi/", views.activity_realise, name="activity_realise"),
+    path("rencana-kerja/<int:pk>/hapus/", views.activity_delete, name="activity_delete"),
+    path("rencana-kerja/<int:pk>/bukti/", views.activity_upload, name="activity_upload"),
+    path(
+        "rencana-kerja/<int:pk>/bukti/<int:attachment_pk>/",
+        views.activity_attachment,
+        name="activity_attachment",
+    ),
+    path("rencana-kerja/<int:pk>/riwayat/", views.activity_history, name="activity_history"),
+    path("kantor/<int:pk>/rencana-kerja/", views.office_work_plan, name="office_work_plan"),
+    path(
+        "kantor/<int:pk>/rencana-kerja/unduh/",
+        views.office_work_plan_export,
+        name="office_work_plan_export",
+    ),
 ]

@@ -4,8 +4,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -14,15 +16,40 @@ from core.permissions import offices_visible_to, require
 from core.services import attachments_of, audit_events_for, store_attachment
 from core.views import attachment_response
 
-from . import services
-from .forms import AttachmentForm, VillageFilterForm, VillageForm
+from . import exports, services
+from .forms import (
+    ActivityForm,
+    AttachmentForm,
+    CalendarSettingsForm,
+    EvidenceForm,
+    RealisationForm,
+    SopActivityForm,
+    VillageFilterForm,
+    VillageForm,
+    WorkPlanImportForm,
+)
+from .models import SopActivity, Stage
 from .queries import (
+    activity_line,
+    calendar_events_for,
+    can_edit_calendar,
+    can_edit_work_plan,
     can_manage_villages,
     current_program_year,
+    evidence_of,
+    get_activity_for,
     get_office_for,
+    get_plan_village_for,
+    get_sop_activity_for,
     get_village_for,
+    office_work_plan_lines,
+    office_work_plan_overview,
     program_years_visible_to,
+    sop_calendar,
+    sop_rule,
+    village_work_plan,
     villages_visible_to,
+    with_plan_counts,
 )
 
 
@@ -124,20 +151,23 @@ def village_create(request):
     return render(request, template, {"form": form, "year": year})
 
 
+def _village_context(request, village, **extra) -> dict:
+    return {
+        "village": village,
+        "attachments": attachments_of(village),
+        "can_edit": can_manage_villages(request.user, village.office),
+        "upload_form": AttachmentForm(),
+        "plan": village_work_plan(village),
+        "can_edit_plan": can_edit_work_plan(request.user, village.office),
+        **extra,
+    }
+
+
 @login_required
 @require_GET
 def village_detail(request, pk: int):
     village = get_village_for(request.user, pk)
-    return render(
-        request,
-        "program/village_detail.html",
-        {
-            "village": village,
-            "attachments": attachments_of(village),
-            "can_edit": can_manage_villages(request.user, village.office),
-            "upload_form": AttachmentForm(),
-        },
-    )
+    return render(request, "program/village_detail.html", _village_context(request, village))
 
 
 @login_required
@@ -185,12 +215,7 @@ def village_upload(request, pk: int):
     return render(
         request,
         "program/village_detail.html",
-        {
-            "village": village,
-            "attachments": attachments_of(village),
-            "can_edit": True,
-            "upload_form": form,
-        },
+        _village_context(request, village, upload_form=form),
         status=400,
     )
 
@@ -226,5 +251,337 @@ def office_detail(request, pk: int):
     return render(
         request,
         "program/office_detail.html",
-        {"office": office, "year": year, "villages": villages, "members": members},
+        {
+            "office": office,
+            "year": year,
+            "villages": with_plan_counts(villages),
+            "members": members,
+        },
     )
+
+
+# --- the SOP calendar ---------------------------------------------------------------------------
+
+
+def _existing_year(request):
+    year = _year_from(request)
+    if year is None:
+        raise Http404
+    return year
+
+
+@login_required
+@require_GET
+def sop_calendar_view(request):
+    year = _year_from(request)
+    return render(
+        request,
+        "program/sop_calendar.html",
+        {
+            "year": year,
+            "years": program_years_visible_to(request.user).order_by("-year"),
+            "rules": sop_calendar(year) if year else [],
+            "can_edit": year is not None and can_edit_calendar(request.user, year),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sop_settings(request):
+    year = _existing_year(request)
+    require(can_edit_calendar(request.user, year))
+    initial = {"working_days": year.working_days, "soon_days": year.soon_days}
+    form = CalendarSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.update_program_year_settings(year, **form.cleaned_data, by=request.user)
+        messages.success(request, _("Calendar settings saved."))
+        return redirect(f"{reverse('program:sop_calendar')}?tahun={year.year}")
+    return render(request, "program/sop_settings.html", {"form": form, "year": year})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sop_activity_edit(request, pk: int):
+    activity = get_sop_activity_for(request.user, pk, write=True)
+    initial = {f: getattr(activity, f) for f in ("amount", "unit", "anchor_label", "window_start")}
+    data = request.POST if request.method == "POST" else (request.GET if request.htmx else None)
+    form = SopActivityForm(data, initial=initial, activity=activity)
+    if request.method == "POST" and form.is_valid():
+        values = {**initial, **form.cleaned_data}
+        try:
+            services.update_sop_activity(activity, **values, by=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("%(activity)s saved.") % {"activity": activity})
+            return redirect(f"{reverse('program:sop_calendar')}?tahun={activity.program_year.year}")
+    preview = _sop_preview(activity, form)
+    template = "program/sop_activity_form.html"
+    if request.htmx:  # the form changed: show what the rule being typed would mean
+        template += "#rule-example"
+    return render(request, template, {"form": form, "activity": activity, "rule": preview})
+
+
+def _sop_preview(activity: SopActivity, form: SopActivityForm):
+    """What the rule on the form means; the saved rule while the form is invalid."""
+    valid = form.is_bound and form.is_valid()
+    draft = _draft(activity, form.cleaned_data) if valid else activity
+    return sop_rule(draft, working_days=activity.program_year.working_days)
+
+
+def _draft(activity: SopActivity, values: dict) -> SopActivity:
+    """An unsaved copy of the activity with the values typed in the form."""
+    draft = SopActivity(
+        **{f.attname: getattr(activity, f.attname) for f in SopActivity._meta.concrete_fields}
+    )
+    draft.program_year = activity.program_year
+    for name, value in values.items():
+        setattr(draft, name, value)
+    return draft
+
+
+@login_required
+@require_GET
+def sop_history(request):
+    year = _existing_year(request)
+    return render(
+        request, "program/sop_history.html", {"year": year, "events": calendar_events_for(year)}
+    )
+
+
+# --- the coaching work plan ---------------------------------------------------------------------
+
+
+def _plan_url(village) -> str:
+    return reverse("program:village_detail", args=[village.pk]) + "#rencana-kerja"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def activity_add(request, pk: int):
+    village = get_plan_village_for(request.user, pk, write=True)
+    stage = request.GET.get("tahap")
+    form = ActivityForm(
+        request.POST or None, initial={"stage": stage} if stage in Stage.values else {}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            activity = services.add_activity(village, **form.plan(), by=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Activity “%(name)s” added.") % {"name": activity.name})
+            return redirect(_plan_url(village))
+    return render(request, "program/activity_form.html", {"form": form, "village": village})
+
+
+@login_required
+@require_GET
+def activity_detail(request, pk: int):
+    activity = get_activity_for(request.user, pk)
+    return render(request, "program/activity_detail.html", _activity_context(request, activity))
+
+
+def _activity_context(request, activity, **extra) -> dict:
+    return {
+        "activity": activity,
+        "village": activity.village,
+        "line": activity_line(activity),
+        "can_edit": can_edit_work_plan(request.user, activity.village.office),
+        "evidence_form": EvidenceForm(),
+        **extra,
+    }
+
+
+def _stale_response(request, template, form, activity, error):
+    """Keep what the user typed, say why it was not saved, and show the row as saved now."""
+    form.add_error(None, error)
+    current = get_activity_for(request.user, activity.pk)
+    return render(
+        request,
+        template,
+        {"form": form, "village": activity.village, "activity": activity, "current": current},
+        status=409,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def activity_edit(request, pk: int):
+    activity = get_activity_for(request.user, pk, write=True)
+    initial = {
+        **{f: getattr(activity, f) for f in services.PLAN_FIELDS},
+        "version": activity.version,
+    }
+    form = ActivityForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        version = form.cleaned_data["version"] or 0
+        try:
+            services.update_activity(activity, version=version, **form.plan(), by=request.user)
+        except services.StaleEditError as error:
+            return _stale_response(request, "program/activity_form.html", form, activity, error)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect(_plan_url(activity.village))
+    context = {"form": form, "village": activity.village, "activity": activity}
+    return render(request, "program/activity_form.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def activity_realise(request, pk: int):
+    activity = get_activity_for(request.user, pk, write=True)
+    initial = {f: getattr(activity, f) for f in services.REALISATION_FIELDS}
+    form = RealisationForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={**initial, "version": activity.version},
+    )
+    if request.method == "POST" and form.is_valid():
+        values = {f: form.cleaned_data[f] for f in (*services.REALISATION_FIELDS, "evidence")}
+        try:
+            services.realise_activity(
+                activity, version=form.cleaned_data["version"], **values, by=request.user
+            )
+        except services.StaleEditError as error:
+            return _stale_response(request, "program/realisation_form.html", form, activity, error)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Realisation recorded."))
+            return redirect(_plan_url(activity.village))
+    context = {"form": form, "village": activity.village, "activity": activity}
+    return render(request, "program/realisation_form.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def activity_delete(request, pk: int):
+    activity = get_activity_for(request.user, pk, write=True)
+    if request.method == "POST":
+        try:
+            services.delete_activity(activity, by=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("program:activity_detail", pk=activity.pk)
+        messages.success(request, _("Activity “%(name)s” deleted.") % {"name": activity.name})
+        return redirect(_plan_url(activity.village))
+    return render(request, "program/activity_delete.html", {"activity": activity})
+
+
+@login_required
+@require_POST
+def activity_upload(request, pk: int):
+    activity = get_activity_for(request.user, pk, write=True)
+    form = EvidenceForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.add_evidence(activity, upload=form.cleaned_data["file"], by=request.user)
+        except ValidationError as error:
+            form.add_error("file", error)
+        else:
+            messages.success(request, _("File uploaded."))
+            return redirect("program:activity_detail", pk=activity.pk)
+    context = _activity_context(request, activity, evidence_form=form)
+    return render(request, "program/activity_detail.html", context, status=400)
+
+
+@login_required
+@require_GET
+def activity_attachment(request, pk: int, attachment_pk: int):
+    activity = get_activity_for(request.user, pk)
+    return attachment_response(get_object_or_404(evidence_of(activity), pk=attachment_pk))
+
+
+@login_required
+@require_GET
+def activity_history(request, pk: int):
+    activity = get_activity_for(request.user, pk)
+    return render(
+        request,
+        "program/activity_history.html",
+        {"activity": activity, "events": audit_events_for(activity)},
+    )
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def work_plan_export(request, pk: int):
+    village = get_plan_village_for(request.user, pk)
+    name = f"rencana-kerja-{slugify(village.village.name)}-{village.program_year.year}.xlsx"
+    return _xlsx_response(exports.village_work_plan_xlsx(village), name)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def work_plan_import(request, pk: int):
+    village = get_plan_village_for(request.user, pk, write=True)
+    form = WorkPlanImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.import_work_plan(
+                village, upload=form.cleaned_data["file"], by=request.user
+            )
+        except ValidationError as error:
+            form.add_error("file", error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Work plan imported: %(added)s added, %(updated)s updated, "
+                    "%(unchanged)s unchanged."
+                )
+                % vars(result),
+            )
+            return redirect(_plan_url(village))
+    columns = [str(label) for _name, label in exports.WORK_PLAN_COLUMNS]
+    context = {"form": form, "village": village, "columns": columns}
+    return render(
+        request, "program/work_plan_import.html", context, status=400 if form.errors else 200
+    )
+
+
+def _kabkota_office_for(request, pk: int):
+    office = get_office_for(request.user, pk)
+    if office.is_province:
+        raise Http404
+    return office, _existing_year(request)
+
+
+@login_required
+@require_GET
+def office_work_plan(request, pk: int):
+    office, year = _kabkota_office_for(request, pk)
+    villages = villages_visible_to(request.user).filter(office=office, program_year=year)
+    return render(
+        request,
+        "program/office_work_plan.html",
+        {
+            "office": office,
+            "year": year,
+            "years": program_years_visible_to(request.user).order_by("-year"),
+            "stages": list(Stage),
+            "rows": office_work_plan_overview(year, office, villages),
+        },
+    )
+
+
+@login_required
+@require_GET
+def office_work_plan_export(request, pk: int):
+    office, year = _kabkota_office_for(request, pk)
+    content = exports.office_work_plan_xlsx(office.short_name, office_work_plan_lines(year, office))
+    return _xlsx_response(content, f"rencana-kerja-{slugify(office.short_name)}-{year.year}.xlsx")

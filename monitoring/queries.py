@@ -1,0 +1,497 @@
+"""Reads of the dashboard and the recaps, always from what the user may see.
+
+The dashboard knows deadline-bound work only as `core.deadlines.TrackedItem`s, returned by the
+functions in PROVIDERS. A provider is `(program_year, office_ids, *, now) -> list[TrackedItem]`:
+every item of that year belonging to one of `office_ids` (and nothing else), with its status
+computed at `now`, in a constant number of queries whatever the number of villages. An app
+that owns deadline-bound work (reports, meetings, LKE) appends its provider here and the label
+of each activity code it emits to `monitoring.figures.ACTIVITY_LABELS`; the dashboard never
+imports its models."""
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from core.deadlines import JAKARTA, Status, TrackedItem, end_of_day, item_status
+from core.models import Extension, Office, User
+from core.permissions import (
+    PROVINCE_TEAM,
+    has_role,
+    memberships_of,
+    visible_office_ids,
+)
+from program.models import ParticipatingVillage, ProgramYear, SopActivity, Stage, WorkPlanActivity
+from program.queries import program_years_visible_to, villages_visible_to, work_plan_items
+
+from .figures import Dashboard, DashboardRow, Figures, build_dashboard, trend
+from .models import Recap
+
+Provider = Callable[..., list[TrackedItem]]
+
+
+# --- the recap as a tracked item of the province office ---------------------------------------
+
+
+def monitoring_periods(program_year: ProgramYear) -> list[tuple[date, date]]:
+    """The periods of SOP activity 1 ("monitoring") of the year, e.g. six of two months."""
+    sop = SopActivity.objects.filter(
+        program_year=program_year, code=SopActivity.Code.MONITORING
+    ).first()
+    if sop is None:
+        return []
+    sop.program_year = program_year  # periods() reads the year; spare the query
+    return sop.periods()
+
+
+def period_label(number: int, start: date, end: date) -> str:
+    return _("Period %(number)s (%(start)s – %(end)s)") % {
+        "number": number,
+        "start": date_format(start, "j F"),
+        "end": date_format(end, "j F Y"),
+    }
+
+
+def recap_items(
+    program_year: ProgramYear, office_ids: Collection[int], *, now: datetime | None = None
+) -> list[TrackedItem]:
+    """The bimonthly recap as the province office's own SOP item: one item per period of the
+    year's "monitoring" SOP activity, due at the end of the period's last day (Jakarta), done
+    when a recap of that period exists, at the moment its snapshot in force was generated
+    (regenerating a draft after the due date makes it late: what counts is when the figures
+    the province stands behind were taken). Signing off is the head's approval and does not
+    move the date. No extensions: the province does not grant itself one.
+    Two queries (the SOP activity and the recaps)."""
+    now = now or timezone.now()
+    if program_year.province_id not in office_ids:
+        return []
+    sop = SopActivity.objects.filter(
+        program_year=program_year, code=SopActivity.Code.MONITORING
+    ).first()
+    if sop is None:
+        return []
+    sop.program_year = program_year
+    recaps = {
+        r.period: r
+        for r in Recap.objects.filter(program_year=program_year).only(
+            "pk", "period", "generated_at", "program_year_id"
+        )
+    }
+    subject_type = ContentType.objects.get_for_model(SopActivity).pk
+    list_url = reverse("monitoring:recap_list") + f"?tahun={program_year.year}"
+    items = []
+    for number, (start, end) in enumerate(sop.periods(), start=1):
+        recap = recaps.get(number)
+        due = end_of_day(end)
+        done_at = recap.generated_at if recap else None
+        items.append(
+            TrackedItem(
+                activity=SopActivity.Code.MONITORING.value,
+                label=_("Monitoring recap, %(period)s")
+                % {"period": period_label(number, start, end)},
+                office_id=program_year.province_id,
+                village_id=None,
+                due=due,
+                done_at=done_at,
+                status=item_status(
+                    due=due, done_at=done_at, now=now, soon_days=program_year.soon_days
+                ),
+                extended=False,
+                url=reverse("monitoring:recap_detail", args=[recap.pk]) if recap else list_url,
+                subject=(subject_type, str(sop.pk)),
+            )
+        )
+    return items
+
+
+PROVIDERS: list[Provider] = [work_plan_items, recap_items]
+
+
+def tracked_items(
+    program_year: ProgramYear, office_ids: Collection[int], *, now: datetime
+) -> list[TrackedItem]:
+    """Every provider's items for the year and offices: one call per provider."""
+    office_ids = frozenset(office_ids)
+    items: list[TrackedItem] = []
+    for provider in PROVIDERS:
+        items.extend(provider(program_year, office_ids, now=now))
+    return items
+
+
+# --- the province dashboard -------------------------------------------------------------------
+
+
+def dashboard_offices(user: User, program_year: ProgramYear) -> list[Office]:
+    """The offices of the year's province the user may read: kab/kota by code, then the
+    province office itself (whose own SOP items, such as the recap, are tracked too)."""
+    province = program_year.province_id
+    offices = Office.objects.filter(
+        Q(pk=province) | Q(parent_id=province), pk__in=visible_office_ids(user)
+    )
+    return sorted(offices, key=lambda o: (o.is_province, o.code))
+
+
+def kabkota_choices(user: User, program_year: ProgramYear) -> QuerySet[Office]:
+    """The kab/kota offices of the year's province the user may read (the dashboard filter)."""
+    return Office.objects.filter(
+        pk__in=visible_office_ids(user), parent_id=program_year.province_id
+    ).order_by("code")
+
+
+def _dashboard(
+    program_year: ProgramYear,
+    offices: list[Office],
+    *,
+    kind: str | None,
+    now: datetime,
+    items: list[TrackedItem] | None = None,
+) -> Dashboard:
+    ids = [o.pk for o in offices]
+    villages = ParticipatingVillage.objects.filter(
+        program_year=program_year, office_id__in=ids
+    ).values_list("pk", "office_id", "kind")
+    if kind:
+        villages = villages.filter(kind=kind)
+    village_counts: dict[int, int] = {}
+    village_ids = set()
+    for pk, office_id, _kind in villages:
+        village_counts[office_id] = village_counts.get(office_id, 0) + 1
+        village_ids.add(pk)
+    if items is None:
+        items = tracked_items(program_year, ids, now=now)
+    if kind:
+        # A village kind narrows the figures to the items of villages of that kind; work of the
+        # office as a whole (a recap, a meeting) belongs to no village and drops out.
+        items = [i for i in items if i.village_id in village_ids]
+    return build_dashboard(offices, village_counts, items, now=now)
+
+
+def province_dashboard(
+    user: User,
+    program_year: ProgramYear,
+    *,
+    office: Office | None = None,
+    kind: str | None = None,
+    now: datetime | None = None,
+) -> Dashboard:
+    """One row per office of the year's province the user may read (kab/kota, then the
+    province office's own SOP items), with per-activity figures and province totals.
+
+    `office` narrows to one kab/kota; `kind` to the villages of one kind. Either filter drops
+    the province office's row. Queries: offices, villages, and each provider's own (constant
+    in the number of villages)."""
+    now = now or timezone.now()
+    offices = dashboard_offices(user, program_year)
+    if office is not None:
+        offices = [o for o in offices if o.pk == office.pk]
+    if office is not None or kind:
+        offices = [o for o in offices if not o.is_province]
+    return _dashboard(program_year, offices, kind=kind, now=now)
+
+
+def recap_dashboard(program_year: ProgramYear, *, now: datetime) -> Dashboard:
+    """The figures a recap freezes: every kab/kota of the year's province and the province
+    office itself, whoever generates it."""
+    province = program_year.province_id
+    offices = sorted(
+        Office.objects.filter(Q(pk=province) | Q(parent_id=province)),
+        key=lambda o: (o.is_province, o.code),
+    )
+    return _dashboard(program_year, offices, kind=None, now=now)
+
+
+# --- drill-downs ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemLine:
+    """A tracked item as the drill-downs list it, with the deadline in force."""
+
+    item: TrackedItem
+    deadline: datetime | None  # the extension's date when one was granted, else the due date
+    stage: str = ""
+
+    @property
+    def sort_key(self):
+        return (self.deadline is None, self.deadline or datetime.max.replace(tzinfo=JAKARTA))
+
+
+def _extension_dates(office_ids: Collection[int]) -> dict[tuple[int, str, int], date]:
+    rows = Extension.objects.filter(office_id__in=office_ids).values_list(
+        "subject_type_id", "subject_id", "office_id", "until"
+    )
+    return {(t, s, o): until for t, s, o, until in rows}
+
+
+def _lines(items, office_ids, stages: dict[tuple[int, str], str]) -> list[ItemLine]:
+    extensions = _extension_dates(office_ids)
+    lines = []
+    for item in items:
+        until = extensions.get((*item.subject, item.office_id)) if item.extended else None
+        deadline = end_of_day(until) if until else item.due
+        lines.append(ItemLine(item, deadline, stages.get(item.subject, "")))
+    return sorted(lines, key=lambda line: line.sort_key)
+
+
+def _work_plan_stages(village_ids) -> tuple[list[tuple], dict[tuple[int, str], str]]:
+    """(village id, stage, realised?, subject) per work-plan activity, and subject → stage."""
+    subject_type = ContentType.objects.get_for_model(WorkPlanActivity).pk
+    rows = WorkPlanActivity.objects.filter(village_id__in=village_ids).values_list(
+        "pk", "village_id", "stage", "realised_on"
+    )
+    plan = [
+        (v, stage, realised is not None, (subject_type, str(pk))) for pk, v, stage, realised in rows
+    ]
+    return plan, {subject: stage for _v, stage, _r, subject in plan}
+
+
+@dataclass
+class StageCell:
+    planned: int = 0
+    done: int = 0
+    overdue: int = 0
+
+    @property
+    def state(self) -> str:
+        if not self.planned:
+            return "empty"
+        if self.overdue:
+            return "overdue"
+        return "done" if self.done == self.planned else "partial"
+
+
+@dataclass
+class OfficeOverview:
+    office: Office
+    row: DashboardRow
+    activities: list[str]
+    villages: list[tuple[ParticipatingVillage, list[StageCell]]]
+    upcoming: list[ItemLine]
+    overdue: list[ItemLine]
+
+
+def office_overview(
+    user: User, office: Office, program_year: ProgramYear, *, now: datetime | None = None
+) -> OfficeOverview:
+    """One office's figures, its villages × the five coaching stages (planned, done and
+    overdue work-plan activities per cell), its open items by deadline and its overdue ones.
+    The caller has fetched `office` through the user's scope."""
+    now = now or timezone.now()
+    items = tracked_items(program_year, [office.pk], now=now)
+    dashboard = _dashboard(program_year, [office], kind=None, now=now, items=items)
+    villages = list(villages_visible_to(user).filter(office=office, program_year=program_year))
+    plan, stages = _work_plan_stages([v.pk for v in villages])
+    status_of = {i.subject: i.status for i in items}
+    cells = {v.pk: {s: StageCell() for s in Stage.values} for v in villages}
+    for village_id, stage, realised, subject in plan:
+        cell = cells[village_id][stage]
+        cell.planned += 1
+        cell.done += realised
+        cell.overdue += status_of.get(subject) == Status.LEWAT
+    lines = _lines([i for i in items if not i.is_done], [office.pk], stages)
+    return OfficeOverview(
+        office=office,
+        row=dashboard.rows[0],
+        activities=dashboard.activities,
+        villages=[(v, [cells[v.pk][s] for s in Stage.values]) for v in villages],
+        upcoming=[line for line in lines if line.item.status != Status.LEWAT],
+        overdue=[line for line in lines if line.item.status == Status.LEWAT],
+    )
+
+
+@dataclass
+class StageTimeline:
+    stage: str
+    label: str
+    start: date | None
+    end: date | None
+    lines: list[ItemLine]
+
+    @property
+    def done(self) -> int:
+        return sum(1 for line in self.lines if line.item.is_done)
+
+    @property
+    def overdue(self) -> int:
+        return sum(1 for line in self.lines if line.item.status == Status.LEWAT)
+
+
+@dataclass
+class VillageTimeline:
+    village: ParticipatingVillage
+    row: Figures
+    stages: list[StageTimeline]
+    others: list[ItemLine]  # tracked items of the village outside the work plan (reports, ...)
+
+
+def village_timeline(village: ParticipatingVillage, *, now: datetime | None = None):
+    """A participating village's stages (span of their planned work, items by deadline) and its
+    other tracked items. The caller has fetched `village` through the user's scope."""
+    now = now or timezone.now()
+    items = [
+        i
+        for i in tracked_items(village.program_year, [village.office_id], now=now)
+        if i.village_id == village.pk
+    ]
+    spans = {}
+    for start, end, stage in WorkPlanActivity.objects.filter(village=village).values_list(
+        "planned_start", "planned_end", "stage"
+    ):
+        first, last = spans.get(stage, (start, end))
+        spans[stage] = (min(first, start), max(last, end))
+    _plan, stages = _work_plan_stages([village.pk])
+    lines = _lines(items, [village.office_id], stages)
+    figures = Figures()
+    for item in items:
+        figures.count(item.status)
+    return VillageTimeline(
+        village=village,
+        row=figures,
+        stages=[
+            StageTimeline(
+                stage=value,
+                label=label,
+                start=spans.get(value, (None, None))[0],
+                end=spans.get(value, (None, None))[1],
+                lines=[line for line in lines if line.stage == value],
+            )
+            for value, label in Stage.choices
+        ],
+        others=[line for line in lines if not line.stage],
+    )
+
+
+# --- extensions -------------------------------------------------------------------------------
+
+
+def can_grant_extensions(user: User, office: Office) -> bool:
+    """Only the province team lead grants a dispensasi, and only to a kab/kota office."""
+    return not office.is_province and has_role(user, office, {"ketua_tim"})
+
+
+def extensible_item(
+    program_year: ProgramYear,
+    office: Office,
+    subject_type_id: int,
+    subject_id: str,
+    *,
+    now: datetime | None = None,
+):
+    """The tracked item of `office` whose subject is (type, id), with its deadline in force and
+    the subject object; 404 when no provider reports such an item for that office (so an
+    extension can only be granted on that office's own work)."""
+    now = now or timezone.now()
+    subject = (subject_type_id, subject_id)
+    items = [i for i in tracked_items(program_year, [office.pk], now=now) if i.subject == subject]
+    if not items or items[0].office_id != office.pk:
+        raise Http404
+    line = _lines(items[:1], [office.pk], {})[0]
+    try:
+        model = ContentType.objects.get_for_id(subject_type_id).model_class()
+    except ContentType.DoesNotExist:
+        raise Http404 from None
+    if model is None:
+        raise Http404
+    return line, get_object_or_404(model, pk=subject_id)
+
+
+# --- recaps -----------------------------------------------------------------------------------
+
+
+def recaps_visible_to(user: User) -> QuerySet[Recap]:
+    """Recaps of the provinces the user reaches. A kab/kota user reads them too, but only its
+    own office's rows (see `recap_view`)."""
+    return Recap.objects.filter(program_year__in=program_years_visible_to(user)).select_related(
+        "program_year__province", "generated_by", "signed_by"
+    )
+
+
+def get_recap_for(user: User, pk: int) -> Recap:
+    return get_object_or_404(recaps_visible_to(user), pk=pk)
+
+
+def can_generate_recaps(user: User, province: Office) -> bool:
+    return has_role(user, province, PROVINCE_TEAM)
+
+
+def can_sign_recaps(user: User, province: Office) -> bool:
+    return has_role(user, province, {"kepala"})
+
+
+def previous_recap(recap: Recap) -> Recap | None:
+    """The latest recap of an earlier period of the same program year (a new year has other
+    villages, so its first recap has nothing to compare with)."""
+    return (
+        Recap.objects.filter(program_year=recap.program_year, period__lt=recap.period)
+        .order_by("-period")
+        .first()
+    )
+
+
+@dataclass
+class RecapLine:
+    row: DashboardRow
+    trend: dict[str, float | None]
+
+
+@dataclass
+class RecapView:
+    """A recap as one user may read it: the frozen rows of the offices it may see, each with
+    its trend against the previous recap, and the province totals only for province readers."""
+
+    recap: Recap
+    dashboard: Dashboard
+    previous: Recap | None
+    lines: list[RecapLine]
+    totals: RecapLine | None
+
+    @property
+    def kabkota_lines(self) -> list[RecapLine]:
+        return [line for line in self.lines if not line.row.is_province]
+
+    @property
+    def province_lines(self) -> list[RecapLine]:
+        return [line for line in self.lines if line.row.is_province]
+
+    @property
+    def kabkota_activities(self) -> list[str]:
+        rows = [line.row for line in self.kabkota_lines]
+        return Dashboard.activities_of(rows, self.dashboard.activities)
+
+    @property
+    def province_activities(self) -> list[str]:
+        rows = [line.row for line in self.province_lines]
+        return Dashboard.activities_of(rows, self.dashboard.activities)
+
+
+def recap_view(user: User, recap: Recap) -> RecapView:
+    dashboard = Dashboard.from_snapshot(recap.snapshot)
+    previous = previous_recap(recap)
+    before = Dashboard.from_snapshot(previous.snapshot) if previous else None
+    visible = visible_office_ids(user)
+    lines = []
+    for row in dashboard.rows:
+        if row.office_id not in visible:
+            continue
+        old = before.row_for(row.office_id) if before else None
+        lines.append(RecapLine(row, trend(row.total, old.total if old else None)))
+    sees_province = recap.program_year.province_id in visible
+    totals = None
+    if sees_province:
+        totals = RecapLine(
+            dashboard.totals, trend(dashboard.totals.total, before.totals.total if before else None)
+        )
+    return RecapView(recap, dashboard, previous, lines, totals)
+
+
+def kabkota_offices_of(user: User) -> list[Office]:
+    """The kab/kota offices the user holds a membership in (where a kab/kota user lands)."""
+    return [m.office for m in memberships_of(user) if not m.office.is_province]

@@ -1,0 +1,133 @@
+"""Writes of the monitoring app: generating and signing off the bimonthly Rekap progres.
+Each one checks the transition against TRANSITIONS and is audited in its transaction."""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.models import Role, User
+from core.permissions import has_role
+from core.services import audit
+from program.models import ProgramYear
+
+from .models import Recap
+from .queries import monitoring_periods, recap_dashboard
+
+NARRATIVE_MAX = 5000
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset  # states the recap may be in (None: no recap of the period yet)
+    target: str
+    roles: frozenset  # province roles allowed to make it
+
+
+TRANSITIONS = {
+    "generate": Transition(
+        frozenset({None, Recap.State.DRAFT}),
+        Recap.State.DRAFT,
+        frozenset({Role.TIM_PROVINSI, Role.KETUA_TIM}),
+    ),
+    "sign_off": Transition(
+        frozenset({Recap.State.DRAFT}), Recap.State.SIGNED_OFF, frozenset({Role.KEPALA})
+    ),
+}
+
+
+def _check(action: str, state: str | None, *, program_year: ProgramYear, by: User) -> None:
+    transition = TRANSITIONS[action]
+    if not has_role(by, program_year.province, transition.roles):
+        raise PermissionDenied
+    if state not in transition.sources:
+        if state == Recap.State.SIGNED_OFF:
+            raise ValidationError(_("This recap is signed off and can no longer be changed."))
+        raise ValidationError(_("This recap cannot be signed off in its current state."))
+
+
+@transaction.atomic
+def generate_recap(program_year: ProgramYear, *, period: int, narrative: str, by: User) -> Recap:
+    """Freeze the province dashboard of `program_year` as the recap of `period` (1 = the first
+    period of the year's "monitoring" SOP activity).
+
+    Allowed for tim_provinsi and ketua_tim (PermissionDenied otherwise), for a period that has
+    begun. A draft of the same period is replaced by a new snapshot (audited as a
+    regeneration); a signed-off recap is locked (ValidationError). The snapshot covers every
+    kab/kota of the province and the province office, whoever generates it."""
+    periods = monitoring_periods(program_year)
+    if not 1 <= period <= len(periods):
+        raise ValidationError({"period": _("There is no such period in this program year.")})
+    start, end = periods[period - 1]
+    now = timezone.now()
+    if start > timezone.localdate(now):
+        raise ValidationError({"period": _("This period has not begun yet.")})
+    if len(narrative) > NARRATIVE_MAX:
+        raise ValidationError(
+            {"narrative": _("The narrative is limited to %(n)s characters.") % {"n": NARRATIVE_MAX}}
+        )
+    recap = (
+        Recap.objects.select_for_update().filter(program_year=program_year, period=period).first()
+    )
+    _check("generate", recap.state if recap else None, program_year=program_year, by=by)
+    snapshot = recap_dashboard(program_year, now=now).to_snapshot()
+    if recap is None:
+        recap = Recap.objects.create(
+            program_year=program_year,
+            period=period,
+            period_start=start,
+            period_end=end,
+            snapshot=snapshot,
+            narrative=narrative,
+            generated_by=by,
+            generated_at=now,
+        )
+        audit(
+            recap,
+            by=by,
+            action="recap.generate",
+            office=program_year.province,
+            changes={"state": (None, recap.state), "period": (None, period)},
+        )
+        return recap
+    changes = {"generated_at": (recap.generated_at, now)}
+    if recap.narrative != narrative:
+        changes["narrative"] = (recap.narrative, narrative)
+    recap.snapshot, recap.narrative = snapshot, narrative
+    recap.generated_by, recap.generated_at = by, now
+    recap.period_start, recap.period_end = start, end
+    recap.save(
+        update_fields=[
+            "snapshot",
+            "narrative",
+            "generated_by",
+            "generated_at",
+            "period_start",
+            "period_end",
+        ]
+    )
+    audit(recap, by=by, action="recap.regenerate", office=program_year.province, changes=changes)
+    return recap
+
+
+@transaction.atomic
+def sign_recap(recap: Recap, *, by: User) -> Recap:
+    """The head of the province office signs a draft recap off; from then on it is locked.
+    PermissionDenied for anyone but kepala; ValidationError when it is already signed off."""
+    current = Recap.objects.select_for_update().get(pk=recap.pk)
+    _check("sign_off", current.state, program_year=recap.program_year, by=by)
+    old = current.state
+    current.state = Recap.State.SIGNED_OFF
+    current.signed_by, current.signed_at = by, timezone.now()
+    current.save(update_fields=["state", "signed_by", "signed_at"])
+    audit(
+        current,
+        by=by,
+        action="recap.sign_off",
+        office=recap.program_year.province,
+        changes={"state": (old, current.state)},
+    )
+    recap.state, recap.signed_by, recap.signed_at = current.state, by, current.signed_at
+    return recap

@@ -1,0 +1,64 @@
+from django import template
+from django.template.defaultfilters import floatformat
+
+from core.deadlines import Status
+
+from ..figures import Figures, Rag, activity_label
+
+register = template.Library()
+
+
+@register.filter
+def figures(row, code: str) -> Figures:
+    """{{ row|figures:code }}: a dashboard row's figures for one activity."""
+    return row.activity(code)
+
+
+@register.filter(name="activity_label")
+def activity_label_filter(code: str) -> str:
+    return activity_label(code)
+
+
+@register.filter
+def pct(value) -> str:
+    """A percentage with the locale's decimal mark, or a dash when nothing is due yet."""
+    return "—" if value is None else f"{floatformat(value, -1)}%"
+
+
+@register.filter
+def pp(value) -> str:
+    """A change in percentage points: ▲ 5 pp, ▼ 2,5 pp, = 0 pp; a dash with nothing to compare."""
+    if value is None:
+        return "—"
+    if value > 0:
+        return f"▲ {floatformat(value, -1)} pp"
+    if value < 0:
+        return f"▼ {floatformat(-value, -1)} pp"
+    return "= 0 pp"
+
+
+@register.filter
+def trend_class(value) -> str:
+    if value is None or value == 0:
+        return "trend-flat"
+    return "trend-up" if value > 0 else "trend-down"
+
+
+@register.filter
+def status_label(value: str) -> str:
+    return Status(value).label
+
+
+@register.filter
+def rag_label(value: str) -> str:
+    return Rag(value).label
+
+
+@register.filter
+def export_cell(value) -> str:
+    """A cell of an export row: a dash for no value, numbers with the locale's decimal mark."""
+    if value is None or value == "":
+        return "—" if value is None else ""
+    if isinstance(value, float):
+        return floatformat(value, -1)
+    return str(value)

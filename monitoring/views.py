@@ -1,0 +1,256 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core.permissions import is_province_user, require
+from core.services import grant_extension
+from program.models import Stage
+from program.queries import (
+    current_program_year,
+    get_office_for,
+    get_village_for,
+    program_years_visible_to,
+)
+
+from . import exports, services
+from .figures import chart_data, rag_legend
+from .forms import DashboardFilterForm, ExtensionForm, RecapForm
+from .queries import (
+    can_generate_recaps,
+    can_grant_extensions,
+    can_sign_recaps,
+    extensible_item,
+    get_recap_for,
+    kabkota_choices,
+    kabkota_offices_of,
+    monitoring_periods,
+    office_overview,
+    period_label,
+    province_dashboard,
+    recap_view,
+    recaps_visible_to,
+    village_timeline,
+)
+
+
+def _year_from(data, user):
+    """The program year named by `tahun` in `data`, else the current one; 404 when unknown."""
+    raw = data.get("tahun")
+    if not raw:
+        return current_program_year(user)
+    try:
+        year = current_program_year(user, int(raw))
+    except ValueError:
+        raise Http404 from None
+    if year is None:
+        raise Http404
+    return year
+
+
+def _with_year(url: str, year) -> str:
+    return f"{url}?tahun={year.year}" if year else url
+
+
+def _years(user):
+    return program_years_visible_to(user).order_by("-year")
+
+
+@login_required
+@require_GET
+def dashboard(request):
+    year = _year_from(request.GET, request.user)
+    own = kabkota_offices_of(request.user)
+    if year is not None and not is_province_user(request.user) and len(own) == 1:
+        return redirect(_with_year(reverse("monitoring:office", args=[own[0].pk]), year))
+    offices = kabkota_choices(request.user, year) if year else []
+    filters = DashboardFilterForm(request.GET, years=_years(request.user), offices=offices)
+    context = {"year": year, "filters": filters, "legend": rag_legend()}
+    if year is not None and filters.is_valid():
+        data = province_dashboard(
+            request.user,
+            year,
+            office=filters.cleaned_data["kabkota"],
+            kind=filters.cleaned_data["jenis"] or None,
+        )
+        context.update(data=data, charts=chart_data(data))
+    template = "monitoring/dashboard.html"
+    return render(request, template + "#dashboard-body" if request.htmx else template, context)
+
+
+@login_required
+@require_GET
+def office(request, pk: int):
+    office = get_office_for(request.user, pk)
+    year = _year_from(request.GET, request.user)
+    if year is None or office.province_id != year.province_id:
+        raise Http404
+    context = {
+        "year": year,
+        "years": _years(request.user),
+        "overview": office_overview(request.user, office, year),
+        "can_extend": can_grant_extensions(request.user, office),
+        "deadlines_first": not is_province_user(request.user),
+        "stages": Stage.choices,
+        "legend": rag_legend(),
+    }
+    return render(request, "monitoring/office.html", context)
+
+
+@login_required
+@require_GET
+def village(request, pk: int):
+    village = get_village_for(request.user, pk)
+    return render(
+        request,
+        "monitoring/village.html",
+        {
+            "timeline": village_timeline(village),
+            "year": village.program_year,
+            "can_extend": can_grant_extensions(request.user, village.office),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def extension_grant(request, type_id: int, object_id: str, office_pk: int):
+    office = get_office_for(request.user, office_pk)
+    if office.is_province:
+        raise Http404
+    require(can_grant_extensions(request.user, office))
+    year = _year_from(request.GET, request.user)
+    if year is None:
+        raise Http404
+    line, subject = extensible_item(year, office, type_id, object_id)
+    form = ExtensionForm(request.POST or None, deadline=line.deadline, done=line.item.is_done)
+    if request.method == "POST" and form.is_valid():
+        grant_extension(subject, office=office, by=request.user, **form.cleaned_data)
+        messages.success(
+            request,
+            _("Extension granted to %(office)s for “%(item)s”.")
+            % {"office": office.short_name, "item": line.item.label},
+        )
+        return redirect(_with_year(reverse("monitoring:office", args=[office.pk]), year))
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "line": line, "office": office, "year": year}
+    return render(request, "monitoring/extension_form.html", context, status=status)
+
+
+def _recap_list_context(user, year, form=None):
+    """The periods of the year with their recap (if any), and the generate form for the province
+    team offering the periods that have begun and are not signed off."""
+    periods = monitoring_periods(year) if year else []
+    recaps = {r.period: r for r in recaps_visible_to(user).filter(program_year=year)}
+    today = timezone.localdate()
+    rows = [
+        (number, period_label(number, start, end), start, end, recaps.get(number))
+        for number, (start, end) in enumerate(periods, start=1)
+    ]
+    open_periods = [
+        (number, label)
+        for number, label, start, _end, recap in rows
+        if start <= today and not (recap and recap.is_signed_off)
+    ]
+    if form is None and open_periods and can_generate_recaps(user, year.province):
+        form = RecapForm(periods=open_periods, initial={"period": open_periods[-1][0]})
+    return {"year": year, "years": _years(user), "rows": rows, "form": form, "today": today}
+
+
+@login_required
+@require_GET
+def recap_list(request):
+    year = _year_from(request.GET, request.user)
+    return render(request, "monitoring/recap_list.html", _recap_list_context(request.user, year))
+
+
+@login_required
+@require_POST
+def recap_generate(request):
+    year = _year_from(request.POST, request.user)
+    if year is None:
+        raise Http404
+    require(can_generate_recaps(request.user, year.province))
+    periods = [(n, period_label(n, s, e)) for n, (s, e) in enumerate(monitoring_periods(year), 1)]
+    form = RecapForm(request.POST, periods=periods)
+    if form.is_valid():
+        try:
+            recap = services.generate_recap(year, **form.cleaned_data, by=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, _("Recap generated. Check it, then ask the head to sign off.")
+            )
+            return redirect("monitoring:recap_detail", pk=recap.pk)
+    context = _recap_list_context(request.user, year, form)
+    return render(request, "monitoring/recap_list.html", context, status=400)
+
+
+@login_required
+@require_GET
+def recap_detail(request, pk: int):
+    recap = get_recap_for(request.user, pk)
+    province = recap.program_year.province
+    can_generate = can_generate_recaps(request.user, province) and not recap.is_signed_off
+    view = recap_view(request.user, recap)
+    form = None
+    if can_generate:
+        label = period_label(recap.period, recap.period_start, recap.period_end)
+        form = RecapForm(periods=[(recap.period, label)], initial={"narrative": recap.narrative})
+    context = {
+        "view": view,
+        "recap": recap,
+        "year": recap.program_year,
+        "form": form,
+        "can_sign": can_sign_recaps(request.user, province) and not recap.is_signed_off,
+        "legend": rag_legend(),
+    }
+    return render(request, "monitoring/recap_detail.html", context)
+
+
+@login_required
+@require_POST
+def recap_sign(request, pk: int):
+    recap = get_recap_for(request.user, pk)
+    require(can_sign_recaps(request.user, recap.program_year.province))
+    try:
+        services.sign_recap(recap, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Recap signed off."))
+    return redirect("monitoring:recap_detail", pk=recap.pk)
+
+
+def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_GET
+def recap_xlsx(request, pk: int):
+    view = recap_view(request.user, get_recap_for(request.user, pk))
+    return _download(
+        exports.render_xlsx(view),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        exports.recap_filename(view, "xlsx"),
+    )
+
+
+@login_required
+@require_GET
+def recap_pdf(request, pk: int):
+    view = recap_view(request.user, get_recap_for(request.user, pk))
+    return _download(
+        exports.render_pdf(view), "application/pdf", exports.recap_filename(view, "pdf")
+    )
