@@ -98,16 +98,15 @@ def village_list(request):
     offices = _kabkota_offices(request.user)
     filters = VillageFilterForm(request.GET, offices=offices)
     villages = villages_visible_to(request.user).filter(program_year=year)
-    if filters.is_valid():
-        if filters.cleaned_data["office"]:
-            villages = villages.filter(office=filters.cleaned_data["office"])
-        if filters.cleaned_data["kind"]:
-            villages = villages.filter(kind=filters.cleaned_data["kind"])
-        if filters.cleaned_data["q"]:
-            q = filters.cleaned_data["q"]
-            villages = villages.filter(
-                Q(village__name__icontains=q) | Q(village__code__startswith=q)
-            )
+    filters.is_valid()  # an unknown value drops that one filter, not the others
+    chosen = filters.cleaned_data
+    if chosen.get("office"):
+        villages = villages.filter(office=chosen["office"])
+    if chosen.get("kind"):
+        villages = villages.filter(kind=chosen["kind"])
+    if chosen.get("q"):
+        q = chosen["q"]
+        villages = villages.filter(Q(village__name__icontains=q) | Q(village__code__startswith=q))
     template = "program/village_list.html"
     if request.htmx:
         template += "#village-table"

@@ -552,3 +552,11 @@ def test_create_form_htmx_refresh_offers_villages_and_staff_of_the_chosen_office
     assert desa_in(kaur).name in page
     assert "Tim Kaur" in page
     assert "Tim Rejang Lebong" not in page
+
+
+def test_an_unknown_filter_value_drops_only_that_filter(
+    client, tim_provinsi, village_rejang_lebong, village_kaur
+):
+    client.force_login(tim_provinsi)
+    response = client.get("/desa/", {"office": "999999", "kind": "tambahan"})
+    assert [pv.pk for pv in response.context["villages"]] == [village_kaur.pk]
