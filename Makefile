@@ -25,7 +25,9 @@ run: install
 	mkdir -p var
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py load_reference --if-empty
+	$(BIN)/python manage.py load_instruments
 	$(BIN)/python manage.py seed_demo --if-empty
+	$(BIN)/python manage.py seed_reports
 	$(BIN)/python manage.py runserver $(HOST)
 
 lint: install-dev

@@ -213,8 +213,9 @@ class AuditEvent(models.Model):
         rows = []
         for name, pair in self.changes.items():
             try:
-                label = model._meta.get_field(name).verbose_name if model else name
-            except FieldDoesNotExist:  # e.g. "attachment"
+                # A reverse relation has no verbose name: keep the key.
+                label = getattr(model._meta.get_field(name), "verbose_name", name)
+            except (FieldDoesNotExist, AttributeError):  # e.g. "attachment"; or no model
                 label = name
             old, new = pair if isinstance(pair, list) and len(pair) == 2 else (None, pair)
             rows.append((str(label), shown(old), shown(new)))

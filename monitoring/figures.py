@@ -42,6 +42,7 @@ ACTIVITY_LABELS = {
     "identifikasi": _("Identification report"),
     "penilaian": _("LKE assessment"),
     "laporan_akhir": _("Final report"),
+    "tindak_lanjut": _("Meeting action items"),
 }
 
 

@@ -29,8 +29,11 @@ from core.permissions import (
     memberships_of,
     visible_office_ids,
 )
+from lke.queries import tracked_items as lke_items
+from meetings.queries import tracked_items as meeting_items
 from program.models import ParticipatingVillage, ProgramYear, SopActivity, Stage, WorkPlanActivity
 from program.queries import program_years_visible_to, villages_visible_to, work_plan_items
+from reports.queries import tracked_items as report_items
 
 from .figures import Dashboard, DashboardRow, Figures, build_dashboard, trend
 from .models import Recap
@@ -112,7 +115,7 @@ def recap_items(
     return items
 
 
-PROVIDERS: list[Provider] = [work_plan_items, recap_items]
+PROVIDERS: list[Provider] = [work_plan_items, recap_items, report_items, meeting_items, lke_items]
 
 
 def tracked_items(

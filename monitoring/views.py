@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.permissions import is_province_user, require
 from core.services import grant_extension
+from lke.queries import progress_by_office as lke_progress
 from program.models import Stage
 from program.queries import (
     current_program_year,
@@ -78,7 +79,11 @@ def dashboard(request):
             office=filters.cleaned_data["kabkota"],
             kind=filters.cleaned_data["jenis"] or None,
         )
-        context.update(data=data, charts=chart_data(data))
+        progress = lke_progress(year, [row.office_id for row in data.kabkota_rows])
+        lke_rows = [
+            (row, progress[row.office_id]) for row in data.kabkota_rows if row.office_id in progress
+        ]
+        context.update(data=data, charts=chart_data(data), lke_rows=lke_rows)
     template = "monitoring/dashboard.html"
     return render(request, template + "#dashboard-body" if request.htmx else template, context)
 

@@ -1,0 +1,331 @@
+"""Files of the LKE: a worksheet as xlsx for offline filling (and reading it back), and the Hasil
+penilaian LKE Provinsi as xlsx and PDF. One function yields the rows (header first); one
+renderer per format writes the bytes."""
+
+import re
+from collections.abc import Iterable, Iterator
+from io import BytesIO
+
+from django.core.exceptions import ValidationError
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from .models import Answer, ItemKind, Level, Worksheet
+from .scoring import instrument_tree, tree_items
+
+HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
+HEADING_FILL = PatternFill("solid", fgColor="F2F2F2")
+WORKSHEET_COLUMNS = [
+    "kode",
+    "butir",
+    "jenis",
+    "jawaban",
+    "catatan",
+    "alasan",
+    "jawaban_mandiri",
+    "bukti",
+    "versi",
+]
+INFO_SHEET, ANSWER_SHEET, CHOICE_SHEET = "Info", "LKE", "Pilihan"
+
+
+def _bold_header(sheet) -> None:
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+    sheet.freeze_panes = "A2"
+
+
+def _save(book: Workbook) -> bytes:
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# --- a worksheet for offline filling ----------------------------------------------------------
+
+
+def worksheet_answer_rows(worksheet: Worksheet, level: str) -> Iterator[list]:
+    """Header, then one row per item: code, text, kind, the answer at `level` (option label or
+    text), note, reason, the self-assessed answer (for the verifier), evidence hint, and the
+    answer's version (to refuse an import over someone else's later save)."""
+    yield WORKSHEET_COLUMNS
+    tree = instrument_tree(worksheet.assessment.instrument, worksheet.target)
+    answers = {
+        (a.item_id, a.level): a
+        for a in Answer.objects.filter(worksheet=worksheet).select_related("option")
+    }
+    for item in tree_items(tree):
+        if item.kind == ItemKind.HEADING:
+            yield [item.code, item.text, item.kind, None, None, None, None, None, None]
+            continue
+        own = answers.get((item.pk, level))
+        other = answers.get((item.pk, Level.SELF)) if level == Level.PROVINCIAL else None
+        yield [
+            item.code,
+            item.text,
+            item.kind,
+            (own.option.label if own.option_id else own.text) if own else None,
+            own.note if own else None,
+            own.reason if own else None,
+            (f"{other.option.score}: {other.option.label}" if other.option_id else other.text)
+            if other
+            else None,
+            item.evidence_hint or None,
+            own.version if own else 0,
+        ]
+
+
+def worksheet_xlsx(worksheet: Worksheet, level: str) -> bytes:
+    """The worksheet for offline filling: each choice item's answer cell is a dropdown of its
+    options (listed on a hidden sheet), the version column is hidden."""
+    tree = instrument_tree(worksheet.assessment.instrument, worksheet.target)
+    options = {
+        item.code: [o.label for o in item.options.all()]
+        for item in tree_items(tree)
+        if item.kind == ItemKind.CHOICE
+    }
+    book = Workbook()
+    sheet = book.active
+    sheet.title = ANSWER_SHEET
+    choices = book.create_sheet(CHOICE_SHEET)
+    choices.sheet_state = "hidden"
+    next_column = 1
+    for number, row in enumerate(worksheet_answer_rows(worksheet, level), start=1):
+        sheet.append(row)
+        code, kind = row[0], row[2]
+        if number > 1 and kind == ItemKind.HEADING:
+            for cell in sheet[number]:
+                cell.fill = HEADING_FILL
+                cell.font = Font(bold=True)
+        if number > 1 and code in options:
+            column = get_column_letter(next_column)
+            next_column += 1
+            for index, label in enumerate(options[code], start=1):
+                choices[f"{column}{index}"] = label
+            rule = DataValidation(
+                type="list",
+                formula1=f"={CHOICE_SHEET}!${column}$1:${column}${len(options[code])}",
+                allow_blank=True,
+            )
+            rule.error = _("Choose one of the options of this item.")
+            rule.showErrorMessage = True
+            sheet.add_data_validation(rule)
+            rule.add(f"D{number}")
+    _bold_header(sheet)
+    for column, width in zip("ABCDEFGH", (10, 70, 9, 45, 30, 30, 40, 40), strict=True):
+        sheet.column_dimensions[column].width = width
+    sheet.column_dimensions["I"].hidden = True
+    for row in sheet.iter_rows(min_row=2, max_col=8):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    info = book.create_sheet(INFO_SHEET)
+    for key, value in (
+        ("lembar", worksheet.pk),
+        ("tingkat", level),
+        ("nama", worksheet.subject_name),
+        ("tahun", worksheet.assessment.program_year.year),
+        ("instrumen", str(worksheet.assessment.instrument)),
+    ):
+        info.append([key, value])
+    return _save(book)
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return " ".join(str(value).split())
+
+
+def parse_worksheet_xlsx(worksheet: Worksheet, upload, level: str) -> list[dict]:
+    """Read a filled worksheet file into rows for services.import_answers. Unknown codes, options
+    that are not the item's, a changed version column, a file of another worksheet or level and
+    malformed rows are all reported with their row number (ValidationError); nothing is read
+    into the database here."""
+    try:
+        book = load_workbook(upload, read_only=True, data_only=True)
+    except Exception:
+        raise ValidationError(_("The file is not an xlsx workbook.")) from None
+    if ANSWER_SHEET not in book.sheetnames or INFO_SHEET not in book.sheetnames:
+        raise ValidationError(
+            _(
+                "This is not a worksheet file downloaded from this system (sheets %(a)s and %(b)s "
+                "are missing)."
+            )
+            % {"a": ANSWER_SHEET, "b": INFO_SHEET}
+        )
+    info = {str(r[0]): r[1] for r in book[INFO_SHEET].iter_rows(values_only=True) if r and r[0]}
+    if str(info.get("lembar")) != str(worksheet.pk) or info.get("tingkat") != level:
+        raise ValidationError(
+            _(
+                "This file belongs to another worksheet or level. Download the file of this "
+                "worksheet again."
+            )
+        )
+    tree = instrument_tree(worksheet.assessment.instrument, worksheet.target)
+    items = {item.code: item for item in tree_items(tree)}
+    rows_in = book[ANSWER_SHEET].iter_rows(values_only=True)
+    header = [_cell(c) for c in next(rows_in, ())]
+    if header[: len(WORKSHEET_COLUMNS)] != WORKSHEET_COLUMNS:
+        raise ValidationError(
+            _("row 1: the columns must be %(columns)s") % {"columns": ", ".join(WORKSHEET_COLUMNS)}
+        )
+    errors, rows, seen = [], [], {}
+    for number, raw in enumerate(rows_in, start=2):
+        values = dict(zip(WORKSHEET_COLUMNS, (_cell(v) for v in raw), strict=False))
+        if not any(values.values()):
+            continue
+        where = _("row %(row)s") % {"row": number}
+        code = values.get("kode", "")
+        item = items.get(code)
+        if not code:
+            errors.append(_("%(where)s: the item code is empty") % {"where": where})
+            continue
+        if item is None:
+            errors.append(
+                _("%(where)s: %(code)s is not an item of this worksheet")
+                % {"where": where, "code": code}
+            )
+            continue
+        if code in seen:
+            errors.append(
+                _("%(where)s: item %(code)s is already on row %(first)s")
+                % {"where": where, "code": code, "first": seen[code]}
+            )
+            continue
+        seen[code] = number
+        answer = values.get("jawaban", "")
+        if item.kind == ItemKind.HEADING:
+            if answer:
+                errors.append(
+                    _("%(where)s: %(code)s is a heading and takes no answer")
+                    % {"where": where, "code": code}
+                )
+            continue
+        version = values.get("versi", "")
+        if not version.isdigit():
+            errors.append(
+                _("%(where)s: the hidden version column was changed; download the file again")
+                % {"where": where}
+            )
+            continue
+        option = None
+        if item.kind == ItemKind.CHOICE and answer:
+            option = _match_option(item, answer)
+            if option is None:
+                errors.append(
+                    _("%(where)s: %(value)r is not an option of item %(code)s")
+                    % {"where": where, "value": answer[:80], "code": code}
+                )
+                continue
+        rows.append(
+            {
+                "row": number,
+                "code": code,
+                "option": option,
+                "text": answer if item.kind == ItemKind.TEXT else "",
+                "note": values.get("catatan", ""),
+                "reason": values.get("alasan", ""),
+                "version": int(version),
+            }
+        )
+    if errors:
+        raise ValidationError(errors)
+    return rows
+
+
+def _match_option(item, value: str):
+    options = list(item.options.all())
+    for option in options:
+        if " ".join(option.label.split()) == value:
+            return option
+    if value.isdigit():
+        matches = [o for o in options if o.score == int(value)]
+        if len(matches) == 1:
+            return matches[0]
+    return None
+
+
+# --- Hasil penilaian LKE Provinsi ----------------------------------------------------------------
+
+
+def results_rows(results: dict, *, with_province: bool = False) -> Iterator[list]:
+    """Header, then one row per village in ranking order."""
+    yield [
+        *([_("Province")] if with_province else []),
+        _("Rank"),
+        _("Village"),
+        _("District"),
+        _("BPS regency/city"),
+        _("Kind"),
+        *[a["title"] for a in results["aspects"]],
+        _("Self-assessed total"),
+        _("Verified total"),
+        _("Difference"),
+        _("Status"),
+        _("Frozen"),
+    ]
+    for row in results["villages"]:
+        yield [
+            *([row["province"]] if with_province else []),
+            row["rank"],
+            row["name"],
+            row["district"],
+            row["office"],
+            row["kind"],
+            *row["aspect_values"],
+            (row[Level.SELF].get("total")),
+            (row[Level.PROVINCIAL].get("total")),
+            row["delta"],
+            row["status"],
+            _("yes") if row["frozen"] else _("no"),
+        ]
+
+
+def office_rows(results: dict) -> Iterator[list]:
+    yield [
+        _("Rank"),
+        _("BPS regency/city"),
+        *[a["title"] for a in results["office_aspects"]],
+        _("Self-assessed total"),
+        _("Verified total"),
+        _("Difference"),
+        _("Status"),
+    ]
+    for row in results["offices"]:
+        yield [
+            row["rank"],
+            row["name"],
+            *row["aspect_values"],
+            (row[Level.SELF].get("total")),
+            (row[Level.PROVINCIAL].get("total")),
+            row["delta"],
+            row["status"],
+        ]
+
+
+def xlsx_of(sheets: Iterable[tuple[str, Iterable[list]]]) -> bytes:
+    book = Workbook()
+    book.remove(book.active)
+    for title, rows in sheets:
+        sheet = book.create_sheet(re.sub(r"[\\/*?:\[\]]", "-", str(title))[:31])
+        for row in rows:
+            sheet.append(row)
+        _bold_header(sheet)
+        for index in range(1, sheet.max_column + 1):
+            sheet.column_dimensions[get_column_letter(index)].width = 16
+    return _save(book)
+
+
+def results_pdf(context: dict) -> bytes:
+    """The berita acara: the ranking, the Blok IV table, the formula and signature lines."""
+    from weasyprint import HTML
+
+    html = render_to_string("lke/results_pdf.html", context)
+    return HTML(string=html).write_pdf()

@@ -1,0 +1,98 @@
+from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+
+from core.forms import StyledFormMixin
+from core.services import allowed_types_label
+
+from .models import Instrument, Item, ItemKind, Level
+
+
+class AnswerForm(StyledFormMixin, forms.Form):
+    """One item's answer at one level, with the version it was opened at."""
+
+    option = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("Answer"), empty_label="—"
+    )
+    text = forms.CharField(
+        required=False, label=_("Answer"), max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    note = forms.CharField(required=False, label=_("Note"), max_length=2000)
+    reason = forms.CharField(required=False, label=_("Reason for a changed score"), max_length=2000)
+    level = forms.ChoiceField(choices=Level.choices, widget=forms.HiddenInput)
+    version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+
+    def __init__(self, *args, item: Item, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.item = item
+        self.fields["option"].queryset = item.options.all()
+        if item.kind != ItemKind.CHOICE:
+            del self.fields["option"]
+
+    def service_values(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "item": self.item,
+            "level": data["level"],
+            "option": data.get("option"),
+            "text": data.get("text", ""),
+            "note": data["note"],
+            "reason": data["reason"],
+            "version": data["version"],
+        }
+
+
+class ReasonForm(StyledFormMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("Comments"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class FileField(forms.FileField):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.help_text = _("%(types)s, at most %(limit)s.") % {
+            "types": allowed_types_label(),
+            "limit": filesizeformat(settings.ATTACHMENT_MAX_BYTES),
+        }
+
+
+class EvidenceFileForm(StyledFormMixin, forms.Form):
+    file = FileField(label=_("File"))
+
+
+class EvidenceLinkForm(StyledFormMixin, forms.Form):
+    url = forms.URLField(label=_("Link"), max_length=500, assume_scheme="https")
+    title = forms.CharField(label=_("Description"), max_length=200, required=False)
+
+
+class EvidenceDocumentForm(StyledFormMixin, forms.Form):
+    """Choose one of the documents the user may link (queries.documents_for_evidence)."""
+
+    document = forms.ChoiceField(label=_("Document"))
+
+    def __init__(self, *args, documents: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.documents = documents
+        self.fields["document"].choices = [(key, c.label) for key, c in documents.items()]
+
+    def clean_document(self):
+        return self.documents[self.cleaned_data["document"]]
+
+
+class OpenAssessmentForm(StyledFormMixin, forms.Form):
+    instrument = forms.ModelChoiceField(
+        queryset=Instrument.objects.all(), label=_("Instrument"), empty_label=None
+    )
+
+
+class XlsxForm(StyledFormMixin, forms.Form):
+    file = forms.FileField(label=_("Excel file (.xlsx)"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".xlsx") or upload.read(4) != b"PK\x03\x04":
+            raise forms.ValidationError(_("Choose an .xlsx file (Excel workbook)."))
+        upload.seek(0)
+        return upload

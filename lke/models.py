@@ -1,0 +1,399 @@
+"""The LKE (Lembar Kerja Evaluasi): the instrument as versioned data, the worksheets filled per
+village and per kab/kota office, their answers at each level, evidence and frozen results.
+
+Instrument: blocks → aspects → indicators → items (→ options). An instrument that an assessment
+uses is locked: it is never edited again, a change means a new version."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.models import AppendOnlyError, Attachment, Office, User
+from program.models import ParticipatingVillage, ProgramYear
+
+WEIGHT = {"max_digits": 7, "decimal_places": 3, "default": 1}
+
+
+class Target(models.TextChoices):
+    VILLAGE = "village", _("Village (desa/kelurahan)")
+    OFFICE = "office", _("BPS regency/city office")
+
+
+class Level(models.TextChoices):
+    SELF = "self", _("Self-assessment")
+    PROVINCIAL = "provincial", _("Provincial verification")
+
+
+class Instrument(models.Model):
+    """One version of the LKE for one year. `nilai_scale` is the top of the paper sheet's NILAI
+    column (score / max × scale)."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    title = models.CharField(_("title"), max_length=200)
+    source_note = models.TextField(_("source"), blank=True)
+    nilai_scale = models.PositiveSmallIntegerField(_("NILAI scale"), default=4)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-year", "-version"]
+        verbose_name = _("LKE instrument")
+        verbose_name_plural = _("LKE instruments")
+        constraints = [
+            models.UniqueConstraint(fields=["year", "version"], name="lke_instrument_unique"),
+            models.CheckConstraint(condition=Q(nilai_scale__gte=1), name="lke_nilai_scale_pos"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} (v{self.version})"
+
+    @property
+    def in_use(self) -> bool:
+        return self.assessments.exists()
+
+
+class Block(models.Model):
+    instrument = models.ForeignKey(Instrument, models.CASCADE, related_name="blocks")
+    code = models.CharField(_("code"), max_length=10)
+    title = models.CharField(_("title"), max_length=200)
+    target = models.CharField(_("filled for"), max_length=10, choices=Target.choices)
+    scored = models.BooleanField(_("scored"), default=True)
+    tie_break = models.JSONField(
+        _("tie-break aspects"),
+        default=list,
+        blank=True,
+        help_text=_("Aspect codes compared after the total, in order, before the name."),
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["instrument", "order", "id"]
+        verbose_name = _("block")
+        verbose_name_plural = _("blocks")
+        constraints = [
+            models.UniqueConstraint(fields=["instrument", "code"], name="lke_block_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Blok {self.code} {self.title}"
+
+
+class Aspect(models.Model):
+    block = models.ForeignKey(Block, models.CASCADE, related_name="aspects")
+    code = models.CharField(_("code"), max_length=10)
+    title = models.CharField(_("title"), max_length=200)
+    weight = models.DecimalField(_("weight"), **WEIGHT)
+    is_example = models.BooleanField(_("example text"), default=False)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["block", "order", "id"]
+        verbose_name = _("aspect")
+        verbose_name_plural = _("aspects")
+        constraints = [
+            models.UniqueConstraint(fields=["block", "code"], name="lke_aspect_unique"),
+            models.CheckConstraint(condition=Q(weight__gte=0), name="lke_aspect_weight_nonneg"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}. {self.title}"
+
+
+class Indicator(models.Model):
+    aspect = models.ForeignKey(Aspect, models.CASCADE, related_name="indicators")
+    code = models.CharField(_("code"), max_length=10)
+    title = models.CharField(_("title"), max_length=200)
+    weight = models.DecimalField(_("weight"), **WEIGHT)
+    is_example = models.BooleanField(_("example text"), default=False)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["aspect", "order", "id"]
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+        constraints = [
+            models.UniqueConstraint(fields=["aspect", "code"], name="lke_indicator_unique"),
+            models.CheckConstraint(condition=Q(weight__gte=0), name="lke_indicator_weight_nonneg"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}. {self.title}"
+
+
+class ItemKind(models.TextChoices):
+    CHOICE = "choice", _("Choice")
+    TEXT = "text", _("Free text")
+    HEADING = "heading", _("Heading")
+
+
+class Item(models.Model):
+    """A question of the worksheet. Only choice items are scored: value = score / max_score."""
+
+    instrument = models.ForeignKey(Instrument, models.CASCADE, related_name="items")
+    indicator = models.ForeignKey(Indicator, models.CASCADE, related_name="items")
+    code = models.CharField(_("code"), max_length=20)
+    text = models.TextField(_("text"))
+    kind = models.CharField(_("kind"), max_length=10, choices=ItemKind.choices)
+    max_score = models.PositiveSmallIntegerField(_("max score"), null=True, blank=True)
+    weight = models.DecimalField(_("weight"), **WEIGHT)
+    evidence_hint = models.TextField(_("evidence"), blank=True)
+    evidence_required = models.BooleanField(_("evidence required"), default=False)
+    is_example = models.BooleanField(_("example text"), default=False)
+    source_note = models.CharField(_("source"), max_length=300, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["instrument", "order", "id"]
+        verbose_name = _("item")
+        verbose_name_plural = _("items")
+        constraints = [
+            models.UniqueConstraint(fields=["instrument", "code"], name="lke_item_code_unique"),
+            models.CheckConstraint(condition=Q(weight__gte=0), name="lke_item_weight_nonneg"),
+            models.CheckConstraint(
+                condition=~Q(kind="choice") | Q(max_score__gte=1), name="lke_choice_has_max"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.text[:60]}"
+
+    @property
+    def is_choice(self) -> bool:
+        return self.kind == ItemKind.CHOICE
+
+    @property
+    def is_answerable(self) -> bool:
+        return self.kind != ItemKind.HEADING
+
+
+class Option(models.Model):
+    item = models.ForeignKey(Item, models.CASCADE, related_name="options")
+    label = models.TextField(_("label"))
+    score = models.PositiveSmallIntegerField(_("score"))
+    is_example = models.BooleanField(_("example text"), default=False)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["item", "order", "id"]
+        verbose_name = _("option")
+        verbose_name_plural = _("options")
+
+    def __str__(self) -> str:
+        return f"{self.score}: {self.label[:60]}"
+
+
+# --- assessments and worksheets ---------------------------------------------------------------
+
+
+class Assessment(models.Model):
+    """The LKE assessment of one program year: which instrument it uses, and the province
+    head's sign-off of the results (the berita acara)."""
+
+    program_year = models.OneToOneField(
+        ProgramYear, models.PROTECT, related_name="lke_assessment", verbose_name=_("program year")
+    )
+    instrument = models.ForeignKey(
+        Instrument, models.PROTECT, related_name="assessments", verbose_name=_("instrument")
+    )
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    opened_by = models.ForeignKey(User, models.PROTECT, related_name="+")
+    signed_off_at = models.DateTimeField(_("signed off at"), null=True, blank=True)
+    signed_off_by = models.ForeignKey(User, models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("LKE assessment")
+        verbose_name_plural = _("LKE assessments")
+
+    def __str__(self) -> str:
+        return f"LKE {self.program_year.year}"
+
+
+class Status(models.TextChoices):
+    SELF_ASSESSMENT = "self_assessment", _("Self-assessment")
+    SUBMITTED = "submitted", _("Submitted")
+    PROVINCIAL_VERIFICATION = "provincial_verification", _("Provincial verification")
+    FINALISED = "finalised", _("Finalised")
+    SIGNED_OFF = "signed_off", _("Signed off")
+
+
+SUBMITTED_OR_LATER = frozenset(
+    {Status.SUBMITTED, Status.PROVINCIAL_VERIFICATION, Status.FINALISED, Status.SIGNED_OFF}
+)
+FINAL_STATUSES = frozenset({Status.FINALISED, Status.SIGNED_OFF})
+
+
+class Worksheet(models.Model):
+    """The LKE of one village (Blok II and III) or one kab/kota office (Blok IV) in one year.
+
+    `required_items`, `self_answered`, `provincial_answered` and `scores` are kept up to date by
+    the services on every answer, so lists and results never read the answers."""
+
+    assessment = models.ForeignKey(Assessment, models.PROTECT, related_name="worksheets")
+    target = models.CharField(_("filled for"), max_length=10, choices=Target.choices)
+    village = models.OneToOneField(
+        ParticipatingVillage,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lke_worksheet",
+        verbose_name=_("village"),
+    )
+    office = models.ForeignKey(
+        Office, models.PROTECT, related_name="lke_worksheets", verbose_name=_("BPS regency/city")
+    )
+    status = models.CharField(
+        _("status"), max_length=25, choices=Status.choices, default=Status.SELF_ASSESSMENT
+    )
+    return_comment = models.TextField(_("comments on return"), blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    finalised_at = models.DateTimeField(_("finalised at"), null=True, blank=True)
+    signed_off_at = models.DateTimeField(_("signed off at"), null=True, blank=True)
+    required_items = models.PositiveSmallIntegerField(default=0)
+    self_answered = models.PositiveSmallIntegerField(default=0)
+    provincial_answered = models.PositiveSmallIntegerField(default=0)
+    scores = models.JSONField(default=dict, blank=True)
+    final_snapshot = models.ForeignKey(
+        "Snapshot", models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["office__code", "target", "village__village__code"]
+        verbose_name = _("LKE worksheet")
+        verbose_name_plural = _("LKE worksheets")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(target="village", village__isnull=False)
+                | Q(target="office", village__isnull=True),
+                name="lke_worksheet_village_iff_target",
+            ),
+            models.UniqueConstraint(
+                fields=["assessment", "office"],
+                condition=Q(target="office"),
+                name="lke_office_worksheet_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.target == Target.VILLAGE:
+            return f"LKE {self.village.village.name} ({self.assessment.program_year.year})"
+        return f"LKE {self.office.short_name} ({self.assessment.program_year.year})"
+
+    @property
+    def subject_name(self) -> str:
+        return self.village.village.name if self.village_id else self.office.name
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+    @property
+    def self_submitted(self) -> bool:
+        return self.status in SUBMITTED_OR_LATER
+
+    @property
+    def verified(self) -> bool:
+        """Every required item has a provincial answer, in verification or later."""
+        return (
+            self.status in (Status.PROVINCIAL_VERIFICATION, *FINAL_STATUSES)
+            and self.provincial_answered >= self.required_items
+        )
+
+    def level_scores(self, level: str) -> dict:
+        return self.scores.get(level) or {}
+
+
+class Answer(models.Model):
+    """One item of one worksheet answered at one level. `version` rises with every save, so a
+    save made on a stale copy is refused and the earlier save stays."""
+
+    worksheet = models.ForeignKey(Worksheet, models.CASCADE, related_name="answers")
+    item = models.ForeignKey(Item, models.PROTECT, related_name="+")
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    option = models.ForeignKey(
+        Option, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("answer")
+    )
+    text = models.TextField(_("answer"), blank=True)
+    note = models.TextField(_("note"), blank=True)
+    reason = models.TextField(_("reason for a changed score"), blank=True)
+    version = models.PositiveIntegerField(default=1)
+    answered_by = models.ForeignKey(User, models.PROTECT, related_name="+")
+    answered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        constraints = [
+            models.UniqueConstraint(fields=["worksheet", "item", "level"], name="lke_answer_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item.code} ({self.level})"
+
+    @property
+    def is_answered(self) -> bool:
+        return self.option_id is not None or bool(self.text.strip())
+
+
+class Evidence(models.Model):
+    """Evidence for an item of a worksheet: an uploaded file (owned by the worksheet), a link, an
+    attachment already in the system (a village document, a report's file), or a meeting's
+    generated document (its own permission-checked download URL in the meetings app)."""
+
+    class Kind(models.TextChoices):
+        FILE = "file", _("Uploaded file")
+        LINK = "link", _("Link")
+        DOCUMENT = "document", _("Document in the system")
+        MEETING = "meeting", _("Meeting document")
+
+    worksheet = models.ForeignKey(Worksheet, models.CASCADE, related_name="evidence")
+    item = models.ForeignKey(Item, models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    attachment = models.ForeignKey(
+        Attachment, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    url = models.URLField(_("link"), max_length=500, blank=True)
+    title = models.CharField(_("title"), max_length=200)
+    added_by = models.ForeignKey(User, models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["link", "meeting"], attachment__isnull=True) & ~Q(url="")
+                | Q(kind__in=["file", "document"], attachment__isnull=False, url=""),
+                name="lke_evidence_kind_fields",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Snapshot(models.Model):
+    """The scores of a worksheet frozen when it was finalised. Append-only: later edits (a
+    reopened worksheet, a renamed village) never change it."""
+
+    worksheet = models.ForeignKey(Worksheet, models.PROTECT, related_name="snapshots")
+    taken_at = models.DateTimeField(default=timezone.now)
+    taken_by = models.ForeignKey(User, models.PROTECT, related_name="+")
+    data = models.JSONField()
+
+    class Meta:
+        ordering = ["-taken_at", "-id"]
+        verbose_name = _("results snapshot")
+        verbose_name_plural = _("results snapshots")
+
+    def __str__(self) -> str:
+        return f"{self.worksheet} @ {self.taken_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("A results snapshot cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("A results snapshot cannot be deleted.")

@@ -1,0 +1,624 @@
+"""Reads of the LKE, always from what the user may see (worksheets_visible_to), and the two
+read functions the monitoring dashboard imports: `tracked_items` and `progress_by_office`."""
+
+from collections import defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, F, Max, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.deadlines import TrackedItem, due_at, end_of_day, item_status
+from core.models import Attachment, Office, Role, User
+from core.permissions import PROVINCE_READERS, PROVINCE_TEAM, has_role, require, visible_office_ids
+from core.services import extensions_for
+from program.models import ParticipatingVillage, ProgramYear, SopActivity
+
+from .models import (
+    FINAL_STATUSES,
+    SUBMITTED_OR_LATER,
+    Answer,
+    Assessment,
+    Evidence,
+    Instrument,
+    Level,
+    Status,
+    Target,
+    Worksheet,
+)
+from .scoring import instrument_tree, nilai, ranked
+
+WRITE_ROLES = frozenset({Role.TIM_KABKOTA, Role.TIM_PROVINSI, Role.KETUA_TIM, Role.KEPALA})
+RESULT_READERS = PROVINCE_READERS | {Role.VIEWER, Role.ADMIN}
+
+
+# --- visibility and what a user may do -----------------------------------------------------------
+
+
+def worksheets_visible_to(user: User) -> QuerySet[Worksheet]:
+    """Worksheets of the offices the user reaches: a kab/kota office sees its own villages and
+    its own Blok IV, never another office's; the province sees all of its kab/kota."""
+    return (
+        Worksheet.objects.filter(office_id__in=visible_office_ids(user))
+        .select_related(
+            "assessment__program_year__province",
+            "assessment__instrument",
+            "office",
+            "village__village__parent",
+        )
+        .defer("final_snapshot")
+    )
+
+
+def get_worksheet_for(user: User, pk: int, *, write: bool = False) -> Worksheet:
+    """404 outside the user's scope; with `write`, 403 for those who only read (viewers,
+    pimpinan kab/kota). What each writer may do depends on the state: see `allowed_actions`."""
+    worksheet = get_object_or_404(worksheets_visible_to(user), pk=pk)
+    if write:
+        require(has_role(user, worksheet.office, WRITE_ROLES))
+    return worksheet
+
+
+def editable_level(user: User, worksheet: Worksheet) -> str | None:
+    """The level whose answers (and evidence) the user may change now, if any: the kab/kota team
+    during self-assessment, the province team during verification."""
+    if worksheet.status == Status.SELF_ASSESSMENT and has_role(
+        user, worksheet.office, {Role.TIM_KABKOTA}
+    ):
+        return Level.SELF
+    if worksheet.status == Status.PROVINCIAL_VERIFICATION and has_role(
+        user, worksheet.office, PROVINCE_TEAM
+    ):
+        return Level.PROVINCIAL
+    return None
+
+
+def allowed_actions(user: User, worksheet: Worksheet) -> set[str]:
+    """The workflow steps the user may take on the worksheet now (services.TRANSITIONS names,
+    plus accept_self)."""
+    office, status, actions = worksheet.office, worksheet.status, set()
+    if status == Status.SELF_ASSESSMENT and has_role(user, office, {Role.TIM_KABKOTA}):
+        actions.add("submit")
+    if has_role(user, office, PROVINCE_TEAM):
+        if status == Status.SUBMITTED:
+            actions |= {"start_verification", "return"}
+        if status == Status.PROVINCIAL_VERIFICATION:
+            actions |= {"return", "accept_self"}
+    if has_role(user, office, {Role.KETUA_TIM}):
+        if status == Status.PROVINCIAL_VERIFICATION:
+            actions.add("finalise")
+        if status == Status.FINALISED and not worksheet.assessment.signed_off_at:
+            actions.add("reopen")
+    return actions
+
+
+def can_open_assessment(user: User, program_year: ProgramYear) -> bool:
+    return has_role(user, program_year.province, {Role.KETUA_TIM})
+
+
+def can_sign_off(user: User, assessment: Assessment) -> bool:
+    return has_role(user, assessment.program_year.province, {Role.KEPALA})
+
+
+def can_see_province_results(user: User, assessment: Assessment) -> bool:
+    """The province sees the ranking at every moment; a kab/kota office only once the province
+    head has signed the results off."""
+    return (
+        user.is_superuser
+        or has_role(user, assessment.program_year.province, RESULT_READERS)
+        or assessment.signed_off_at is not None
+    )
+
+
+def can_manage_instruments(user: User) -> bool:
+    from core.permissions import roles_of
+
+    return user.is_superuser or Role.ADMIN in roles_of(user)
+
+
+def assessment_of(program_year: ProgramYear | None) -> Assessment | None:
+    if program_year is None:
+        return None
+    return (
+        Assessment.objects.select_related("instrument", "program_year__province", "signed_off_by")
+        .filter(program_year=program_year)
+        .first()
+    )
+
+
+def default_instrument(year: int) -> Instrument | None:
+    """The latest version for the year, else the latest of an earlier year."""
+    return Instrument.objects.filter(year__lte=year).order_by("-year", "-version").first()
+
+
+# --- the index of a year -----------------------------------------------------------------------
+
+
+def worksheets_of_year(user: User, program_year: ProgramYear) -> list[Worksheet]:
+    return list(
+        worksheets_visible_to(user)
+        .filter(assessment__program_year=program_year)
+        .order_by("office__code", "-target", "village__village__name")
+    )
+
+
+def evidence_counts(worksheets: Collection[Worksheet]) -> dict[int, int]:
+    """{worksheet id: items with required evidence that have some}. One query."""
+    rows = (
+        Evidence.objects.filter(worksheet__in=worksheets, item__evidence_required=True)
+        .values("worksheet_id")
+        .annotate(n=Count("item_id", distinct=True))
+    )
+    return {row["worksheet_id"]: row["n"] for row in rows}
+
+
+def evidence_required_counts(assessment: Assessment) -> dict[str, int]:
+    rows = (
+        assessment.instrument.items.filter(evidence_required=True)
+        .values("indicator__aspect__block__target")
+        .annotate(n=Count("id"))
+    )
+    return {row["indicator__aspect__block__target"]: row["n"] for row in rows}
+
+
+# --- one worksheet -------------------------------------------------------------------------------
+
+
+@dataclass
+class ItemRow:
+    item: object
+    answers: dict  # level → Answer | None
+    evidence: list
+    delta: int | None = None
+    nilai: dict = field(default_factory=dict)
+    error: str = ""
+    scored: bool = True  # False in an unscored block (the Blok II nomination): no scores shown
+
+    def score(self, level):
+        answer = self.answers.get(level)
+        return answer.option.score if answer and answer.option_id else None
+
+    @property
+    def self_answer(self):
+        return self.answers.get(Level.SELF)
+
+    @property
+    def provincial_answer(self):
+        return self.answers.get(Level.PROVINCIAL)
+
+
+def worksheet_rows(worksheet: Worksheet) -> dict:
+    """The worksheet as the page shows it: blocks → aspects → indicators → item rows with the
+    answers of both levels side by side, the delta, NILAI and evidence; plus progress. A fixed
+    number of queries (tree, answers, evidence) whatever the number of items."""
+    instrument = worksheet.assessment.instrument
+    tree = instrument_tree(instrument, worksheet.target)
+    answers = defaultdict(dict)
+    for answer in Answer.objects.filter(worksheet=worksheet).select_related(
+        "option", "answered_by"
+    ):
+        answers[answer.item_id][answer.level] = answer
+    evidence = defaultdict(list)
+    for piece in Evidence.objects.filter(worksheet=worksheet).select_related(
+        "attachment", "added_by"
+    ):
+        evidence[piece.item_id].append(piece)
+    blocks, required, present = [], 0, 0
+    for block in tree:
+        aspects = []
+        for aspect in block.aspects.all():
+            indicators = []
+            for indicator in aspect.indicators.all():
+                rows = []
+                for item in indicator.items.all():
+                    row = ItemRow(
+                        item=item,
+                        answers=answers.get(item.pk, {}),
+                        evidence=evidence.get(item.pk, []),
+                        scored=block.scored,
+                    )
+                    own, verified = row.score(Level.SELF), row.score(Level.PROVINCIAL)
+                    if own is not None and verified is not None:
+                        row.delta = verified - own
+                    row.nilai = {
+                        lvl: nilai(row.score(lvl), item.max_score, instrument.nilai_scale)
+                        for lvl in Level.values
+                    }
+                    if item.evidence_required:
+                        required += 1
+                        present += bool(row.evidence)
+                    rows.append(row)
+                indicators.append(
+                    {
+                        "indicator": indicator,
+                        "rows": rows,
+                        "scores": {
+                            lvl: worksheet.level_scores(lvl)
+                            .get("indicators", {})
+                            .get(str(indicator.pk))
+                            for lvl in Level.values
+                        },
+                    }
+                )
+            aspects.append(
+                {
+                    "aspect": aspect,
+                    "indicators": indicators,
+                    "scores": {
+                        lvl: worksheet.level_scores(lvl).get("aspects", {}).get(aspect.code)
+                        for lvl in Level.values
+                    },
+                }
+            )
+        blocks.append({"block": block, "aspects": aspects})
+    return {
+        "blocks": blocks,
+        "evidence_required": required,
+        "evidence_present": present,
+        "nilai_scale": instrument.nilai_scale,
+    }
+
+
+@dataclass(frozen=True)
+class EvidenceChoice:
+    """A document already in the system that may be linked as evidence: an attachment (village
+    document, report file) or a meeting's generated document (a URL of the meetings app)."""
+
+    key: str
+    group: str
+    label: str
+    attachment: Attachment | None = None
+    url: str = ""
+
+
+def documents_for_evidence(user: User, worksheet: Worksheet) -> dict[str, EvidenceChoice]:
+    """What the user may link as evidence, by key: the documents of the worksheet's village (for
+    a Blok IV worksheet, of all the office's villages that year), the files of their reports
+    (through reports_visible_to), and the Laporan rapat and attendance lists of the year's closed
+    meetings (meetings.queries.evidence_documents). Four queries."""
+    from meetings.queries import evidence_documents
+    from reports.queries import reports_visible_to
+
+    program_year = worksheet.assessment.program_year
+    villages = (
+        [worksheet.village_id]
+        if worksheet.village_id
+        else list(
+            ParticipatingVillage.objects.filter(
+                program_year=program_year, office=worksheet.office
+            ).values_list("pk", flat=True)
+        )
+    )
+    visible_reports = reports_visible_to(user)
+    reports = {str(r.pk): r for r in visible_reports.filter(village_id__in=villages)}
+    village_type, report_type = (
+        ContentType.objects.get_for_model(model)
+        for model in (ParticipatingVillage, visible_reports.model)
+    )
+    attachments = Attachment.objects.filter(
+        Q(owner_type=village_type, owner_id__in=[str(pk) for pk in villages])
+        | Q(owner_type=report_type, owner_id__in=list(reports))
+    ).order_by("owner_type_id", "owner_id", "uploaded_at", "id")
+    choices = {}
+    for attachment in attachments:
+        report = (
+            reports.get(attachment.owner_id) if attachment.owner_type_id == report_type.pk else None
+        )
+        group = report.get_kind_display() if report else _("Village documents")
+        choices[f"a{attachment.pk}"] = EvidenceChoice(
+            key=f"a{attachment.pk}",
+            group=str(group),
+            label=attachment.original_name,
+            attachment=attachment,
+        )
+    for document in evidence_documents(user, program_year):
+        key = f"m{document.meeting_id}-{document.kind}"
+        choices[key] = EvidenceChoice(
+            key=key,
+            group=_("Meetings"),
+            label=f"{document.label}: {document.meeting_title} ({document.held_on:%d-%m-%Y})",
+            url=document.url,
+        )
+    return choices
+
+
+def choice_groups(choices: dict[str, EvidenceChoice]) -> list[tuple[str, list[EvidenceChoice]]]:
+    groups: dict[str, list[EvidenceChoice]] = {}
+    for choice in choices.values():
+        groups.setdefault(choice.group, []).append(choice)
+    return list(groups.items())
+
+
+def get_evidence_for(user: User, worksheet_pk: int, evidence_pk: int) -> Evidence:
+    worksheet = get_worksheet_for(user, worksheet_pk)
+    return get_object_or_404(
+        Evidence.objects.select_related("attachment", "item", "worksheet__office"),
+        pk=evidence_pk,
+        worksheet=worksheet,
+    )
+
+
+# --- results -------------------------------------------------------------------------------------
+
+
+def _result_row(worksheet: Worksheet) -> dict:
+    snapshot = worksheet.final_snapshot
+    if snapshot is not None:
+        data = snapshot.data
+        scores = data["scores"]
+        name, district, office = data["name"], data["district"], data["office"]
+    else:
+        scores = worksheet.scores
+        name = worksheet.subject_name
+        district = worksheet.village.village.parent.name if worksheet.village_id else ""
+        office = worksheet.office.short_name
+    own = scores.get(Level.SELF) or {}
+    verified = scores.get(Level.PROVINCIAL) or {}
+    delta = None
+    if own.get("total") is not None and verified.get("total") is not None:
+        delta = round(verified["total"] - own["total"], 2)
+    return {
+        "worksheet": worksheet,
+        "name": name,
+        "district": district,
+        "office": office,
+        "office_id": worksheet.office_id,
+        "kind": worksheet.village.get_kind_display() if worksheet.village_id else "",
+        "status": worksheet.get_status_display(),
+        "frozen": snapshot is not None,
+        Level.SELF: own,
+        Level.PROVINCIAL: verified,
+        "delta": delta,
+        "rank": None,
+    }
+
+
+def _aspect_columns(tree) -> list[dict]:
+    return [
+        {"code": a.code, "title": a.title, "weight": a.weight}
+        for block in tree
+        if block.scored
+        for a in block.aspects.all()
+    ]
+
+
+def _tie_break(tree) -> list[str]:
+    return next((list(block.tie_break) for block in tree if block.scored), [])
+
+
+def results_for(user: User, assessment: Assessment) -> dict:
+    """The Hasil penilaian LKE Provinsi as the user may see it. Finalised worksheets show their
+    frozen snapshot; the others their current scores, marked provisional. The province sees the
+    ranking always; a kab/kota user sees only its own worksheets, unranked, until sign-off, then
+    the whole province's ranking (other offices' worksheets still not openable)."""
+    public = can_see_province_results(user, assessment)
+    worksheets = Worksheet.objects.filter(assessment=assessment).select_related(
+        "office", "village__village__parent", "final_snapshot"
+    )
+    visible = visible_office_ids(user)
+    if not public:
+        worksheets = worksheets.filter(office_id__in=visible)
+    rows = {Target.VILLAGE: [], Target.OFFICE: []}
+    for worksheet in worksheets:
+        row = _result_row(worksheet)
+        row["can_open"] = worksheet.office_id in visible
+        rows[worksheet.target].append(row)
+    trees = {t: instrument_tree(assessment.instrument, t) for t in Target.values}
+    for target in Target.values:
+        ordered = ranked(rows[target], _tie_break(trees[target]))
+        if not public:
+            for row in ordered:
+                row["rank"] = None
+        rows[target] = ordered
+    aspects = _aspect_columns(trees[Target.VILLAGE])
+    for target in Target.values:
+        columns = _aspect_columns(trees[target])
+        for row in rows[target]:
+            row["aspect_values"] = [
+                row[Level.PROVINCIAL].get("aspects", {}).get(c["code"]) for c in columns
+            ]
+    return {
+        "public": public,
+        "villages": rows[Target.VILLAGE],
+        "offices": rows[Target.OFFICE],
+        "aspects": aspects,
+        "office_aspects": _aspect_columns(trees[Target.OFFICE]),
+        "tie_break": [
+            a["title"]
+            for code in _tie_break(trees[Target.VILLAGE])
+            for a in aspects
+            if a["code"] == code
+        ],
+        "all_final": bool(rows[Target.VILLAGE] or rows[Target.OFFICE])
+        and all(
+            r["worksheet"].status in FINAL_STATUSES
+            for r in rows[Target.VILLAGE] + rows[Target.OFFICE]
+        ),
+        "chart": _chart_data(rows[Target.VILLAGE], aspects),
+    }
+
+
+def _chart_data(rows: list[dict], aspects: list[dict]) -> dict:
+    bins = [0] * 10
+    for row in rows:
+        total = row[Level.PROVINCIAL].get("total")
+        if total is not None:
+            bins[min(int(total // 10), 9)] += 1
+    return {
+        "villages": [r["name"] for r in rows],
+        "aspects": [
+            {
+                "label": a["title"],
+                "data": [r[Level.PROVINCIAL].get("aspects", {}).get(a["code"]) for r in rows],
+            }
+            for a in aspects
+        ],
+        "self_totals": [r[Level.SELF].get("total") for r in rows],
+        "verified_totals": [r[Level.PROVINCIAL].get("total") for r in rows],
+        "bins": [f"{10 * i}–{10 * i + 10}" for i in range(10)],
+        "counts": bins,
+    }
+
+
+def national_results(year: int) -> dict:
+    """Every assessed village of every province for `year`, ranked within its province, shaped
+    like `results_for`. For the national operator (superuser) only; the view checks that.
+    Aspect columns are those of the newest instrument of the year (matched by aspect code)."""
+    assessments = list(
+        Assessment.objects.filter(program_year__year=year)
+        .select_related("instrument", "program_year__province")
+        .order_by("program_year__province__code")
+    )
+    trees = {
+        a.instrument_id: instrument_tree(a.instrument, Target.VILLAGE)
+        for a in {a.instrument_id: a for a in assessments}.values()
+    }
+    by_assessment = defaultdict(list)
+    worksheets = (
+        Worksheet.objects.filter(assessment__in=assessments, target=Target.VILLAGE)
+        .select_related("office", "village__village__parent", "final_snapshot")
+        .order_by("id")
+    )
+    for worksheet in worksheets:
+        by_assessment[worksheet.assessment_id].append(_result_row(worksheet))
+    newest = max(assessments, key=lambda a: (a.instrument.year, a.instrument.version), default=None)
+    aspects = _aspect_columns(trees[newest.instrument_id]) if newest else []
+    rows = []
+    for assessment in assessments:
+        for row in ranked(
+            by_assessment[assessment.pk], _tie_break(trees[assessment.instrument_id])
+        ):
+            row["province"] = assessment.program_year.province.name
+            row["aspect_values"] = [
+                row[Level.PROVINCIAL].get("aspects", {}).get(a["code"]) for a in aspects
+            ]
+            rows.append(row)
+    return {"aspects": aspects, "villages": rows}
+
+
+# --- for the monitoring dashboard --------------------------------------------------------------
+
+
+def assessment_window(program_year: ProgramYear) -> tuple[SopActivity | None, datetime | None]:
+    """The year's "penilaian" SOP activity and the end of its window (None when not set)."""
+    activity = SopActivity.objects.filter(
+        program_year=program_year, code=SopActivity.Code.PENILAIAN
+    ).first()
+    if activity is None or activity.window_start is None:
+        return activity, None
+    return activity, due_at(
+        activity.window_start,
+        activity.amount,
+        activity.unit,
+        working_days=program_year.working_days,
+    )
+
+
+def tracked_items(
+    program_year: ProgramYear, office_ids: Collection[int], *, now: datetime | None = None
+) -> list[TrackedItem]:
+    """One tracked item per kab/kota office (among `office_ids`) with villages in the year:
+    activity "penilaian", due at the end of the LKE window (the SOP calendar's "penilaian"
+    activity: window start + its time standard, in working days when the year counts them).
+
+    Done when every LKE worksheet of the office (its villages' and its Blok IV) has been
+    submitted by the kab/kota team; done at the latest submission (a returned worksheet is not
+    done until it is submitted again). Before the assessment is opened no office is done.
+    An extension is granted on the year's "penilaian" SopActivity for an office. Four queries,
+    whatever the number of offices and worksheets."""
+    now = now or timezone.now()
+    activity, due = assessment_window(program_year)
+    offices = (
+        Office.objects.filter(
+            pk__in=office_ids, kind=Office.Kind.KABKOTA, villages__program_year=program_year
+        )
+        .distinct()
+        .order_by("code")
+    )
+    stats = {
+        row["office_id"]: row
+        for row in Worksheet.objects.filter(
+            assessment__program_year=program_year, office_id__in=office_ids
+        )
+        .values("office_id")
+        .annotate(
+            total=Count("id"),
+            submitted=Count("id", filter=Q(status__in=SUBMITTED_OR_LATER)),
+            last=Max("submitted_at"),
+        )
+    }
+    extensions = extensions_for(SopActivity, office_ids) if activity is not None else {}
+    subject_type = ContentType.objects.get_for_model(SopActivity).pk
+    url = reverse("lke:index") + f"?tahun={program_year.year}"
+    items = []
+    for office in offices:
+        row = stats.get(office.pk)
+        done_at = row["last"] if row and row["total"] and row["submitted"] == row["total"] else None
+        until = extensions.get((str(activity.pk), office.pk)) if activity is not None else None
+        items.append(
+            TrackedItem(
+                activity=SopActivity.Code.PENILAIAN,
+                label=_("LKE self-assessment of %(office)s") % {"office": office.short_name},
+                office_id=office.pk,
+                village_id=None,
+                due=due,
+                done_at=done_at,
+                status=item_status(
+                    due=due,
+                    done_at=done_at,
+                    now=now,
+                    soon_days=program_year.soon_days,
+                    extended_due=end_of_day(until) if until else None,
+                ),
+                extended=until is not None,
+                url=f"{url}#kantor-{office.pk}",
+                subject=(subject_type, str(activity.pk) if activity is not None else ""),
+            )
+        )
+    return items
+
+
+@dataclass(frozen=True)
+class OfficeProgress:
+    """LKE worksheets of one kab/kota office in a year: how many exist, how many the kab/kota
+    submitted (self-assessed), how many the province verified (every item answered at the
+    provincial level) and how many are finalised (or signed off)."""
+
+    total: int
+    self_assessed: int
+    verified: int
+    finalised: int
+
+
+def progress_by_office(
+    program_year: ProgramYear, office_ids: Collection[int]
+) -> dict[int, OfficeProgress]:
+    """{office id: OfficeProgress} for the offices in `office_ids` that have worksheets.
+    One query."""
+    rows = (
+        Worksheet.objects.filter(assessment__program_year=program_year, office_id__in=office_ids)
+        .values("office_id")
+        .annotate(
+            total=Count("id"),
+            self_assessed=Count("id", filter=Q(status__in=SUBMITTED_OR_LATER)),
+            verified=Count(
+                "id",
+                filter=Q(
+                    status__in=[Status.PROVINCIAL_VERIFICATION, *FINAL_STATUSES],
+                    provincial_answered__gte=F("required_items"),
+                ),
+            ),
+            finalised=Count("id", filter=Q(status__in=FINAL_STATUSES)),
+        )
+    )
+    return {
+        row["office_id"]: OfficeProgress(
+            row["total"], row["self_assessed"], row["verified"], row["finalised"]
+        )
+        for row in rows
+    }

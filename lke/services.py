@@ -1,0 +1,903 @@
+"""Every write of the LKE: instruments, opening an assessment, answers, evidence and the
+worksheet workflow. Each function checks what it may, writes with update_fields and appends an
+audit row in the same transaction. Callers (views) check the user's role first (queries.py)."""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.models import User
+from core.services import audit, store_attachment
+from program.models import ParticipatingVillage, ProgramYear
+
+from .instrument_data import InstrumentDataError, check_instrument_data
+from .models import (
+    FINAL_STATUSES,
+    Answer,
+    Aspect,
+    Assessment,
+    Block,
+    Evidence,
+    Indicator,
+    Instrument,
+    Item,
+    ItemKind,
+    Level,
+    Option,
+    Snapshot,
+    Status,
+    Target,
+    Worksheet,
+)
+from .scoring import instrument_tree, nilai, required_items, score_level, tree_items
+
+
+class TransitionError(ValidationError):
+    """The worksheet is not in a state that allows this step."""
+
+
+class StaleEditError(ValidationError):
+    """Somebody else saved the same answer since this copy was opened."""
+
+
+# --- instruments -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_instrument(data: dict, *, by: User | None) -> Instrument:
+    """Create an instrument from its plain form (see instrument_data), checked first; nothing is
+    written when a check fails. An unused instrument of the same year and version is replaced;
+    one in use is locked and refused (give the new one a higher version). Audited."""
+    clean = check_instrument_data(data)
+    existing = Instrument.objects.filter(year=clean["year"], version=clean["version"]).first()
+    if existing is not None:
+        if existing.in_use:
+            raise InstrumentDataError(
+                [
+                    _(
+                        "Instrument %(year)s version %(version)s is in use and locked. "
+                        "Give the changed instrument a higher version."
+                    )
+                    % {"year": clean["year"], "version": clean["version"]}
+                ]
+            )
+        audit(existing, by=by, action="lke_instrument.replace")
+        existing.delete()
+    instrument = Instrument.objects.create(
+        year=clean["year"],
+        version=clean["version"],
+        title=clean["title"],
+        source_note=clean["source"],
+        nilai_scale=clean["nilai_scale"],
+    )
+    _build_tree(instrument, clean["blocks"])
+    audit(
+        instrument,
+        by=by,
+        action="lke_instrument.create",
+        changes={
+            "version": (None, instrument.version),
+            "items": (
+                None,
+                sum(
+                    len(i["items"])
+                    for b in clean["blocks"]
+                    for a in b["aspects"]
+                    for i in a["indicators"]
+                ),
+            ),
+        },
+    )
+    return instrument
+
+
+def _build_tree(instrument: Instrument, blocks: list[dict]) -> None:
+    """Bulk-create the tree, one level at a time (parents need ids before their children)."""
+    block_rows = Block.objects.bulk_create(
+        Block(
+            instrument=instrument,
+            code=b["code"],
+            title=b["title"],
+            target=b["target"],
+            scored=b["scored"],
+            tie_break=b["tie_break"],
+            order=n,
+        )
+        for n, b in enumerate(blocks)
+    )
+    aspects = [(row, a) for row, b in zip(block_rows, blocks, strict=True) for a in b["aspects"]]
+    aspect_rows = Aspect.objects.bulk_create(
+        Aspect(
+            block=row,
+            code=a["code"],
+            title=a["title"],
+            weight=a["weight"],
+            is_example=a["example"],
+            order=n,
+        )
+        for n, (row, a) in enumerate(aspects)
+    )
+    indicators = [
+        (row, i) for row, (_b, a) in zip(aspect_rows, aspects, strict=True) for i in a["indicators"]
+    ]
+    indicator_rows = Indicator.objects.bulk_create(
+        Indicator(
+            aspect=row,
+            code=i["code"],
+            title=i["title"],
+            weight=i["weight"],
+            is_example=i["example"],
+            order=n,
+        )
+        for n, (row, i) in enumerate(indicators)
+    )
+    items = [
+        (row, it)
+        for row, (_a, i) in zip(indicator_rows, indicators, strict=True)
+        for it in i["items"]
+    ]
+    item_rows = Item.objects.bulk_create(
+        Item(
+            instrument=instrument,
+            indicator=row,
+            code=it["code"],
+            text=it["text"],
+            kind=it["kind"],
+            max_score=it["max_score"],
+            weight=it["weight"],
+            evidence_hint=it["evidence"],
+            evidence_required=it["evidence_required"],
+            is_example=it["example"],
+            source_note=it["source"],
+            order=n,
+        )
+        for n, (row, it) in enumerate(items)
+    )
+    Option.objects.bulk_create(
+        Option(item=row, label=o["label"], score=o["score"], is_example=o["example"], order=n)
+        for row, (_i, it) in zip(item_rows, items, strict=True)
+        for n, o in enumerate(it["options"])
+    )
+
+
+# --- the assessment of a year ------------------------------------------------------------------
+
+
+@transaction.atomic
+def open_assessment(program_year: ProgramYear, *, instrument: Instrument, by: User) -> Assessment:
+    """Start the LKE of a year with `instrument` (which is locked from now on) and create the
+    worksheets: one per participating village, one per kab/kota office with villages. Audited."""
+    if Assessment.objects.filter(program_year=program_year).exists():
+        raise ValidationError(
+            _("The LKE assessment of %(year)s is already open.") % {"year": program_year.year}
+        )
+    assessment = Assessment.objects.create(
+        program_year=program_year, instrument=instrument, opened_by=by
+    )
+    audit(
+        assessment,
+        by=by,
+        action="lke.open",
+        office=program_year.province,
+        changes={"instrument": (None, str(instrument))},
+    )
+    add_missing_worksheets(assessment, by=by)
+    return assessment
+
+
+@transaction.atomic
+def add_missing_worksheets(assessment: Assessment, *, by: User) -> int:
+    """Create the worksheets still missing (a village added after the opening). Idempotent.
+    Returns how many were created; audited on the assessment when any were."""
+    program_year = assessment.program_year
+    trees = {target: instrument_tree(assessment.instrument, target) for target in Target.values}
+    empty = {target: score_level(trees[target], {}).as_json() for target in Target.values}
+    required = {target: len(required_items(trees[target])) for target in Target.values}
+    have_villages = set(
+        Worksheet.objects.filter(assessment=assessment, target=Target.VILLAGE).values_list(
+            "village_id", flat=True
+        )
+    )
+    have_offices = set(
+        Worksheet.objects.filter(assessment=assessment, target=Target.OFFICE).values_list(
+            "office_id", flat=True
+        )
+    )
+    villages = ParticipatingVillage.objects.filter(program_year=program_year).order_by(
+        "office__code", "village__code"
+    )
+    new = []
+    offices = []
+    for village in villages:
+        if village.office_id not in offices:
+            offices.append(village.office_id)
+        if trees[Target.VILLAGE] and village.pk not in have_villages:
+            new.append(
+                Worksheet(
+                    assessment=assessment,
+                    target=Target.VILLAGE,
+                    village=village,
+                    office_id=village.office_id,
+                )
+            )
+    if trees[Target.OFFICE]:
+        new += [
+            Worksheet(assessment=assessment, target=Target.OFFICE, office_id=o)
+            for o in offices
+            if o not in have_offices
+        ]
+    for worksheet in new:
+        worksheet.required_items = required[worksheet.target]
+        worksheet.scores = {
+            Level.SELF: empty[worksheet.target],
+            Level.PROVINCIAL: empty[worksheet.target],
+        }
+    Worksheet.objects.bulk_create(new)
+    if new:
+        audit(
+            assessment,
+            by=by,
+            action="lke.worksheets_add",
+            office=program_year.province,
+            changes={"worksheets": (None, len(new))},
+        )
+    return len(new)
+
+
+# --- answers -----------------------------------------------------------------------------------
+
+EDITABLE_STATUS = {
+    Level.SELF: Status.SELF_ASSESSMENT,
+    Level.PROVINCIAL: Status.PROVINCIAL_VERIFICATION,
+}
+
+
+def _locked_worksheet(worksheet: Worksheet) -> Worksheet:
+    """The worksheet row, locked for this transaction: saves on one worksheet run one at a time,
+    so its counters and scores stay consistent."""
+    return (
+        Worksheet.objects.select_for_update()
+        .select_related("assessment__instrument")
+        .get(pk=worksheet.pk)
+    )
+
+
+def _check_level_open(worksheet: Worksheet, level: str) -> None:
+    if worksheet.status != EDITABLE_STATUS[level]:
+        raise TransitionError(
+            _(
+                "Answers at the level '%(level)s' cannot be changed while the worksheet is "
+                "'%(status)s'."
+            )
+            % {"level": Level(level).label, "status": worksheet.get_status_display()}
+        )
+
+
+def _item_of(worksheet: Worksheet, item: Item) -> None:
+    block_target = (
+        Block.objects.filter(aspects__indicators__items=item)
+        .values_list("target", flat=True)
+        .first()
+    )
+    if item.instrument_id != worksheet.assessment.instrument_id or block_target != worksheet.target:
+        raise ValidationError(
+            _("Item %(code)s is not part of this worksheet.") % {"code": item.code}
+        )
+    if item.kind == ItemKind.HEADING:
+        raise ValidationError(
+            _("Item %(code)s is a heading and takes no answer.") % {"code": item.code}
+        )
+
+
+def _label(answer: Answer | None) -> str | None:
+    if answer is None or not answer.is_answered:
+        return None
+    if answer.option_id:
+        return f"{answer.option.score}: {answer.option.label[:80]}"
+    return answer.text[:200]
+
+
+def _clean_values(item: Item, option: Option | None, text: str) -> tuple[Option | None, str]:
+    if item.kind == ItemKind.CHOICE:
+        if option is not None and option.item_id != item.pk:
+            raise ValidationError(
+                {"option": _("That option does not belong to item %(code)s.") % {"code": item.code}}
+            )
+        return option, ""
+    if option is not None:
+        raise ValidationError(
+            {"option": _("Item %(code)s is answered with text.") % {"code": item.code}}
+        )
+    return None, text.strip()
+
+
+def _check_reason(worksheet, item, level, option, reason, self_answers=None) -> None:
+    """At the provincial level a score that differs from the self-assessed one needs a reason."""
+    if level != Level.PROVINCIAL or item.kind != ItemKind.CHOICE or option is None:
+        return
+    if self_answers is not None:
+        own = self_answers.get(item.pk)
+    else:
+        own = (
+            Answer.objects.filter(worksheet=worksheet, item=item, level=Level.SELF)
+            .select_related("option")
+            .first()
+        )
+    own_score = own.option.score if own is not None and own.option_id else None
+    if option.score != own_score and not reason.strip():
+        raise ValidationError(
+            {
+                "reason": _(
+                    "The verified score of %(code)s differs from the self-assessment: give the "
+                    "reason."
+                )
+                % {"code": item.code}
+            }
+        )
+
+
+def _refresh_scores(worksheet: Worksheet, levels) -> list[str]:
+    """Recompute the stored scores of `levels` from the answers (one query per level)."""
+    tree = instrument_tree(worksheet.assessment.instrument, worksheet.target)
+    scores = dict(worksheet.scores)
+    for level in levels:
+        chosen = dict(
+            Answer.objects.filter(
+                worksheet=worksheet, level=level, option__isnull=False
+            ).values_list("item_id", "option__score")
+        )
+        scores[level] = score_level(tree, chosen).as_json()
+    worksheet.scores = scores
+    return ["scores"]
+
+
+COUNTER = {Level.SELF: "self_answered", Level.PROVINCIAL: "provincial_answered"}
+
+
+@transaction.atomic
+def save_answer(
+    worksheet: Worksheet,
+    *,
+    item: Item,
+    level: str,
+    option: Option | None = None,
+    text: str = "",
+    note: str = "",
+    reason: str = "",
+    version: int,
+    by: User,
+) -> Answer:
+    """Save one item's answer at one level, opened at `version` (0: no answer yet).
+
+    Checked: the level is open in the worksheet's state, the item belongs to the worksheet, the
+    option to the item, a changed provincial score has a reason, and nobody saved the answer
+    since it was opened (else StaleEditError, and the earlier save stays). Updates the
+    worksheet's progress and scores. Audited on the worksheet with old → new and the reason."""
+    worksheet = _locked_worksheet(worksheet)
+    _check_level_open(worksheet, level)
+    _item_of(worksheet, item)
+    option, text = _clean_values(item, option, text)
+    current = (
+        Answer.objects.filter(worksheet=worksheet, item=item, level=level)
+        .select_related("option")
+        .first()
+    )
+    if (current.version if current else 0) != version:
+        raise StaleEditError(
+            _(
+                "Someone else saved item %(code)s while you were editing. Your change was not "
+                "saved; the answer below is theirs."
+            )
+            % {"code": item.code}
+        )
+    _check_reason(worksheet, item, level, option, reason)
+    note, reason = note.strip(), reason.strip()
+    old = (_label(current), current.note if current else "", current.reason if current else "")
+    now_answered = option is not None or bool(text)
+    if current is not None and (current.option_id, current.text, current.note, current.reason) == (
+        option.pk if option else None,
+        text,
+        note,
+        reason,
+    ):
+        return current
+    was = current is not None and current.is_answered
+    if current is None:
+        try:
+            with transaction.atomic():
+                current = Answer.objects.create(
+                    worksheet=worksheet,
+                    item=item,
+                    level=level,
+                    option=option,
+                    text=text,
+                    note=note,
+                    reason=reason,
+                    answered_by=by,
+                )
+        except IntegrityError:
+            raise StaleEditError(
+                _(
+                    "Someone else answered item %(code)s at the same moment. Reload to see their "
+                    "answer."
+                )
+                % {"code": item.code}
+            ) from None
+    else:
+        current.option, current.text, current.note, current.reason = option, text, note, reason
+        current.version += 1
+        current.answered_by, current.answered_at = by, timezone.now()
+        current.save(
+            update_fields=[
+                "option",
+                "text",
+                "note",
+                "reason",
+                "version",
+                "answered_by",
+                "answered_at",
+            ]
+        )
+    fields = []
+    if item.kind == ItemKind.CHOICE and was != now_answered:
+        counter = COUNTER[level]
+        setattr(worksheet, counter, getattr(worksheet, counter) + (1 if now_answered else -1))
+        fields.append(counter)
+    if item.kind == ItemKind.CHOICE:
+        fields += _refresh_scores(worksheet, [level])
+    if fields:
+        worksheet.save(update_fields=fields)
+    changes = {}
+    new = (_label(current), note, reason)
+    for name, before, after in zip(("answer", "note", "reason"), old, new, strict=True):
+        if before != after and (before or after):
+            changes[f"{item.code} · {name}"] = (before or None, after or None)
+    audit(
+        worksheet,
+        by=by,
+        action=f"lke.answer.{level}",
+        changes=changes,
+        reason=reason,
+        office=worksheet.office,
+    )
+    return current
+
+
+@transaction.atomic
+def accept_self_answers(worksheet: Worksheet, *, by: User) -> int:
+    """Verify at once every choice item not verified yet by taking the self-assessed option
+    (no score changes, so no reason is needed). Returns how many; one audit row."""
+    worksheet = _locked_worksheet(worksheet)
+    _check_level_open(worksheet, Level.PROVINCIAL)
+    answers = Answer.objects.filter(worksheet=worksheet, item__kind=ItemKind.CHOICE)
+    verified = set(
+        answers.filter(level=Level.PROVINCIAL, option__isnull=False).values_list(
+            "item_id", flat=True
+        )
+    )
+    blank = {a.item_id: a for a in answers.filter(level=Level.PROVINCIAL, option__isnull=True)}
+    taken = [
+        a
+        for a in answers.filter(level=Level.SELF, option__isnull=False).select_related("item")
+        if a.item_id not in verified
+    ]
+    created, updated = [], []
+    for own in taken:
+        row = blank.get(own.item_id)
+        if row is None:
+            created.append(
+                Answer(
+                    worksheet=worksheet,
+                    item_id=own.item_id,
+                    level=Level.PROVINCIAL,
+                    option_id=own.option_id,
+                    answered_by=by,
+                )
+            )
+        else:
+            row.option_id, row.version, row.answered_by, row.answered_at = (
+                own.option_id,
+                row.version + 1,
+                by,
+                timezone.now(),
+            )
+            updated.append(row)
+    Answer.objects.bulk_create(created)
+    Answer.objects.bulk_update(updated, ["option", "version", "answered_by", "answered_at"])
+    if not taken:
+        return 0
+    worksheet.provincial_answered += len(taken)
+    _refresh_scores(worksheet, [Level.PROVINCIAL])
+    worksheet.save(update_fields=["provincial_answered", "scores"])
+    audit(
+        worksheet,
+        by=by,
+        action="lke.accept_self",
+        office=worksheet.office,
+        changes={"items": (None, sorted(a.item.code for a in taken))},
+    )
+    return len(taken)
+
+
+# --- evidence ----------------------------------------------------------------------------------
+
+
+def _check_evidence_open(worksheet: Worksheet, item: Item) -> None:
+    if worksheet.status not in EDITABLE_STATUS.values():
+        raise TransitionError(
+            _("Evidence cannot be changed while the worksheet is '%(status)s'.")
+            % {"status": worksheet.get_status_display()}
+        )
+    _item_of(worksheet, item)
+
+
+@transaction.atomic
+def add_evidence_file(worksheet: Worksheet, *, item: Item, upload, by: User) -> Evidence:
+    """Store an uploaded file (checked by core: size, real type, name) as evidence of `item`.
+    The file belongs to the worksheet, so only those who see the worksheet can download it."""
+    worksheet = _locked_worksheet(worksheet)
+    _check_evidence_open(worksheet, item)
+    attachment = store_attachment(
+        upload, owner=worksheet, by=by, purpose=item.code, office=worksheet.office
+    )
+    evidence = Evidence.objects.create(
+        worksheet=worksheet,
+        item=item,
+        kind=Evidence.Kind.FILE,
+        attachment=attachment,
+        title=attachment.original_name,
+        added_by=by,
+    )
+    audit(
+        worksheet,
+        by=by,
+        action="lke.evidence.add",
+        office=worksheet.office,
+        changes={f"{item.code} · evidence": (None, evidence.title)},
+    )
+    return evidence
+
+
+@transaction.atomic
+def add_evidence_link(
+    worksheet: Worksheet, *, item: Item, url: str, title: str, by: User
+) -> Evidence:
+    """A link (e.g. the village website or a shared folder) as evidence of `item`."""
+    worksheet = _locked_worksheet(worksheet)
+    _check_evidence_open(worksheet, item)
+    if not url.lower().startswith(("https://", "http://")):
+        raise ValidationError({"url": _("Give a full web address starting with https://.")})
+    evidence = Evidence.objects.create(
+        worksheet=worksheet,
+        item=item,
+        kind=Evidence.Kind.LINK,
+        url=url,
+        title=title.strip() or url[:200],
+        added_by=by,
+    )
+    audit(
+        worksheet,
+        by=by,
+        action="lke.evidence.add",
+        office=worksheet.office,
+        changes={f"{item.code} · evidence": (None, url)},
+    )
+    return evidence
+
+
+@transaction.atomic
+def add_evidence_document(worksheet: Worksheet, *, item: Item, document, by: User) -> Evidence:
+    """A document already in the system (a queries.EvidenceChoice: an attachment, or a meeting
+    document's URL); the caller offers only what the user may see. Refused when the same
+    document is already evidence of the item."""
+    worksheet = _locked_worksheet(worksheet)
+    _check_evidence_open(worksheet, item)
+    if document.attachment is not None:
+        values = {"kind": Evidence.Kind.DOCUMENT, "attachment": document.attachment}
+        title = document.attachment.original_name
+    else:
+        values = {"kind": Evidence.Kind.MEETING, "url": document.url}
+        title = document.label[:200]
+    if Evidence.objects.filter(worksheet=worksheet, item=item, **values).exists():
+        raise ValidationError(
+            _("This document is already evidence of item %(code)s.") % {"code": item.code}
+        )
+    evidence = Evidence.objects.create(
+        worksheet=worksheet, item=item, title=title, added_by=by, **values
+    )
+    audit(
+        worksheet,
+        by=by,
+        action="lke.evidence.add",
+        office=worksheet.office,
+        changes={f"{item.code} · evidence": (None, evidence.title)},
+    )
+    return evidence
+
+
+@transaction.atomic
+def remove_evidence(evidence: Evidence, *, by: User) -> None:
+    """Remove a piece of evidence while its worksheet is being filled or verified. An uploaded
+    file stays stored (the audit log names it); only the link to the item goes."""
+    worksheet = _locked_worksheet(evidence.worksheet)
+    _check_evidence_open(worksheet, evidence.item)
+    audit(
+        worksheet,
+        by=by,
+        action="lke.evidence.remove",
+        office=worksheet.office,
+        changes={f"{evidence.item.code} · evidence": (evidence.title, None)},
+    )
+    evidence.delete()
+
+
+# --- the workflow ------------------------------------------------------------------------------
+
+# action: (states it may start from, state it leads to)
+TRANSITIONS = {
+    "submit": ({Status.SELF_ASSESSMENT}, Status.SUBMITTED),
+    "start_verification": ({Status.SUBMITTED}, Status.PROVINCIAL_VERIFICATION),
+    "return": ({Status.SUBMITTED, Status.PROVINCIAL_VERIFICATION}, Status.SELF_ASSESSMENT),
+    "finalise": ({Status.PROVINCIAL_VERIFICATION}, Status.FINALISED),
+    "reopen": ({Status.FINALISED}, Status.PROVINCIAL_VERIFICATION),
+    "sign_off": ({Status.FINALISED}, Status.SIGNED_OFF),
+}
+
+
+def _move(worksheet: Worksheet, action: str, *, by: User, reason: str = "", **fields) -> Worksheet:
+    sources, target = TRANSITIONS[action]
+    if worksheet.status not in sources:
+        raise TransitionError(
+            _("This step is not possible while the worksheet is '%(status)s'.")
+            % {"status": worksheet.get_status_display()}
+        )
+    old = worksheet.status
+    worksheet.status = target
+    for name, value in fields.items():
+        setattr(worksheet, name, value)
+    worksheet.save(update_fields=["status", *fields])
+    audit(
+        worksheet,
+        by=by,
+        action=f"lke.{action}",
+        office=worksheet.office,
+        changes={"status": (old, target)},
+        reason=reason,
+    )
+    return worksheet
+
+
+def missing_items(worksheet: Worksheet, level: str) -> list[str]:
+    """Codes of the choice items not answered yet at `level`."""
+    tree = instrument_tree(worksheet.assessment.instrument, worksheet.target)
+    answered = set(
+        Answer.objects.filter(worksheet=worksheet, level=level, option__isnull=False).values_list(
+            "item_id", flat=True
+        )
+    )
+    return [item.code for item in required_items(tree) if item.pk not in answered]
+
+
+def _require_complete(worksheet: Worksheet, level: str) -> None:
+    missing = missing_items(worksheet, level)
+    if missing:
+        raise ValidationError(
+            _("Not every item is answered yet. Missing: %(codes)s.") % {"codes": ", ".join(missing)}
+        )
+
+
+@transaction.atomic
+def submit_worksheet(worksheet: Worksheet, *, by: User) -> Worksheet:
+    """Self-assessment → submitted, once every choice item is answered. The kab/kota answers are
+    then read-only. Clears the comments of an earlier return."""
+    worksheet = _locked_worksheet(worksheet)
+    if worksheet.status in TRANSITIONS["submit"][0]:
+        _require_complete(worksheet, Level.SELF)
+    return _move(worksheet, "submit", by=by, submitted_at=timezone.now(), return_comment="")
+
+
+@transaction.atomic
+def start_verification(worksheet: Worksheet, *, by: User) -> Worksheet:
+    """Submitted → provincial verification: the province team starts answering."""
+    return _move(_locked_worksheet(worksheet), "start_verification", by=by)
+
+
+@transaction.atomic
+def return_worksheet(worksheet: Worksheet, *, reason: str, by: User) -> Worksheet:
+    """Back to the kab/kota team with comments (required). All answers stay."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say what the regency/city team should change.")})
+    return _move(
+        _locked_worksheet(worksheet),
+        "return",
+        by=by,
+        reason=reason.strip(),
+        return_comment=reason.strip(),
+    )
+
+
+@transaction.atomic
+def finalise_worksheet(worksheet: Worksheet, *, by: User) -> Worksheet:
+    """Provincial verification → finalised, once every choice item is verified; freezes the
+    scores of both levels in a snapshot that later edits do not change."""
+    worksheet = _locked_worksheet(worksheet)
+    if worksheet.status in TRANSITIONS["finalise"][0]:
+        _require_complete(worksheet, Level.PROVINCIAL)
+    snapshot = Snapshot.objects.create(
+        worksheet=worksheet, taken_by=by, data=snapshot_data(worksheet)
+    )
+    return _move(worksheet, "finalise", by=by, finalised_at=timezone.now(), final_snapshot=snapshot)
+
+
+@transaction.atomic
+def reopen_worksheet(worksheet: Worksheet, *, reason: str, by: User) -> Worksheet:
+    """Finalised → provincial verification again, for a correction (reason required). The
+    frozen snapshot stays the published result until the worksheet is finalised again."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the finalised worksheet is reopened.")})
+    return _move(_locked_worksheet(worksheet), "reopen", by=by, reason=reason.strip())
+
+
+@transaction.atomic
+def sign_off_worksheet(worksheet: Worksheet, *, by: User) -> Worksheet:
+    return _move(_locked_worksheet(worksheet), "sign_off", by=by, signed_off_at=timezone.now())
+
+
+@transaction.atomic
+def sign_off_results(assessment: Assessment, *, by: User) -> Assessment:
+    """The province head signs the Hasil penilaian LKE Provinsi: every worksheet of the year must
+    be finalised; each is signed off, and the results become visible to the kab/kota offices."""
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if assessment.signed_off_at:
+        raise TransitionError(
+            _("The results of %(year)s are already signed off.")
+            % {"year": assessment.program_year.year}
+        )
+    worksheets = list(
+        Worksheet.objects.filter(assessment=assessment).select_related(
+            "office", "village__village", "assessment__program_year"
+        )
+    )
+    open_ones = [w.subject_name for w in worksheets if w.status not in FINAL_STATUSES]
+    if not worksheets or open_ones:
+        raise TransitionError(
+            _("Every worksheet must be finalised first. Not yet: %(names)s.")
+            % {"names": ", ".join(open_ones) or "—"}
+        )
+    for worksheet in worksheets:
+        if worksheet.status == Status.FINALISED:
+            sign_off_worksheet(worksheet, by=by)
+    assessment.signed_off_at, assessment.signed_off_by = timezone.now(), by
+    assessment.save(update_fields=["signed_off_at", "signed_off_by"])
+    audit(
+        assessment,
+        by=by,
+        action="lke.sign_off_results",
+        office=assessment.program_year.province,
+        changes={"signed_off_at": (None, assessment.signed_off_at)},
+    )
+    return assessment
+
+
+def snapshot_data(worksheet: Worksheet) -> dict:
+    """Everything the results show, frozen: names, the scores of both levels, and per item the
+    chosen options, scores and NILAI."""
+    instrument = worksheet.assessment.instrument
+    tree = instrument_tree(instrument, worksheet.target)
+    answers = {
+        (a.item_id, a.level): a
+        for a in Answer.objects.filter(worksheet=worksheet).select_related("option")
+    }
+    items = []
+    for item in tree_items(tree):
+        if not item.is_answerable:
+            continue
+        row = {"code": item.code, "kind": item.kind, "max_score": item.max_score}
+        for level in Level.values:
+            answer = answers.get((item.pk, level))
+            score = answer.option.score if answer and answer.option_id else None
+            row[level] = {
+                "answer": _label(answer),
+                "score": score,
+                "nilai": nilai(score, item.max_score, instrument.nilai_scale),
+            }
+        items.append(row)
+    ws = Worksheet.objects.select_related("village__village__parent", "office").get(pk=worksheet.pk)
+    return {
+        "name": ws.subject_name,
+        "district": ws.village.village.parent.name if ws.village_id else "",
+        "kind": ws.village.kind if ws.village_id else "",
+        "office": ws.office.short_name,
+        "instrument": str(instrument),
+        "scores": worksheet.scores,
+        "items": items,
+    }
+
+
+# --- xlsx round trip of a worksheet --------------------------------------------------------------
+
+
+@transaction.atomic
+def import_answers(worksheet: Worksheet, rows: list[dict], *, level: str, by: User) -> int:
+    """Apply answers read from a worksheet's xlsx (see exports.parse_worksheet_xlsx): every row
+    is checked first (open level, option of the item, reason for a changed provincial score,
+    the answer unchanged since the file was downloaded); any error raises with every row named
+    and nothing is saved. Returns how many answers changed; one audit row lists them."""
+    worksheet = _locked_worksheet(worksheet)
+    _check_level_open(worksheet, level)
+    tree = instrument_tree(worksheet.assessment.instrument, worksheet.target)
+    items = {item.code: item for item in tree_items(tree)}
+    existing = {
+        (a.item_id, a.level): a
+        for a in Answer.objects.filter(worksheet=worksheet).select_related("option")
+    }
+    self_answers = {item_id: a for (item_id, lvl), a in existing.items() if lvl == Level.SELF}
+    errors, plan = [], []
+    for row in rows:
+        item = items[row["code"]]
+        current = existing.get((item.pk, level))
+        where = _("row %(row)s (%(code)s)") % {"row": row["row"], "code": item.code}
+        if (current.version if current else 0) != row["version"]:
+            errors.append(
+                _("%(where)s: changed by someone else since the file was downloaded")
+                % {"where": where}
+            )
+            continue
+        try:
+            _check_reason(worksheet, item, level, row["option"], row["reason"], self_answers)
+        except ValidationError:
+            errors.append(
+                _(
+                    "%(where)s: the score differs from the self-assessment; fill in the reason "
+                    "column"
+                )
+                % {"where": where}
+            )
+            continue
+        values = (
+            row["option"].pk if row["option"] else None,
+            row["text"],
+            row["note"],
+            row["reason"],
+        )
+        if (
+            current is not None
+            and (current.option_id, current.text, current.note, current.reason) == values
+        ):
+            continue
+        if current is None and not any(values):
+            continue
+        plan.append((item, current, row))
+    if errors:
+        raise ValidationError(errors)
+    changes = {}
+    for item, current, row in plan:
+        before = _label(current)
+        if current is None:
+            current = Answer(worksheet=worksheet, item=item, level=level, version=0)
+        was = current.is_answered
+        current.option, current.text, current.note, current.reason = (
+            row["option"],
+            row["text"],
+            row["note"],
+            row["reason"],
+        )
+        current.version += 1
+        current.answered_by, current.answered_at = by, timezone.now()
+        current.save()
+        if item.kind == ItemKind.CHOICE and was != current.is_answered:
+            Worksheet.objects.filter(pk=worksheet.pk).update(
+                **{COUNTER[level]: F(COUNTER[level]) + (1 if current.is_answered else -1)}
+            )
+        if before != _label(current):
+            changes[f"{item.code} · answer"] = (before, _label(current))
+    if plan:
+        worksheet.refresh_from_db(fields=["self_answered", "provincial_answered"])
+        _refresh_scores(worksheet, [level])
+        worksheet.save(update_fields=["scores"])
+        audit(
+            worksheet, by=by, action=f"lke.import.{level}", office=worksheet.office, changes=changes
+        )
+    return len(plan)

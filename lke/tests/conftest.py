@@ -1,0 +1,198 @@
+"""LKE test data: a small hand-computable instrument, the shipped 2026 instrument, and an open
+assessment with worksheets for the two villages of the shared fixtures."""
+
+import copy
+import io
+
+import pytest
+from django.core.management import call_command
+
+from lke import services
+from lke.models import Instrument, Item, Level, Option, Target, Worksheet
+
+
+def _choice(code, scores, *, weight=1, max_score=None, evidence=""):
+    return {
+        "code": code,
+        "text": f"Pertanyaan {code}",
+        "kind": "choice",
+        "weight": weight,
+        "max_score": max_score,
+        "evidence": evidence,
+        "options": [{"label": f"Opsi {s}", "score": s} for s in scores],
+    }
+
+
+SMALL = {
+    "year": 2026,
+    "version": 7,
+    "title": "LKE uji",
+    "nilai_scale": 4,
+    "blocks": [
+        {
+            "code": "N",
+            "title": "Usulan",
+            "target": "village",
+            "scored": False,
+            "aspects": [
+                {
+                    "code": "N",
+                    "title": "Usulan",
+                    "indicators": [
+                        {"code": "N", "title": "Usulan", "items": [_choice("n.1", [1, 0])]}
+                    ],
+                }
+            ],
+        },
+        {
+            "code": "S",
+            "title": "Penilaian desa",
+            "target": "village",
+            "scored": True,
+            "tie_break": ["M", "K"],
+            "aspects": [
+                {
+                    "code": "K",
+                    "title": "Kapasitas Statistik",
+                    "weight": 1,
+                    "indicators": [
+                        {
+                            "code": "K1",
+                            "title": "Indikator K1",
+                            "weight": 2,
+                            "items": [
+                                _choice("k1.a", [4, 3, 2, 1], evidence="SK agen"),
+                                _choice("k1.b", [1, 0], weight=3),
+                                {"code": "k1.h", "text": "Judul", "kind": "heading"},
+                                {"code": "k1.t", "text": "Tuliskan", "kind": "text"},
+                            ],
+                        },
+                        {
+                            "code": "K2",
+                            "title": "Indikator K2",
+                            "weight": 1,
+                            "items": [_choice("k2.a", [4, 3, 2, 1])],
+                        },
+                    ],
+                },
+                {
+                    "code": "M",
+                    "title": "Manajemen Data",
+                    "weight": 3,
+                    "indicators": [
+                        {
+                            "code": "M1",
+                            "title": "Indikator M1",
+                            "items": [
+                                _choice("m1.a", [4, 3, 2, 1]),
+                                _choice("m1.z", [4, 3, 2, 1], weight=0),
+                            ],
+                        }
+                    ],
+                },
+            ],
+        },
+        {
+            "code": "O",
+            "title": "Kantor",
+            "target": "office",
+            "scored": True,
+            "aspects": [
+                {
+                    "code": "A",
+                    "title": "Pembinaan",
+                    "indicators": [
+                        {"code": "A1", "title": "A1", "items": [_choice("o.a", [2, 1, 0])]}
+                    ],
+                }
+            ],
+        },
+    ],
+}
+
+
+@pytest.fixture
+def small_data():
+    return copy.deepcopy(SMALL)
+
+
+@pytest.fixture
+def small_instrument(db) -> Instrument:
+    return services.create_instrument(copy.deepcopy(SMALL), by=None)
+
+
+@pytest.fixture
+def shipped_instruments(db):
+    call_command("load_instruments", stdout=io.StringIO())
+    return Instrument.objects.get(year=2026, version=1)
+
+
+@pytest.fixture
+def assessment(year_2026, small_instrument, ketua_tim, village_rejang_lebong, village_kaur):
+    return services.open_assessment(year_2026, instrument=small_instrument, by=ketua_tim)
+
+
+@pytest.fixture
+def ws_rl(assessment, village_rejang_lebong) -> Worksheet:
+    return Worksheet.objects.get(village=village_rejang_lebong)
+
+
+@pytest.fixture
+def ws_kaur(assessment, village_kaur) -> Worksheet:
+    return Worksheet.objects.get(village=village_kaur)
+
+
+@pytest.fixture
+def ws_office_rl(assessment, rejang_lebong) -> Worksheet:
+    return Worksheet.objects.get(assessment=assessment, target=Target.OFFICE, office=rejang_lebong)
+
+
+def item(instrument, code) -> Item:
+    return Item.objects.get(instrument=instrument, code=code)
+
+
+def option(instrument, code, score) -> Option:
+    return Option.objects.get(item__instrument=instrument, item__code=code, score=score)
+
+
+def answer(worksheet, code, score, *, level=Level.SELF, by, reason="", version=None):
+    """Save the option with `score` for item `code` at `level` (from its current version)."""
+    instrument = worksheet.assessment.instrument
+    it = item(instrument, code)
+    if version is None:
+        current = worksheet.answers.filter(item=it, level=level).first()
+        version = current.version if current else 0
+    return services.save_answer(
+        worksheet,
+        item=it,
+        level=level,
+        option=option(instrument, code, score) if score is not None else None,
+        reason=reason,
+        version=version,
+        by=by,
+    )
+
+
+FULL_SELF = {"n.1": 1, "k1.a": 3, "k1.b": 1, "k2.a": 2, "m1.a": 4, "m1.z": 1}
+
+
+def fill(worksheet, scores=None, *, level=Level.SELF, by, reason=""):
+    for code, score in (scores or FULL_SELF).items():
+        answer(worksheet, code, score, level=level, by=by, reason=reason)
+    worksheet.refresh_from_db()
+    return worksheet
+
+
+def to_verification(worksheet, *, kabkota, province):
+    """Fill the self-assessment, submit it and start the verification."""
+    fill(worksheet, by=kabkota)
+    services.submit_worksheet(worksheet, by=kabkota)
+    services.start_verification(worksheet, by=province)
+    worksheet.refresh_from_db()
+    return worksheet
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Passwords are never checked here (force_login); a slow hasher would only slow the tests.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

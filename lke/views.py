@@ -1,0 +1,523 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from core.permissions import require
+from core.services import audit_events_for
+from core.views import attachment_response
+from program.queries import current_program_year, program_years_visible_to
+
+from . import exports, services
+from .forms import (
+    AnswerForm,
+    EvidenceDocumentForm,
+    EvidenceFileForm,
+    EvidenceLinkForm,
+    OpenAssessmentForm,
+    ReasonForm,
+    XlsxForm,
+)
+from .instrument_data import (
+    InstrumentDataError,
+    instrument_from_xlsx,
+    instrument_to_data,
+    instrument_to_xlsx,
+)
+from .models import Instrument, Item, Level, Target
+from .queries import (
+    allowed_actions,
+    assessment_of,
+    assessment_window,
+    can_manage_instruments,
+    can_open_assessment,
+    can_sign_off,
+    choice_groups,
+    default_instrument,
+    documents_for_evidence,
+    editable_level,
+    evidence_counts,
+    evidence_required_counts,
+    get_evidence_for,
+    get_worksheet_for,
+    national_results,
+    results_for,
+    tracked_items,
+    worksheet_rows,
+    worksheets_of_year,
+)
+from .scoring import instrument_tree
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _year_from(request):
+    raw = request.GET.get("tahun")
+    try:
+        year = current_program_year(request.user, int(raw) if raw is not None else None)
+    except ValueError:
+        raise Http404 from None
+    if year is None and raw is not None:
+        raise Http404
+    return year
+
+
+def _file(content: bytes, name: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+# --- the year's assessment -----------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def index(request):
+    year = _year_from(request)
+    assessment = assessment_of(year)
+    worksheets = worksheets_of_year(request.user, year) if assessment else []
+    present = evidence_counts(worksheets)
+    required = evidence_required_counts(assessment) if assessment else {}
+    offices = {}
+    for worksheet in worksheets:
+        worksheet.evidence_present = present.get(worksheet.pk, 0)
+        worksheet.evidence_required = required.get(worksheet.target, 0)
+        offices.setdefault(worksheet.office, []).append(worksheet)
+    window, due = assessment_window(year) if year else (None, None)
+    items = (
+        {i.office_id: i for i in tracked_items(year, [o.pk for o in offices])} if assessment else {}
+    )
+    return render(
+        request,
+        "lke/index.html",
+        {
+            "year": year,
+            "years": program_years_visible_to(request.user).order_by("-year"),
+            "assessment": assessment,
+            "offices": [(office, rows, items.get(office.pk)) for office, rows in offices.items()],
+            "window": window,
+            "due": due,
+            "can_open": year is not None and can_open_assessment(request.user, year),
+            "open_form": OpenAssessmentForm(
+                initial={"instrument": default_instrument(year.year) if year else None}
+            ),
+        },
+    )
+
+
+@login_required
+@require_POST
+def assessment_open(request):
+    year = _year_from(request)
+    if year is None:
+        raise Http404
+    require(can_open_assessment(request.user, year))
+    form = OpenAssessmentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.open_assessment(
+                year, instrument=form.cleaned_data["instrument"], by=request.user
+            )
+            messages.success(
+                request, _("The LKE assessment of %(year)s is open.") % {"year": year.year}
+            )
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+    return redirect(f"{reverse('lke:index')}?tahun={year.year}")
+
+
+@login_required
+@require_POST
+def worksheets_sync(request):
+    year = _year_from(request)
+    assessment = assessment_of(year)
+    if assessment is None:
+        raise Http404
+    require(can_open_assessment(request.user, year))
+    added = services.add_missing_worksheets(assessment, by=request.user)
+    messages.success(request, _("%(count)s worksheets added.") % {"count": added})
+    return redirect(f"{reverse('lke:index')}?tahun={year.year}")
+
+
+# --- one worksheet -------------------------------------------------------------------------
+
+
+def _worksheet_context(request, worksheet, **extra) -> dict:
+    level = editable_level(request.user, worksheet)
+    context = {
+        "worksheet": worksheet,
+        "page": worksheet_rows(worksheet),
+        "level": level,
+        "actions": allowed_actions(request.user, worksheet),
+        "show_provincial": worksheet.status != "self_assessment"
+        or worksheet.provincial_answered > 0,
+        "reason_form": ReasonForm(),
+        "xlsx_form": XlsxForm(),
+        "documents": choice_groups(documents_for_evidence(request.user, worksheet))
+        if level
+        else None,
+        "missing": services.missing_items(worksheet, level) if level else [],
+    }
+    context.update(extra)
+    return context
+
+
+@login_required
+@require_GET
+def worksheet_detail(request, pk: int):
+    worksheet = get_worksheet_for(request.user, pk)
+    return render(request, "lke/worksheet.html", _worksheet_context(request, worksheet))
+
+
+def _item_response(request, worksheet, item_pk: int, *, status: int = 200, errors: str = ""):
+    """After a write on one item. For htmx: the item's card and, out of band, the summary, always
+    with 200 so htmx swaps it in (an error shows inside the card). Otherwise: a redirect to the
+    item, or the whole page with the error on the item and the error status."""
+    if not request.htmx and not errors:
+        return redirect(f"{reverse('lke:worksheet', args=[worksheet.pk])}#butir-{item_pk}")
+    worksheet = get_worksheet_for(request.user, worksheet.pk)
+    context = _worksheet_context(request, worksheet)
+    row = next(
+        row
+        for block in context["page"]["blocks"]
+        for aspect in block["aspects"]
+        for indicator in aspect["indicators"]
+        for row in indicator["rows"]
+        if row.item.pk == item_pk
+    )
+    row.error = errors
+    if request.htmx:
+        return render(request, "lke/_item_saved.html", {**context, "row": row})
+    return render(request, "lke/worksheet.html", context, status=status)
+
+
+@login_required
+@require_POST
+def answer_save(request, pk: int, item_pk: int):
+    worksheet = get_worksheet_for(request.user, pk, write=True)
+    item = get_object_or_404(
+        Item.objects.filter(instrument=worksheet.assessment.instrument_id), pk=item_pk
+    )
+    form = AnswerForm(request.POST, item=item)
+    if not form.is_valid():
+        return _item_response(
+            request,
+            worksheet,
+            item.pk,
+            status=400,
+            errors=_("The answer could not be read; choose an option and save again."),
+        )
+    require(editable_level(request.user, worksheet) == form.cleaned_data["level"])
+    try:
+        services.save_answer(worksheet, **form.service_values(), by=request.user)
+    except services.StaleEditError as error:
+        return _item_response(request, worksheet, item.pk, status=409, errors=_error_text(error))
+    except ValidationError as error:
+        return _item_response(request, worksheet, item.pk, status=400, errors=_error_text(error))
+    return _item_response(request, worksheet, item.pk)
+
+
+EVIDENCE_FORMS = {
+    "berkas": EvidenceFileForm,
+    "tautan": EvidenceLinkForm,
+    "dokumen": EvidenceDocumentForm,
+}
+
+
+@login_required
+@require_POST
+def evidence_add(request, pk: int, item_pk: int, kind: str):
+    worksheet = get_worksheet_for(request.user, pk, write=True)
+    require(editable_level(request.user, worksheet) is not None)
+    item = get_object_or_404(
+        Item.objects.filter(instrument=worksheet.assessment.instrument_id), pk=item_pk
+    )
+    extra = (
+        {"documents": documents_for_evidence(request.user, worksheet)} if kind == "dokumen" else {}
+    )
+    form = EVIDENCE_FORMS[kind](request.POST, request.FILES, **extra)
+    if not form.is_valid():
+        return _item_response(
+            request,
+            worksheet,
+            item.pk,
+            status=400,
+            errors=" ".join(e for errs in form.errors.values() for e in errs),
+        )
+    try:
+        if kind == "berkas":
+            services.add_evidence_file(
+                worksheet, item=item, upload=form.cleaned_data["file"], by=request.user
+            )
+        elif kind == "tautan":
+            services.add_evidence_link(worksheet, item=item, **form.cleaned_data, by=request.user)
+        else:
+            services.add_evidence_document(
+                worksheet, item=item, document=form.cleaned_data["document"], by=request.user
+            )
+    except ValidationError as error:
+        return _item_response(request, worksheet, item.pk, status=400, errors=_error_text(error))
+    return _item_response(request, worksheet, item.pk)
+
+
+@login_required
+@require_POST
+def evidence_remove(request, pk: int, evidence_pk: int):
+    evidence = get_evidence_for(request.user, pk, evidence_pk)
+    worksheet = get_worksheet_for(request.user, pk, write=True)
+    require(editable_level(request.user, worksheet) is not None)
+    try:
+        services.remove_evidence(evidence, by=request.user)
+    except ValidationError as error:
+        return _item_response(
+            request, worksheet, evidence.item_id, status=400, errors=_error_text(error)
+        )
+    return _item_response(request, worksheet, evidence.item_id)
+
+
+@login_required
+@require_GET
+def evidence_download(request, pk: int, evidence_pk: int):
+    evidence = get_evidence_for(request.user, pk, evidence_pk)
+    if evidence.attachment is None:
+        raise Http404
+    return attachment_response(evidence.attachment)
+
+
+ACTIONS = {
+    "submit": (services.submit_worksheet, False, _("Worksheet submitted to the province.")),
+    "start_verification": (services.start_verification, False, _("Verification started.")),
+    "return": (services.return_worksheet, True, _("Worksheet returned to the regency/city team.")),
+    "finalise": (
+        services.finalise_worksheet,
+        False,
+        _("Worksheet finalised; its scores are frozen."),
+    ),
+    "reopen": (services.reopen_worksheet, True, _("Worksheet reopened for verification.")),
+    "accept_self": (services.accept_self_answers, False, _("Self-assessed answers taken over.")),
+}
+
+
+@login_required
+@require_POST
+def worksheet_action(request, pk: int, action: str):
+    worksheet = get_worksheet_for(request.user, pk, write=True)
+    require(action in allowed_actions(request.user, worksheet))
+    service, needs_reason, done = ACTIONS[action]
+    form = ReasonForm(request.POST) if needs_reason else None
+    if form is not None and not form.is_valid():
+        messages.error(request, _("Write the comments first."))
+        return redirect("lke:worksheet", pk=pk)
+    try:
+        service(
+            worksheet, by=request.user, **({"reason": form.cleaned_data["reason"]} if form else {})
+        )
+        messages.success(request, str(done))
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    return redirect("lke:worksheet", pk=pk)
+
+
+def _xlsx_level(request, worksheet) -> str:
+    level = request.GET.get("tingkat") or editable_level(request.user, worksheet) or Level.SELF
+    if level not in Level.values:
+        raise Http404
+    return level
+
+
+@login_required
+@require_GET
+def worksheet_xlsx(request, pk: int):
+    worksheet = get_worksheet_for(request.user, pk)
+    level = _xlsx_level(request, worksheet)
+    name = f"LKE-{worksheet.assessment.program_year.year}-{worksheet.pk}-{level}.xlsx"
+    return _file(exports.worksheet_xlsx(worksheet, level), name, XLSX)
+
+
+@login_required
+@require_POST
+def worksheet_import(request, pk: int):
+    worksheet = get_worksheet_for(request.user, pk, write=True)
+    level = editable_level(request.user, worksheet)
+    require(level is not None)
+    form = XlsxForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render(
+            request,
+            "lke/worksheet.html",
+            _worksheet_context(request, worksheet, xlsx_form=form),
+            status=400,
+        )
+    try:
+        rows = exports.parse_worksheet_xlsx(worksheet, form.cleaned_data["file"], level)
+        count = services.import_answers(worksheet, rows, level=level, by=request.user)
+    except ValidationError as error:
+        context = _worksheet_context(
+            request, worksheet, xlsx_form=form, import_errors=error.messages
+        )
+        return render(request, "lke/worksheet.html", context, status=400)
+    messages.success(request, _("%(count)s answers imported.") % {"count": count})
+    return redirect("lke:worksheet", pk=pk)
+
+
+@login_required
+@require_GET
+def worksheet_history(request, pk: int):
+    worksheet = get_worksheet_for(request.user, pk)
+    return render(
+        request,
+        "lke/worksheet_history.html",
+        {"worksheet": worksheet, "events": audit_events_for(worksheet)},
+    )
+
+
+# --- results -------------------------------------------------------------------------------
+
+
+def _results_context(request):
+    year = _year_from(request)
+    assessment = assessment_of(year)
+    if assessment is None:
+        raise Http404
+    results = results_for(request.user, assessment)
+    tree = instrument_tree(assessment.instrument, Target.VILLAGE)
+    return {
+        "year": year,
+        "years": program_years_visible_to(request.user).order_by("-year"),
+        "assessment": assessment,
+        "results": results,
+        "instrument": assessment.instrument,
+        "scored_blocks": [b for b in tree if b.scored],
+        "can_sign_off": can_sign_off(request.user, assessment) and not assessment.signed_off_at,
+        "now": timezone.now(),
+    }
+
+
+@login_required
+@require_GET
+def results(request):
+    return render(request, "lke/results.html", _results_context(request))
+
+
+@login_required
+@require_GET
+def results_xlsx(request):
+    context = _results_context(request)
+    content = exports.xlsx_of(
+        [
+            (_("Villages"), exports.results_rows(context["results"])),
+            (_("Regencies/cities"), exports.office_rows(context["results"])),
+        ]
+    )
+    return _file(content, f"hasil-penilaian-lke-{context['year'].year}.xlsx", XLSX)
+
+
+@login_required
+@require_GET
+def results_pdf(request):
+    context = _results_context(request)
+    return _file(
+        exports.results_pdf(context),
+        f"hasil-penilaian-lke-{context['year'].year}.pdf",
+        "application/pdf",
+    )
+
+
+@login_required
+@require_POST
+def results_sign_off(request):
+    year = _year_from(request)
+    assessment = assessment_of(year)
+    if assessment is None:
+        raise Http404
+    require(can_sign_off(request.user, assessment))
+    try:
+        services.sign_off_results(assessment, by=request.user)
+        messages.success(
+            request, _("The LKE results of %(year)s are signed off.") % {"year": year.year}
+        )
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    return redirect(f"{reverse('lke:results')}?tahun={year.year}")
+
+
+@login_required
+@require_GET
+def results_national_xlsx(request):
+    if not request.user.is_superuser:
+        raise PermissionDenied
+    try:
+        year = int(request.GET.get("tahun", timezone.localdate().year))
+    except ValueError:
+        raise Http404 from None
+    content = exports.xlsx_of(
+        [(_("Villages"), exports.results_rows(national_results(year), with_province=True))]
+    )
+    return _file(content, f"hasil-penilaian-lke-nasional-{year}.xlsx", XLSX)
+
+
+# --- instruments ---------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def instrument_list(request):
+    require(can_manage_instruments(request.user))
+    instruments = Instrument.objects.prefetch_related("assessments")
+    return render(
+        request, "lke/instrument_list.html", {"instruments": instruments, "form": XlsxForm()}
+    )
+
+
+@login_required
+@require_GET
+def instrument_detail(request, pk: int):
+    require(can_manage_instruments(request.user))
+    instrument = get_object_or_404(Instrument, pk=pk)
+    trees = [(target, instrument_tree(instrument, target)) for target in Target.values]
+    return render(request, "lke/instrument_detail.html", {"instrument": instrument, "trees": trees})
+
+
+@login_required
+@require_GET
+def instrument_xlsx(request, pk: int):
+    require(can_manage_instruments(request.user))
+    instrument = get_object_or_404(Instrument, pk=pk)
+    content = instrument_to_xlsx(instrument_to_data(instrument))
+    return _file(content, f"instrumen-lke-{instrument.year}-v{instrument.version}.xlsx", XLSX)
+
+
+@login_required
+@require_POST
+def instrument_import(request):
+    require(can_manage_instruments(request.user))
+    form = XlsxForm(request.POST, request.FILES)
+    errors = []
+    if form.is_valid():
+        try:
+            instrument = services.create_instrument(
+                instrument_from_xlsx(form.cleaned_data["file"]), by=request.user
+            )
+        except InstrumentDataError as error:
+            errors = error.errors
+        else:
+            messages.success(request, _("Instrument %(name)s imported.") % {"name": instrument})
+            return redirect("lke:instrument_detail", pk=instrument.pk)
+    instruments = Instrument.objects.prefetch_related("assessments")
+    return render(
+        request,
+        "lke/instrument_list.html",
+        {"instruments": instruments, "form": form, "errors": errors},
+        status=400,
+    )

@@ -1,0 +1,454 @@
+"""Reads of meetings and action items, always from what the user may see, and the meetings'
+contribution to the monitoring dashboard (tracked items and the cadence panel).
+
+Visibility: a province member (any role at the province office) sees every meeting of the
+province's program years, drafts included; a kab/kota member sees the meetings its office is
+invited to once they are scheduled. Action items are seen by whoever reaches their owner
+office (the province reaches all its kab/kota)."""
+
+from collections import Counter, defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from core.deadlines import Status, TrackedItem, end_of_day, item_status
+from core.models import Office, Role, User
+from core.permissions import PROVINCE_TEAM, has_role, memberships_of, require, visible_office_ids
+from core.services import extensions_for
+from program.models import ProgramYear, SopActivity
+
+from .models import ActionItem, Attendance, Meeting
+
+RAPAT = SopActivity.Code.RAPAT.value  # the SOP activity code of the meeting cadence
+TINDAK_LANJUT = "tindak_lanjut"  # the activity code of action items on the dashboard
+Invitation = Meeting.invited_offices.through
+
+# --- visibility and permissions ----------------------------------------------------------------
+
+
+def meetings_visible_to(user: User) -> QuerySet[Meeting]:
+    """Meetings the user may read (see the module docstring), with their program year."""
+    office_ids = visible_office_ids(user)
+    provinces = Office.objects.filter(pk__in=office_ids, kind=Office.Kind.PROVINSI).values("pk")
+    invited = Invitation.objects.filter(meeting_id=OuterRef("pk"), office_id__in=office_ids)
+    return Meeting.objects.filter(
+        Q(program_year__province_id__in=provinces)
+        | (Exists(invited) & ~Q(state=Meeting.State.DRAFT))
+    ).select_related("program_year__province")
+
+
+def can_manage(user: User, province: Office) -> bool:
+    """The province team (ketua_tim, tim_provinsi) creates, schedules, holds and records
+    meetings of its province."""
+    return has_role(user, province, PROVINCE_TEAM)
+
+
+def can_record(user: User, meeting: Meeting) -> bool:
+    """Attendance, minutes and action items: the province team while the meeting is held;
+    after closing only ketua_tim (as a correction with a reason)."""
+    province = meeting.program_year.province
+    if meeting.state == Meeting.State.HELD:
+        return can_manage(user, province)
+    if meeting.state == Meeting.State.CLOSED:
+        return has_role(user, province, {Role.KETUA_TIM})
+    return False
+
+
+def can_close(user: User, meeting: Meeting) -> bool:
+    return has_role(user, meeting.program_year.province, {Role.KETUA_TIM})
+
+
+def get_meeting_for(user: User, pk: int, *, write: bool = False) -> Meeting:
+    """404 outside the user's scope; 403 when `write` and the user is not of the province
+    team."""
+    meeting = get_object_or_404(meetings_visible_to(user), pk=pk)
+    if write:
+        require(can_manage(user, meeting.program_year.province))
+    return meeting
+
+
+def action_items_visible_to(user: User) -> QuerySet[ActionItem]:
+    """Action items whose owner office the user reaches, with their meeting and owner."""
+    return ActionItem.objects.filter(owner_office_id__in=visible_office_ids(user)).select_related(
+        "meeting__program_year__province", "owner_office", "done_by", "confirmed_by"
+    )
+
+
+def can_mark_done(user: User, item: ActionItem) -> bool:
+    """The owner office's own team marks its action items done: tim_kabkota of a kab/kota
+    office, the province team for the province office's own items."""
+    owner = item.owner_office
+    return has_role(user, owner, PROVINCE_TEAM if owner.is_province else {Role.TIM_KABKOTA})
+
+
+def can_review(user: User, item: ActionItem) -> bool:
+    """The province team confirms or reopens action items and corrects them."""
+    return can_manage(user, item.meeting.program_year.province)
+
+
+def get_action_item_for(user: User, pk: int) -> ActionItem:
+    """404 outside the user's scope. Writes check can_mark_done / can_review (403)."""
+    return get_object_or_404(action_items_visible_to(user), pk=pk)
+
+
+# --- lists ---------------------------------------------------------------------------------------
+
+
+def _count(queryset: QuerySet, outer: str = "meeting") -> Coalesce:
+    """A correlated COUNT of `queryset` rows belonging to the outer meeting row."""
+    counted = (
+        queryset.filter(**{outer: OuterRef("pk")})
+        .order_by()
+        .values(outer)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def meeting_list(user: User, program_year: ProgramYear) -> QuerySet[Meeting]:
+    """The year's meetings visible to the user with invited, present and recorded counts and
+    the number of open action items, in a constant number of queries."""
+    return (
+        meetings_visible_to(user)
+        .filter(program_year=program_year)
+        .annotate(
+            invited_count=_count(Invitation.objects.all()),
+            present_count=_count(Attendance.objects.filter(status=Attendance.Status.HADIR)),
+            recorded_count=_count(Attendance.objects.all()),
+            open_items=_count(ActionItem.objects.filter(state=ActionItem.State.OPEN)),
+        )
+        .order_by("starts_at", "id")
+    )
+
+
+def attendance_rate(present: int, invited: int) -> float | None:
+    return round(100 * present / invited, 1) if invited else None
+
+
+def with_statuses(items, *, now: datetime | None = None) -> list[ActionItem]:
+    """The action items with `tracked` (their deadline status) and `extended_until` set, using
+    one query for extensions."""
+    items = list(items)
+    now = now or timezone.now()
+    extensions = extensions_for(ActionItem, {item.owner_office_id for item in items})
+    for item in items:
+        until = extensions.get((str(item.pk), item.owner_office_id))
+        item.extended_until = until
+        item.tracked = item_status(
+            due=end_of_day(item.due_date),
+            done_at=item.done_at,
+            now=now,
+            soon_days=item.meeting.program_year.soon_days,
+            extended_due=end_of_day(until) if until else None,
+        )
+    return items
+
+
+# --- the dashboard contract: tracked items -------------------------------------------------------
+
+
+def meeting_periods(program_year: ProgramYear) -> list[tuple[date, date]]:
+    """The year's two-month meeting periods, from its SOP activity "rapat"."""
+    activity = _rapat_activity(program_year)
+    return activity.periods() if activity else []
+
+
+def _rapat_activity(program_year: ProgramYear) -> SopActivity | None:
+    activity = SopActivity.objects.filter(program_year=program_year, code=RAPAT).first()
+    if activity is not None:
+        activity.program_year = program_year  # periods() reads the year: no second query
+    return activity
+
+
+def period_label(start: date, end: date) -> str:
+    """ "Januari–Februari 2026" in the active language."""
+    if (start.year, start.month) == (end.year, end.month):
+        return formats.date_format(start, "F Y")
+    return f"{formats.date_format(start, 'F')}–{formats.date_format(end, 'F Y')}"
+
+
+@dataclass(frozen=True)
+class CadencePeriod:
+    number: int
+    start: date
+    end: date
+    label: str
+    meetings: list[Meeting]  # the year's non-draft meetings held for this period
+    item: TrackedItem
+
+    @property
+    def held(self) -> bool:
+        return self.item.done_at is not None
+
+
+def _cadence_periods(program_year: ProgramYear, *, now: datetime) -> list[CadencePeriod]:
+    """One entry per two-month period: done when a meeting for that period was held (at that
+    meeting's start), due at the end of the period's last day. A meeting counts for the
+    period it was planned for (`period_start`), else for the period its date falls in.
+
+    No extensions: the cadence is the province office's own work and the province does not
+    grant itself one (as for the monitoring recap); the subject is the year's "rapat"
+    SopActivity, shared by the periods."""
+    activity = _rapat_activity(program_year)
+    if activity is None:
+        return []
+    periods = activity.periods()
+    starts = {start for start, _end in periods}
+    meetings = list(
+        Meeting.objects.filter(program_year=program_year)
+        .exclude(state=Meeting.State.DRAFT)
+        .order_by("starts_at", "id")
+    )
+    by_period: dict[date, list[Meeting]] = defaultdict(list)
+    for meeting in meetings:
+        key = meeting.period_start
+        if key not in starts:
+            day = meeting.local_start.date()
+            key = next((s for s, e in periods if s <= day <= e), None)
+        if key is not None:
+            by_period[key].append(meeting)
+    province_id = program_year.province_id
+    subject = (ContentType.objects.get_for_model(SopActivity).pk, str(activity.pk))
+    list_url = reverse("meetings:list") + f"?tahun={program_year.year}"
+    result = []
+    for number, (start, end) in enumerate(periods, start=1):
+        held = [m for m in by_period[start] if m.is_held]
+        done_at = min((m.starts_at for m in held), default=None)
+        due = end_of_day(end)
+        label = period_label(start, end)
+        first = (held or by_period[start] or [None])[0]
+        url = (
+            reverse("meetings:detail", args=[first.pk]) if first else f"{list_url}#periode-{number}"
+        )
+        item = TrackedItem(
+            activity=RAPAT,
+            label=_("Meeting %(period)s") % {"period": label},
+            office_id=province_id,
+            village_id=None,
+            due=due,
+            done_at=done_at,
+            status=item_status(due=due, done_at=done_at, now=now, soon_days=program_year.soon_days),
+            extended=False,
+            url=url,
+            subject=subject,
+        )
+        result.append(CadencePeriod(number, start, end, label, by_period[start], item))
+    return result
+
+
+def _action_tracked_items(
+    program_year: ProgramYear, office_ids: Collection[int], *, now: datetime
+) -> list[TrackedItem]:
+    items = with_statuses(
+        ActionItem.objects.filter(
+            meeting__program_year=program_year, owner_office_id__in=office_ids
+        )
+        .select_related("meeting__program_year")
+        .order_by("due_date", "id"),
+        now=now,
+    )
+    subject_type = ContentType.objects.get_for_model(ActionItem).pk
+    return [
+        TrackedItem(
+            activity=TINDAK_LANJUT,
+            label=f"{item.meeting.title}: {item}",
+            office_id=item.owner_office_id,
+            village_id=None,
+            due=end_of_day(item.due_date),
+            done_at=item.done_at,
+            status=item.tracked,
+            extended=item.extended_until is not None,
+            url=reverse("meetings:action_detail", args=[item.pk]),
+            subject=(subject_type, str(item.pk)),
+        )
+        for item in items
+    ]
+
+
+def tracked_items(
+    program_year: ProgramYear, office_ids: Collection[int], *, now: datetime | None = None
+) -> list[TrackedItem]:
+    """The meetings' deadline-bound work for the dashboard, in a constant number of queries:
+
+    - activity "rapat": one item per two-month period of the year's SOP activity "rapat", for
+      the province office (included when its id is in `office_ids`); done when a meeting for
+      that period was held, at the meeting's start; due at the end of the period's last day.
+      No extensions (the province's own work); subject: the year's "rapat" SopActivity.
+    - activity "tindak_lanjut": every action item of the year's meetings owned by an office in
+      `office_ids`; due at the end of its due date; done from the moment its owner marked it
+      done (a done item awaiting the province's confirmation counts as done; reopening makes
+      it open again). Extension subject: the ActionItem."""
+    now = now or timezone.now()
+    items = []
+    if program_year.province_id in office_ids:
+        items += [period.item for period in _cadence_periods(program_year, now=now)]
+    return items + _action_tracked_items(program_year, office_ids, now=now)
+
+
+# --- the cadence and attendance panel --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OfficeCadence:
+    office: Office
+    invited: int  # held meetings of the year the office was invited to
+    present: int
+    excused: int
+    absent: int
+    open_items: int
+    overdue_items: int
+
+    @property
+    def rate(self) -> float | None:
+        """Attendance rate in percent: present / invited."""
+        return attendance_rate(self.present, self.invited)
+
+
+@dataclass(frozen=True)
+class Cadence:
+    periods: list[CadencePeriod]
+    offices: list[OfficeCadence]
+
+    @property
+    def held_count(self) -> int:
+        return sum(1 for p in self.periods if p.held)
+
+    @property
+    def due_count(self) -> int:
+        """Periods whose deadline has passed or whose meeting was held."""
+        return sum(1 for p in self.periods if p.held or p.item.status == Status.LEWAT)
+
+
+def cadence(
+    program_year: ProgramYear, office_ids: Collection[int], *, now: datetime | None = None
+) -> Cadence:
+    """For the dashboard and the meetings list: per two-month period whether the meeting was
+    held, and per kab/kota office in `office_ids` its attendance across the year's held
+    meetings and its open and overdue action items. Constant number of queries."""
+    now = now or timezone.now()
+    offices = list(
+        Office.objects.filter(
+            pk__in=office_ids, kind=Office.Kind.KABKOTA, parent_id=program_year.province_id
+        ).order_by("code")
+    )
+    ids = [office.pk for office in offices]
+    held = Meeting.objects.filter(
+        program_year=program_year, state__in=[Meeting.State.HELD, Meeting.State.CLOSED]
+    )
+    invited = dict(
+        Invitation.objects.filter(meeting__in=held, office_id__in=ids)
+        .values("office_id")
+        .annotate(n=Count("pk"))
+        .values_list("office_id", "n")
+    )
+    attendance = Counter()
+    for office_id, status, n in (
+        Attendance.objects.filter(meeting__in=held, office_id__in=ids)
+        .values("office_id", "status")
+        .annotate(n=Count("pk"))
+        .values_list("office_id", "status", "n")
+    ):
+        attendance[office_id, status] = n
+    open_items, overdue = Counter(), Counter()
+    for item in _action_tracked_items(program_year, ids, now=now):
+        if not item.is_done:
+            open_items[item.office_id] += 1
+            overdue[item.office_id] += item.is_open_overdue
+    rows = [
+        OfficeCadence(
+            office=office,
+            invited=invited.get(office.pk, 0),
+            present=attendance[office.pk, Attendance.Status.HADIR],
+            excused=attendance[office.pk, Attendance.Status.IZIN],
+            absent=attendance[office.pk, Attendance.Status.TIDAK_HADIR],
+            open_items=open_items[office.pk],
+            overdue_items=overdue[office.pk],
+        )
+        for office in offices
+    ]
+    return Cadence(periods=_cadence_periods(program_year, now=now), offices=rows)
+
+
+# --- evidence for other apps (LKE) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EvidenceDocument:
+    meeting_id: int
+    meeting_title: str
+    held_on: date
+    kind: str  # "laporan_rapat" or "daftar_hadir"
+    label: str
+    url: str  # a permission-checked download (PDF)
+
+
+def evidence_documents(user: User, program_year: ProgramYear) -> list[EvidenceDocument]:
+    """The Laporan rapat and the attendance list (both PDF) of every closed meeting of the year
+    that the user may see, oldest first. The URLs are the meetings app's own downloads, which
+    check visibility again when followed. One query."""
+    meetings = (
+        meetings_visible_to(user)
+        .filter(program_year=program_year, state=Meeting.State.CLOSED)
+        .order_by("starts_at", "id")
+    )
+    documents = []
+    for meeting in meetings:
+        held_on = meeting.local_start.date()
+        for kind, label, url_name in (
+            ("laporan_rapat", _("Meeting report (Laporan rapat)"), "meetings:report_pdf"),
+            ("daftar_hadir", _("Attendance list (Daftar hadir)"), "meetings:attendance_pdf"),
+        ):
+            documents.append(
+                EvidenceDocument(
+                    meeting_id=meeting.pk,
+                    meeting_title=meeting.title,
+                    held_on=held_on,
+                    kind=kind,
+                    label=label,
+                    url=reverse(url_name, args=[meeting.pk]),
+                )
+            )
+    return documents
+
+
+# --- the home page panel -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HomePanel:
+    upcoming: list[Meeting]  # scheduled meetings not yet over
+    action_items: list[ActionItem]  # to do (own office) or to confirm (province team)
+    to_confirm: bool
+
+
+def home_panel(user: User, *, now: datetime | None = None) -> HomePanel:
+    """What a user's home page shows about meetings: the upcoming meetings they are invited to
+    (the province sees all) and, for a kab/kota team, its open action items; for the province
+    team, the action items waiting for confirmation."""
+    now = now or timezone.now()
+    upcoming = list(
+        meetings_visible_to(user)
+        .filter(state=Meeting.State.SCHEDULED, ends_at__gte=now)
+        .order_by("starts_at")[:5]
+    )
+    own_kabkota = {m.office_id for m in memberships_of(user) if not m.office.is_province}
+    items = action_items_visible_to(user)
+    to_confirm = not own_kabkota
+    if own_kabkota:
+        items = items.filter(owner_office_id__in=own_kabkota, state=ActionItem.State.OPEN)
+    else:
+        items = items.filter(state=ActionItem.State.DONE)
+    return HomePanel(
+        upcoming=upcoming,
+        action_items=with_statuses(items.order_by("due_date", "id")[:10], now=now),
+        to_confirm=to_confirm,
+    )

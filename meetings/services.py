@@ -1,0 +1,787 @@
+"""Writes to meetings and their action items.
+
+Every state change is one function here: it checks the change against the explicit tables
+below, writes with update_fields, appends an audit row in the same transaction and, for
+invitations, schedules the e-mails with transaction.on_commit so nothing is sent for a write
+that is rolled back."""
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from core.deadlines import JAKARTA
+from core.models import Office, Role, User
+from core.permissions import PROVINCE_TEAM, has_role
+from core.services import audit, store_attachment
+from program.models import ProgramYear
+
+from .exports import invitation_ics, invitation_mime
+from .models import ActionItem, AgendaItem, Attendance, Meeting
+from .queries import can_mark_done, meeting_periods
+
+logger = logging.getLogger(__name__)
+
+State = Meeting.State
+# (from, to) → audit action. Anything not listed is refused.
+TRANSITIONS = {
+    (State.DRAFT, State.SCHEDULED): "meeting.schedule",
+    (State.SCHEDULED, State.HELD): "meeting.hold",
+    (State.HELD, State.CLOSED): "meeting.close",
+}
+ActionState = ActionItem.State
+ACTION_TRANSITIONS = {
+    (ActionState.OPEN, ActionState.DONE): "action_item.done",
+    (ActionState.DONE, ActionState.CONFIRMED): "action_item.confirm",
+    (ActionState.DONE, ActionState.OPEN): "action_item.reopen",
+    (ActionState.CONFIRMED, ActionState.OPEN): "action_item.reopen",
+}
+EDITABLE_STATES = (State.DRAFT, State.SCHEDULED)
+
+
+class MeetingStateError(ValidationError):
+    """The change is not allowed in the object's current state."""
+
+
+def _check_transition(current: str, target: str, table: dict, labels) -> str:
+    action = table.get((current, target))
+    if action is None:
+        raise MeetingStateError(
+            _("The status cannot change from %(from)s to %(to)s.")
+            % {"from": labels(current).label.lower(), "to": labels(target).label.lower()},
+            code="transition",
+        )
+    return action
+
+
+def _locked(model, pk: int):
+    """Re-read the row inside the transaction (locked on PostgreSQL) so two clicks at once
+    cannot both pass the state check."""
+    return model.objects.select_for_update().get(pk=pk)
+
+
+def _require_team(meeting: Meeting, by: User) -> None:
+    if not has_role(by, meeting.program_year.province, PROVINCE_TEAM):
+        raise PermissionDenied
+
+
+def _is_correction(meeting: Meeting, *, by: User, reason: str) -> bool:
+    """Recording is open while the meeting is held. After closing, only the province team lead
+    may correct, with a reason; returns True for such a correction."""
+    _require_team(meeting, by)
+    if meeting.state == State.HELD:
+        return False
+    if meeting.state == State.CLOSED:
+        if not has_role(by, meeting.program_year.province, {Role.KETUA_TIM}):
+            raise PermissionDenied
+        if not reason.strip():
+            raise ValidationError(
+                {"reason": _("A correction after closing needs a reason.")}, code="reason"
+            )
+        return True
+    raise MeetingStateError(
+        _(
+            "Attendance, minutes and action items can be recorded only once the meeting "
+            "has been held."
+        ),
+        code="not_held",
+    )
+
+
+# --- meeting details --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgendaEntry:
+    title: str
+    presenter: str
+    allotted_minutes: int
+    pk: int | None = None
+
+
+def _check_details(
+    program_year: ProgramYear,
+    *,
+    period_start: date,
+    starts_at: datetime,
+    ends_at: datetime,
+    invited_offices: Sequence[Office],
+    invited_staff: Sequence[User],
+) -> None:
+    errors = {}
+    if ends_at <= starts_at:
+        errors["ends_at"] = _("The meeting must end after it starts.")
+    periods = meeting_periods(program_year)
+    if periods and period_start not in {start for start, _end in periods}:
+        errors["period_start"] = _("Choose one of the two-month periods of %(year)s.") % {
+            "year": program_year.year
+        }
+    elif starts_at.astimezone(JAKARTA).date() < period_start:
+        errors["starts_at"] = _("The meeting cannot take place before its period starts.")
+    if not invited_offices:
+        errors["invited_offices"] = _("Invite at least one regency/city office.")
+    strangers = [o.short_name for o in invited_offices if o.parent_id != program_year.province_id]
+    if strangers:
+        errors["invited_offices"] = _("Not a regency/city office of this province: %(names)s.") % {
+            "names": ", ".join(strangers)
+        }
+    staff = set(
+        User.objects.filter(
+            memberships__office_id=program_year.province_id, pk__in=[u.pk for u in invited_staff]
+        ).values_list("pk", flat=True)
+    )
+    outsiders = [str(u) for u in invited_staff if u.pk not in staff]
+    if outsiders:
+        errors["invited_staff"] = _("Not staff of the province office: %(names)s.") % {
+            "names": ", ".join(outsiders)
+        }
+    if errors:
+        raise ValidationError(errors)
+
+
+def _sync_agenda(meeting: Meeting, agenda: Sequence[AgendaEntry]) -> tuple[list, list]:
+    """Make the agenda equal `agenda` (in that order), keeping the rows that stay."""
+    existing = {item.pk: item for item in meeting.agenda_items.all()}
+    old = [item.title for item in existing.values()]
+    keep = {entry.pk for entry in agenda if entry.pk in existing}
+    AgendaItem.objects.filter(meeting=meeting).exclude(pk__in=keep).delete()
+    for position, entry in enumerate(agenda, start=1):
+        item = existing.get(entry.pk) or AgendaItem(meeting=meeting)
+        item.position, item.title = position, entry.title
+        item.presenter, item.allotted_minutes = entry.presenter, entry.allotted_minutes
+        item.save()
+    return old, [entry.title for entry in agenda]
+
+
+@transaction.atomic
+def create_meeting(
+    program_year: ProgramYear,
+    *,
+    title: str,
+    period_start: date,
+    starts_at: datetime,
+    ends_at: datetime,
+    platform: str,
+    link: str,
+    invited_offices: Sequence[Office],
+    invited_staff: Sequence[User],
+    agenda: Sequence[AgendaEntry],
+    by: User,
+) -> Meeting:
+    """Create a draft meeting with its agenda and invitations (nothing is sent yet). Only the
+    province team (ketua_tim, tim_provinsi) creates meetings. Audited."""
+    if not has_role(by, program_year.province, PROVINCE_TEAM):
+        raise PermissionDenied
+    _check_details(
+        program_year,
+        period_start=period_start,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        invited_offices=invited_offices,
+        invited_staff=invited_staff,
+    )
+    meeting = Meeting.objects.create(
+        program_year=program_year,
+        title=title,
+        period_start=period_start,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        platform=platform,
+        link=link,
+        created_by=by,
+    )
+    meeting.invited_offices.set(invited_offices)
+    meeting.invited_staff.set(invited_staff)
+    _sync_agenda(meeting, agenda)
+    audit(
+        meeting,
+        by=by,
+        action="meeting.create",
+        office=program_year.province,
+        changes={
+            "title": (None, title),
+            "starts_at": (None, starts_at.astimezone(JAKARTA)),
+            "invited_offices": (None, [o.short_name for o in invited_offices]),
+            "agenda": (None, [entry.title for entry in agenda]),
+        },
+    )
+    return meeting
+
+
+@transaction.atomic
+def update_meeting(
+    meeting: Meeting,
+    *,
+    title: str,
+    period_start: date,
+    starts_at: datetime,
+    ends_at: datetime,
+    platform: str,
+    link: str,
+    invited_offices: Sequence[Office],
+    invited_staff: Sequence[User],
+    agenda: Sequence[AgendaEntry],
+    by: User,
+    site_url: str,
+) -> Meeting:
+    """Change a draft or scheduled meeting. A scheduled meeting whose time, place, agenda or
+    invitations change sends an updated invitation (a higher .ics SEQUENCE) after commit.
+    Audited with old → new."""
+    meeting = _locked(Meeting, meeting.pk)
+    _require_team(meeting, by)
+    if meeting.state not in EDITABLE_STATES:
+        raise MeetingStateError(
+            _("A meeting that has been held can no longer be rescheduled."), code="locked"
+        )
+    if meeting.state == State.SCHEDULED and not link:
+        raise ValidationError({"link": _("A scheduled meeting needs its meeting link.")})
+    _check_details(
+        meeting.program_year,
+        period_start=period_start,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        invited_offices=invited_offices,
+        invited_staff=invited_staff,
+    )
+    if meeting.state == State.SCHEDULED and not agenda:
+        raise ValidationError(_("A scheduled meeting needs at least one agenda item."))
+    values = {
+        "title": title,
+        "period_start": period_start,
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "platform": platform,
+        "link": link,
+    }
+    changes = {
+        name: (getattr(meeting, name), value)
+        for name, value in values.items()
+        if getattr(meeting, name) != value
+    }
+    old_offices = sorted(o.short_name for o in meeting.invited_offices.all())
+    new_offices = sorted(o.short_name for o in invited_offices)
+    if old_offices != new_offices:
+        changes["invited_offices"] = (old_offices, new_offices)
+    old_staff = sorted(str(u) for u in meeting.invited_staff.all())
+    new_staff = sorted(str(u) for u in invited_staff)
+    if old_staff != new_staff:
+        changes["invited_staff"] = (old_staff, new_staff)
+    old_agenda = [
+        (i.pk, i.title, i.presenter, i.allotted_minutes) for i in meeting.agenda_items.all()
+    ]
+    new_agenda = [(e.pk, e.title, e.presenter, e.allotted_minutes) for e in agenda]
+    if old_agenda != new_agenda:
+        changes["agenda"] = _sync_agenda(meeting, agenda)
+    if not changes:
+        return meeting
+    for name, value in values.items():
+        setattr(meeting, name, value)
+    resend = meeting.state == State.SCHEDULED
+    if resend:
+        meeting.invitation_sequence += 1
+    meeting.save(update_fields=[*values, "invitation_sequence"])
+    meeting.invited_offices.set(invited_offices)
+    meeting.invited_staff.set(invited_staff)
+    audit(
+        meeting,
+        by=by,
+        action="meeting.update",
+        office=meeting.program_year.province,
+        changes=changes,
+    )
+    if resend:
+        meeting_id = meeting.pk
+        transaction.on_commit(
+            lambda: send_invitations(meeting_id, site_url=site_url, updated=True), robust=True
+        )
+    return meeting
+
+
+@transaction.atomic
+def delete_meeting(meeting: Meeting, *, by: User) -> None:
+    """Remove a draft created by mistake (a scheduled meeting has been announced: it stays).
+    Audited before the row goes."""
+    meeting = _locked(Meeting, meeting.pk)
+    _require_team(meeting, by)
+    if meeting.state != State.DRAFT:
+        raise MeetingStateError(_("Only a draft meeting can be deleted."), code="locked")
+    audit(
+        meeting,
+        by=by,
+        action="meeting.delete",
+        office=meeting.program_year.province,
+        changes={"title": (meeting.title, None)},
+    )
+    meeting.delete()
+
+
+# --- the state machine ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def schedule_meeting(meeting: Meeting, *, by: User, site_url: str) -> Meeting:
+    """draft → scheduled. Needs a meeting link, an agenda and at least one invited office.
+    Invitations with an .ics calendar attachment go out after the commit. Audited."""
+    meeting = _locked(Meeting, meeting.pk)
+    _require_team(meeting, by)
+    action = _check_transition(meeting.state, State.SCHEDULED, TRANSITIONS, State)
+    errors = []
+    if not meeting.link:
+        errors.append(_("Add the meeting link before scheduling."))
+    if not meeting.agenda_items.exists():
+        errors.append(_("Add at least one agenda item before scheduling."))
+    if not meeting.invited_offices.exists():
+        errors.append(_("Invite at least one regency/city office before scheduling."))
+    if errors:
+        raise ValidationError(errors)
+    meeting.state, meeting.scheduled_at = State.SCHEDULED, timezone.now()
+    meeting.save(update_fields=["state", "scheduled_at"])
+    audit(
+        meeting,
+        by=by,
+        action=action,
+        office=meeting.program_year.province,
+        changes={"state": (State.DRAFT, State.SCHEDULED)},
+    )
+    # robust: a mail server failure is logged and does not undo or break the committed write.
+    meeting_id = meeting.pk
+    transaction.on_commit(
+        lambda: send_invitations(meeting_id, site_url=site_url, updated=False), robust=True
+    )
+    return meeting
+
+
+@transaction.atomic
+def hold_meeting(meeting: Meeting, *, by: User) -> Meeting:
+    """scheduled → held, from the meeting's start time on. Opens attendance, minutes and
+    action items for recording; `by` becomes the recorder named in the Laporan. Audited."""
+    meeting = _locked(Meeting, meeting.pk)
+    _require_team(meeting, by)
+    action = _check_transition(meeting.state, State.HELD, TRANSITIONS, State)
+    now = timezone.now()
+    if now < meeting.starts_at:
+        raise MeetingStateError(
+            _("The meeting has not started yet: it can be marked held from %(start)s.")
+            % {"start": meeting.local_start.strftime("%d-%m-%Y %H:%M")},
+            code="too_early",
+        )
+    meeting.state, meeting.held_at, meeting.held_by = State.HELD, now, by
+    meeting.save(update_fields=["state", "held_at", "held_by"])
+    audit(
+        meeting,
+        by=by,
+        action=action,
+        office=meeting.program_year.province,
+        changes={"state": (State.SCHEDULED, State.HELD)},
+    )
+    return meeting
+
+
+@transaction.atomic
+def close_meeting(meeting: Meeting, *, by: User) -> Meeting:
+    """held → closed, by the province team lead only, once the attendance of every invited
+    office is recorded. Closing locks attendance, minutes, decisions and action items
+    (corrections afterwards: ketua_tim with a reason). Audited."""
+    meeting = _locked(Meeting, meeting.pk)
+    if not has_role(by, meeting.program_year.province, {Role.KETUA_TIM}):
+        raise PermissionDenied
+    action = _check_transition(meeting.state, State.CLOSED, TRANSITIONS, State)
+    missing = meeting.invited_offices.exclude(meeting_attendances__meeting=meeting)
+    if missing.exists():
+        raise ValidationError(
+            _("Record the attendance of every invited office first. Missing: %(names)s.")
+            % {"names": ", ".join(o.short_name for o in missing.order_by("code"))},
+            code="attendance_missing",
+        )
+    meeting.state, meeting.closed_at, meeting.closed_by = State.CLOSED, timezone.now(), by
+    meeting.save(update_fields=["state", "closed_at", "closed_by"])
+    audit(
+        meeting,
+        by=by,
+        action=action,
+        office=meeting.program_year.province,
+        changes={"state": (State.HELD, State.CLOSED)},
+    )
+    return meeting
+
+
+# --- recording: attendance, minutes, decisions -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AttendanceEntry:
+    office: Office
+    status: str
+    attendees: str = ""
+    note: str = ""
+
+
+@transaction.atomic
+def record_attendance(
+    meeting: Meeting, *, entries: Iterable[AttendanceEntry], by: User, reason: str = ""
+) -> Meeting:
+    """Record attendance per invited office (present needs the names of who attended). Only
+    once held; after closing only as an audited correction by ketua_tim with a reason."""
+    meeting = _locked(Meeting, meeting.pk)
+    correction = _is_correction(meeting, by=by, reason=reason)
+    invited = set(meeting.invited_offices.values_list("pk", flat=True))
+    current = {a.office_id: a for a in meeting.attendances.select_related("office")}
+    changes, errors = {}, {}
+    for entry in entries:
+        if entry.office.pk not in invited:
+            errors[entry.office.short_name] = _("This office was not invited.")
+            continue
+        if entry.status not in Attendance.Status.values:
+            errors[entry.office.short_name] = _("Choose present, absent or excused.")
+            continue
+        attendees = "\n".join(n.strip() for n in entry.attendees.splitlines() if n.strip())
+        if entry.status == Attendance.Status.HADIR and not attendees:
+            errors[entry.office.short_name] = _("Write the names of who attended.")
+            continue
+        row = current.get(entry.office.pk)
+        new = (entry.status, attendees, entry.note.strip())
+        old = (row.status, row.attendees, row.note) if row else None
+        if old == new:
+            continue
+        if row is None:
+            row = Attendance(meeting=meeting, office=entry.office)
+        row.status, row.attendees, row.note = new
+        row.recorded_by, row.recorded_at = by, timezone.now()
+        row.save()
+        changes[entry.office.short_name] = (
+            _attendance_text(*old) if old else None,
+            _attendance_text(*new),
+        )
+    if errors:
+        raise ValidationError(
+            [f"{office}: {message}" for office, message in errors.items()], code="attendance"
+        )
+    if changes:
+        audit(
+            meeting,
+            by=by,
+            action="meeting.correct_attendance" if correction else "meeting.attendance",
+            office=meeting.program_year.province,
+            changes=changes,
+            reason=reason.strip(),
+        )
+    return meeting
+
+
+def _attendance_text(status: str, attendees: str, note: str) -> str:
+    text = str(Attendance.Status(status).label)
+    if attendees:
+        text += ": " + ", ".join(attendees.splitlines())
+    return f"{text} ({note})" if note else text
+
+
+@transaction.atomic
+def record_minutes(
+    meeting: Meeting, *, minutes: dict[int, str], decisions: str, by: User, reason: str = ""
+) -> Meeting:
+    """Write the minutes per agenda item (by agenda item id) and the decisions. Only once
+    held; after closing only as an audited correction by ketua_tim with a reason."""
+    meeting = _locked(Meeting, meeting.pk)
+    correction = _is_correction(meeting, by=by, reason=reason)
+    changes = {}
+    for item in meeting.agenda_items.all():
+        text = minutes.get(item.pk, item.minutes).strip()
+        if text != item.minutes:
+            changes[f"minutes: {item.title}"] = (item.minutes or None, text)
+            item.minutes = text
+            item.save(update_fields=["minutes"])
+    decisions = decisions.strip()
+    if decisions != meeting.decisions:
+        changes["decisions"] = (meeting.decisions or None, decisions)
+        meeting.decisions = decisions
+        meeting.save(update_fields=["decisions"])
+    if changes:
+        audit(
+            meeting,
+            by=by,
+            action="meeting.correct_minutes" if correction else "meeting.minutes",
+            office=meeting.program_year.province,
+            changes=changes,
+            reason=reason.strip(),
+        )
+    return meeting
+
+
+# --- action items -----------------------------------------------------------------------------
+
+
+def _check_owner(meeting: Meeting, owner_office: Office) -> None:
+    allowed = owner_office.pk == meeting.program_year.province_id or (
+        meeting.invited_offices.filter(pk=owner_office.pk).exists()
+    )
+    if not allowed:
+        raise ValidationError(
+            {"owner_office": _("The owner must be the province office or an invited office.")}
+        )
+
+
+@transaction.atomic
+def add_action_item(
+    meeting: Meeting,
+    *,
+    owner_office: Office,
+    description: str,
+    due_date: date,
+    by: User,
+    reason: str = "",
+) -> ActionItem:
+    """Add a follow-up owned by the province office or an invited office. Only once held;
+    after closing only as an audited correction by ketua_tim with a reason."""
+    meeting = _locked(Meeting, meeting.pk)
+    correction = _is_correction(meeting, by=by, reason=reason)
+    _check_owner(meeting, owner_office)
+    if not description.strip():
+        raise ValidationError({"description": _("Describe what has to be done.")})
+    item = ActionItem.objects.create(
+        meeting=meeting,
+        owner_office=owner_office,
+        description=description.strip(),
+        due_date=due_date,
+        created_by=by,
+    )
+    changes = {
+        "owner_office": (None, owner_office.short_name),
+        "description": (None, item.description),
+        "due_date": (None, due_date),
+    }
+    audit(item, by=by, action="action_item.add", office=owner_office, changes=changes)
+    audit(
+        meeting,
+        by=by,
+        action="meeting.correct_action_items" if correction else "meeting.action_item",
+        office=meeting.program_year.province,
+        changes={"action item": (None, str(item))},
+        reason=reason.strip(),
+    )
+    return item
+
+
+@transaction.atomic
+def update_action_item(
+    item: ActionItem,
+    *,
+    owner_office: Office,
+    description: str,
+    due_date: date,
+    by: User,
+    reason: str = "",
+) -> ActionItem:
+    """Change the owner, text or due date of an action item. While the meeting is held; after
+    closing only as an audited correction by ketua_tim with a reason."""
+    item = _locked(ActionItem, item.pk)
+    meeting = item.meeting
+    _is_correction(meeting, by=by, reason=reason)
+    _check_owner(meeting, owner_office)
+    if not description.strip():
+        raise ValidationError({"description": _("Describe what has to be done.")})
+    values = {
+        "owner_office": owner_office,
+        "description": description.strip(),
+        "due_date": due_date,
+    }
+    changes = {
+        name: (getattr(item, name), value)
+        for name, value in values.items()
+        if getattr(item, name) != value
+    }
+    if not changes:
+        return item
+    for name, value in values.items():
+        setattr(item, name, value)
+    item.save(update_fields=list(values))
+    audit(
+        item,
+        by=by,
+        action="action_item.correct" if meeting.state == State.CLOSED else "action_item.update",
+        office=owner_office,
+        changes=changes,
+        reason=reason.strip(),
+    )
+    return item
+
+
+@transaction.atomic
+def delete_action_item(item: ActionItem, *, by: User) -> None:
+    """Remove an open action item recorded by mistake, while the meeting is still held (after
+    closing an item is part of the record and stays). Audited on the meeting."""
+    item = _locked(ActionItem, item.pk)
+    meeting = item.meeting
+    _require_team(meeting, by)
+    if meeting.state != State.HELD or item.state != ActionState.OPEN:
+        raise MeetingStateError(
+            _("Only an open action item of a meeting that is not closed can be deleted."),
+            code="locked",
+        )
+    audit(
+        meeting,
+        by=by,
+        action="meeting.action_item_delete",
+        office=meeting.program_year.province,
+        changes={"action item": (str(item), None)},
+    )
+    item.delete()
+
+
+@transaction.atomic
+def mark_action_item_done(
+    item: ActionItem, *, note: str, by: User, evidence: UploadedFile | None = None
+) -> ActionItem:
+    """open → done, by the owner office's team, with a note and optional evidence (stored via
+    core.services.store_attachment; a refused file leaves the item open). Audited."""
+    item = _locked(ActionItem, item.pk)
+    if not can_mark_done(by, item):
+        raise PermissionDenied
+    action = _check_transition(item.state, ActionState.DONE, ACTION_TRANSITIONS, ActionState)
+    if not note.strip():
+        raise ValidationError({"note": _("Say briefly what was done.")})
+    if evidence is not None:
+        try:
+            store_attachment(
+                evidence, owner=item, by=by, purpose="bukti_tindak_lanjut", office=item.owner_office
+            )
+        except ValidationError as error:
+            raise ValidationError({"evidence": error.messages}) from None
+    item.state, item.done_at, item.done_by = ActionState.DONE, timezone.now(), by
+    item.done_note = note.strip()
+    item.save(update_fields=["state", "done_at", "done_by", "done_note"])
+    audit(
+        item,
+        by=by,
+        action=action,
+        office=item.owner_office,
+        changes={
+            "state": (ActionState.OPEN, ActionState.DONE),
+            "done_note": (None, item.done_note),
+        },
+    )
+    return item
+
+
+@transaction.atomic
+def confirm_action_item(item: ActionItem, *, by: User) -> ActionItem:
+    """done → confirmed, by the province team. Audited."""
+    item = _locked(ActionItem, item.pk)
+    _require_team(item.meeting, by)
+    action = _check_transition(item.state, ActionState.CONFIRMED, ACTION_TRANSITIONS, ActionState)
+    item.state, item.confirmed_at, item.confirmed_by = ActionState.CONFIRMED, timezone.now(), by
+    item.save(update_fields=["state", "confirmed_at", "confirmed_by"])
+    audit(
+        item,
+        by=by,
+        action=action,
+        office=item.owner_office,
+        changes={"state": (ActionState.DONE, ActionState.CONFIRMED)},
+    )
+    return item
+
+
+@transaction.atomic
+def reopen_action_item(item: ActionItem, *, reason: str, by: User) -> ActionItem:
+    """done/confirmed → open, by the province team, with a reason. The item counts as not done
+    again (its done time is cleared; marking it done later sets a new one). Audited."""
+    item = _locked(ActionItem, item.pk)
+    _require_team(item.meeting, by)
+    old = item.state
+    action = _check_transition(old, ActionState.OPEN, ACTION_TRANSITIONS, ActionState)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the action item is reopened.")})
+    item.state, item.done_at, item.confirmed_at, item.confirmed_by = (
+        ActionState.OPEN,
+        None,
+        None,
+        None,
+    )
+    item.save(update_fields=["state", "done_at", "confirmed_at", "confirmed_by"])
+    audit(
+        item,
+        by=by,
+        action=action,
+        office=item.owner_office,
+        changes={"state": (old, ActionState.OPEN)},
+        reason=reason.strip(),
+    )
+    return item
+
+
+# --- invitations ------------------------------------------------------------------------------
+
+
+def invitation_recipients(meeting: Meeting) -> list[tuple[str, str]]:
+    """(name, address) of everyone invited: each invited office's own address, its active
+    tim_kabkota and pimpinan_kabkota members, and the invited province staff; one entry per
+    address."""
+    recipients: dict[str, tuple[str, str]] = {}
+    offices = list(meeting.invited_offices.order_by("code"))
+    for office in offices:
+        if office.email:
+            recipients.setdefault(office.email.lower(), (office.name, office.email))
+    members = (
+        User.objects.filter(
+            is_active=True,
+            memberships__office__in=offices,
+            memberships__role__in=[Role.TIM_KABKOTA, Role.PIMPINAN_KABKOTA],
+        )
+        .exclude(email="")
+        .distinct()
+        .order_by("username")
+    )
+    staff = meeting.invited_staff.filter(is_active=True).exclude(email="").order_by("username")
+    for user in [*members, *staff]:
+        recipients.setdefault(user.email.lower(), (user.get_full_name(), user.email))
+    return list(recipients.values())
+
+
+def send_invitations(meeting_id: int, *, site_url: str, updated: bool) -> int:
+    """Send one invitation per recipient with the meeting's .ics (METHOD:REQUEST). Runs after
+    the commit of the write that scheduled or changed the meeting. Returns the number sent."""
+    meeting = (
+        Meeting.objects.select_related("program_year__province")
+        .prefetch_related("agenda_items")
+        .get(pk=meeting_id)
+    )
+    recipients = invitation_recipients(meeting)
+    if not recipients:
+        return 0
+    page_url = site_url.rstrip("/") + meeting_url(meeting)
+    messages = []
+    with translation.override(settings.LANGUAGE_CODE):
+        subject_format = (
+            _("Changed schedule: %(title)s, %(date)s")
+            if updated
+            else _("Invitation: %(title)s, %(date)s")
+        )
+        subject = subject_format % {
+            "title": meeting.title,
+            "date": meeting.local_start.strftime("%d-%m-%Y %H:%M WIB"),
+        }
+        for name, address in recipients:
+            body = render_to_string(
+                "meetings/email/invitation.txt",
+                {"meeting": meeting, "name": name, "updated": updated, "page_url": page_url},
+            )
+            message = EmailMessage(subject, body, to=[address])
+            ics = invitation_ics(meeting, attendee=(name, address), page_url=page_url)
+            message.attach(invitation_mime(ics))
+            messages.append(message)
+    sent = get_connection().send_messages(messages) or 0
+    logger.info("meeting %s: %s invitation(s) sent", meeting.pk, sent)
+    return sent
+
+
+def meeting_url(meeting: Meeting) -> str:
+    return reverse("meetings:detail", args=[meeting.pk])

@@ -1,0 +1,170 @@
+"""The Laporan rapat (PDF and DOCX), the attendance list and the action item xlsx, opened and
+read back."""
+
+import io
+from datetime import date
+
+import docx
+import openpyxl
+import pypdf
+import pytest
+
+from meetings import exports, services
+from meetings.models import Meeting
+from meetings.queries import with_statuses
+
+
+def pdf_text(content: bytes) -> str:
+    reader = pypdf.PdfReader(io.BytesIO(content))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def docx_text(content: bytes) -> str:
+    document = docx.Document(io.BytesIO(content))
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts.append(" | ".join(cell.text for cell in row.cells))
+    return "\n".join(parts)
+
+
+@pytest.fixture
+def closed_meeting(make_meeting, ketua_tim, rejang_lebong, kaur):
+    """A held meeting with minutes, decisions and two action items, then closed."""
+    meeting = make_meeting(Meeting.State.HELD)
+    first, second = meeting.agenda_items.all()
+    services.record_minutes(
+        meeting,
+        minutes={first.pk: "Tiga desa Rejang Lebong sudah dicanangkan.", second.pk: ""},
+        decisions="Laporan identifikasi dikirim paling lambat 5 Juni 2026",
+        by=ketua_tim,
+    )
+    services.add_action_item(
+        meeting,
+        owner_office=rejang_lebong,
+        description="Unggah laporan identifikasi kebutuhan Desa Air Bening",
+        due_date=date(2026, 6, 5),
+        by=ketua_tim,
+    )
+    services.add_action_item(
+        meeting,
+        owner_office=kaur,
+        description="Kirim SK agen statistik",
+        due_date=date(2026, 6, 12),
+        by=ketua_tim,
+    )
+    from meetings.models import Attendance
+    from meetings.services import AttendanceEntry
+
+    services.record_attendance(
+        meeting,
+        entries=[
+            AttendanceEntry(rejang_lebong, Attendance.Status.HADIR, "Andi Saputra\nRina Marlina"),
+            AttendanceEntry(kaur, Attendance.Status.IZIN, note="Bertugas lapangan"),
+        ],
+        by=ketua_tim,
+    )
+    services.close_meeting(meeting, by=ketua_tim)
+    return Meeting.objects.get(pk=meeting.pk)
+
+
+def test_report_pdf_is_a4_and_holds_attendance_minutes_decisions_and_action_items(
+    closed_meeting,
+):
+    content = exports.report_pdf(closed_meeting)
+
+    reader = pypdf.PdfReader(io.BytesIO(content))
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4 in points
+    text = " ".join(pdf_text(content).split())
+    for expected in [
+        "BADAN PUSAT STATISTIK PROVINSI BENGKULU",
+        "LAPORAN RAPAT",
+        "Rapat koordinasi tim Desa Cantik Mei 2026",
+        "Senin, 18 Mei 2026",
+        "09.00–11.00 WIB",
+        "BPS Kabupaten Rejang Lebong",
+        "Andi Saputra, Rina Marlina",
+        "BPS Kabupaten Kaur",
+        "Izin",
+        "Bertugas lapangan",
+        "Tiga desa Rejang Lebong sudah dicanangkan.",
+        "Laporan identifikasi dikirim paling lambat 5 Juni 2026",
+        "Unggah laporan identifikasi kebutuhan Desa Air Bening",
+        "5 Juni 2026",
+        "Kirim SK agen statistik",
+        "Notulis",
+        "Ketua Tim",
+    ]:
+        assert expected in text, expected
+    assert "DRAF" not in text
+
+
+def test_report_of_a_meeting_not_closed_yet_is_marked_draft(make_meeting):
+    meeting = make_meeting(Meeting.State.HELD)
+
+    text = pdf_text(exports.report_pdf(meeting))
+
+    assert "DRAF" in text
+
+
+def test_report_docx_holds_the_same_facts_and_opens_in_word_format(closed_meeting):
+    content = exports.report_docx(closed_meeting)
+
+    text = docx_text(content)
+    for expected in [
+        "BADAN PUSAT STATISTIK PROVINSI BENGKULU",
+        "LAPORAN RAPAT",
+        "BPS Kabupaten Rejang Lebong | Hadir | Andi Saputra\nRina Marlina",
+        "BPS Kabupaten Kaur | Izin | — | Bertugas lapangan",
+        "Tiga desa Rejang Lebong sudah dicanangkan.",
+        "Laporan identifikasi dikirim paling lambat 5 Juni 2026",
+        "Unggah laporan identifikasi kebutuhan Desa Air Bening | BPS Kabupaten Rejang Lebong"
+        " | 5 Juni 2026 | Terbuka",
+        "Kirim SK agen statistik | BPS Kabupaten Kaur | 12 Juni 2026",
+        "Notulis",
+    ]:
+        assert expected in text, expected
+
+
+def test_attendance_list_pdf_lists_every_invited_office(closed_meeting):
+    text = " ".join(pdf_text(exports.attendance_pdf(closed_meeting)).split())
+
+    assert "DAFTAR HADIR" in text
+    assert "BPS Kabupaten Rejang Lebong Hadir Andi Saputra Rina Marlina" in text
+    assert "BPS Kabupaten Kaur Izin" in text
+    assert "1 dari 2 kantor yang diundang hadir" in text
+
+
+def test_action_item_xlsx_has_owner_due_date_and_status(closed_meeting):
+    items = with_statuses(closed_meeting.action_items.select_related("owner_office", "meeting"))
+
+    content = exports.render_xlsx(exports.action_item_rows(items), title="Tindak lanjut")
+
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[0][:7] == [
+        "Rapat",
+        "Tanggal rapat",
+        "Penanggung jawab",
+        "Tindak lanjut",
+        "Tenggat",
+        "Status",
+        "Status tenggat",
+    ]
+    assert [(r[2], r[3], r[4].date(), r[5], r[6]) for r in rows[1:]] == [
+        (
+            "BPS Kabupaten Rejang Lebong",
+            "Unggah laporan identifikasi kebutuhan Desa Air Bening",
+            date(2026, 6, 5),
+            "Terbuka",
+            "Belum jatuh tempo",
+        ),
+        (
+            "BPS Kabupaten Kaur",
+            "Kirim SK agen statistik",
+            date(2026, 6, 12),
+            "Terbuka",
+            "Belum jatuh tempo",
+        ),
+    ]

@@ -1,0 +1,549 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core.deadlines import Status
+from core.models import Office
+from core.permissions import require, visible_office_ids
+from core.services import attachments_of, audit_events_for
+from core.views import attachment_response
+from program.queries import current_program_year, program_years_visible_to
+
+from . import exports, queries, services
+from .forms import (
+    ActionFilterForm,
+    ActionItemForm,
+    AttendanceForm,
+    MarkDoneForm,
+    MeetingForm,
+    MinutesForm,
+    ReopenForm,
+    agenda_formset,
+)
+from .models import ActionItem, Meeting
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _year_from(request):
+    """The program year asked for with ?tahun=, else the current one; 404 for an unknown one."""
+    raw = request.GET.get("tahun")
+    try:
+        year = current_program_year(request.user, int(raw) if raw is not None else None)
+    except ValueError:
+        raise Http404 from None
+    if year is None:
+        raise Http404
+    return year
+
+
+def _detail_url(meeting: Meeting) -> str:
+    return reverse("meetings:detail", args=[meeting.pk])
+
+
+def _site_url(request) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+def _file(content: bytes, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _attempt(request, call, success: str) -> bool:
+    """Run one service call; show its refusal as an error message instead of a crash."""
+    try:
+        call()
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return False
+    messages.success(request, success)
+    return True
+
+
+def _recording_meeting(request, pk: int) -> Meeting:
+    """A meeting the user may record on now (held: province team; closed: ketua_tim)."""
+    meeting = queries.get_meeting_for(request.user, pk, write=True)
+    if not meeting.is_held:
+        raise Http404  # nothing to record before the meeting is held
+    require(queries.can_record(request.user, meeting))
+    return meeting
+
+
+# --- meetings ------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def meeting_list(request):
+    year = _year_from(request)
+    office_ids = visible_office_ids(request.user)
+    meetings = list(queries.meeting_list(request.user, year))
+    for meeting in meetings:
+        meeting.rate = queries.attendance_rate(meeting.present_count, meeting.invited_count)
+    return render(
+        request,
+        "meetings/meeting_list.html",
+        {
+            "year": year,
+            "years": program_years_visible_to(request.user).order_by("-year"),
+            "meetings": meetings,
+            "cadence": queries.cadence(year, office_ids),
+            "can_create": queries.can_manage(request.user, year.province),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_create(request):
+    year = _year_from(request)
+    require(queries.can_manage(request.user, year.province))
+    form = MeetingForm(request.POST or None, program_year=year)
+    agenda = agenda_formset(request.POST or None)
+    if request.method == "POST" and form.is_valid() and agenda.is_valid():
+        try:
+            meeting = services.create_meeting(
+                year, **form.details(), agenda=agenda.entries(), by=request.user
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Draft meeting saved. Schedule it to send invitations."))
+            return redirect("meetings:detail", pk=meeting.pk)
+    context = {"form": form, "agenda": agenda, "year": year}
+    return render(
+        request, "meetings/meeting_form.html", context, status=400 if form.errors else 200
+    )
+
+
+@login_required
+@require_GET
+def meeting_detail(request, pk: int):
+    meeting = queries.get_meeting_for(request.user, pk)
+    user = request.user
+    items = queries.with_statuses(
+        meeting.action_items.select_related("owner_office", "meeting__program_year")
+    )
+    return render(
+        request,
+        "meetings/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "report": exports.report_context(meeting),
+            "action_items": items,
+            "visible_offices": visible_office_ids(user),
+            "can_manage": queries.can_manage(user, meeting.program_year.province),
+            "can_record": queries.can_record(user, meeting),
+            "can_close": queries.can_close(user, meeting),
+            "can_hold_now": timezone.now() >= meeting.starts_at,
+            "states": Meeting.State.choices,
+            "step_index": Meeting.State.values.index(meeting.state),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_edit(request, pk: int):
+    meeting = queries.get_meeting_for(request.user, pk, write=True)
+    if meeting.state not in services.EDITABLE_STATES:
+        messages.error(request, _("A meeting that has been held can no longer be rescheduled."))
+        return redirect("meetings:detail", pk=meeting.pk)
+    form = MeetingForm(request.POST or None, program_year=meeting.program_year, meeting=meeting)
+    agenda = agenda_formset(request.POST or None, meeting=meeting)
+    if request.method == "POST" and form.is_valid() and agenda.is_valid():
+        try:
+            services.update_meeting(
+                meeting,
+                **form.details(),
+                agenda=agenda.entries(),
+                by=request.user,
+                site_url=_site_url(request),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("meetings:detail", pk=meeting.pk)
+    context = {"form": form, "agenda": agenda, "year": meeting.program_year, "meeting": meeting}
+    return render(
+        request, "meetings/meeting_form.html", context, status=400 if form.errors else 200
+    )
+
+
+@login_required
+@require_POST
+def meeting_delete(request, pk: int):
+    meeting = queries.get_meeting_for(request.user, pk, write=True)
+    year = meeting.program_year.year
+    if _attempt(
+        request,
+        lambda: services.delete_meeting(meeting, by=request.user),
+        _("The draft meeting was deleted."),
+    ):
+        return redirect(f"{reverse('meetings:list')}?tahun={year}")
+    return redirect("meetings:detail", pk=meeting.pk)
+
+
+@login_required
+@require_POST
+def meeting_schedule(request, pk: int):
+    meeting = queries.get_meeting_for(request.user, pk, write=True)
+    _attempt(
+        request,
+        lambda: services.schedule_meeting(meeting, by=request.user, site_url=_site_url(request)),
+        _("The meeting is scheduled; the invitations are being sent."),
+    )
+    return redirect("meetings:detail", pk=meeting.pk)
+
+
+@login_required
+@require_POST
+def meeting_hold(request, pk: int):
+    meeting = queries.get_meeting_for(request.user, pk, write=True)
+    _attempt(
+        request,
+        lambda: services.hold_meeting(meeting, by=request.user),
+        _("The meeting is marked as held. Record the attendance, minutes and action items."),
+    )
+    return redirect("meetings:detail", pk=meeting.pk)
+
+
+@login_required
+@require_POST
+def meeting_close(request, pk: int):
+    meeting = queries.get_meeting_for(request.user, pk, write=True)
+    require(queries.can_close(request.user, meeting))
+    _attempt(
+        request,
+        lambda: services.close_meeting(meeting, by=request.user),
+        _("The meeting is closed. The Laporan rapat is ready to download."),
+    )
+    return redirect("meetings:detail", pk=meeting.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_attendance(request, pk: int):
+    meeting = _recording_meeting(request, pk)
+    correction = meeting.state == Meeting.State.CLOSED
+    form = AttendanceForm(request.POST or None, meeting=meeting, correction=correction)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_attendance(
+                meeting,
+                entries=form.entries(),
+                by=request.user,
+                reason=form.cleaned_data.get("reason", ""),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Attendance saved."))
+            return redirect(f"{_detail_url(meeting)}#kehadiran")
+    context = {"form": form, "meeting": meeting}
+    return render(
+        request, "meetings/attendance_form.html", context, status=400 if form.errors else 200
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_minutes(request, pk: int):
+    meeting = _recording_meeting(request, pk)
+    correction = meeting.state == Meeting.State.CLOSED
+    form = MinutesForm(request.POST or None, meeting=meeting, correction=correction)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_minutes(
+                meeting,
+                minutes=form.minutes(),
+                decisions=form.cleaned_data["decisions"],
+                by=request.user,
+                reason=form.cleaned_data.get("reason", ""),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Minutes and decisions saved."))
+            return redirect(f"{_detail_url(meeting)}#notulen")
+    context = {"form": form, "meeting": meeting}
+    return render(
+        request, "meetings/minutes_form.html", context, status=400 if form.errors else 200
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def action_create(request, pk: int):
+    meeting = _recording_meeting(request, pk)
+    form = ActionItemForm(request.POST or None, meeting=meeting)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.add_action_item(
+                meeting,
+                owner_office=data["owner_office"],
+                description=data["description"],
+                due_date=data["due_date"],
+                by=request.user,
+                reason=data.get("reason", ""),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Action item added."))
+            return redirect(f"{_detail_url(meeting)}#tindak-lanjut")
+    context = {"form": form, "meeting": meeting}
+    return render(request, "meetings/action_form.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_GET
+def meeting_history(request, pk: int):
+    meeting = queries.get_meeting_for(request.user, pk)
+    return render(
+        request,
+        "meetings/meeting_history.html",
+        {"meeting": meeting, "events": audit_events_for(meeting)},
+    )
+
+
+# --- documents -----------------------------------------------------------------------------------
+
+
+def _held_meeting(request, pk: int) -> Meeting:
+    meeting = queries.get_meeting_for(request.user, pk)
+    if not meeting.is_held:
+        raise Http404  # no report before the meeting took place
+    return meeting
+
+
+@login_required
+@require_GET
+def report_pdf(request, pk: int):
+    meeting = _held_meeting(request, pk)
+    name = exports.report_filename(meeting, "laporan-rapat", "pdf")
+    return _file(exports.report_pdf(meeting), name, "application/pdf")
+
+
+@login_required
+@require_GET
+def report_docx(request, pk: int):
+    meeting = _held_meeting(request, pk)
+    name = exports.report_filename(meeting, "laporan-rapat", "docx")
+    return _file(exports.report_docx(meeting), name, DOCX)
+
+
+@login_required
+@require_GET
+def attendance_pdf(request, pk: int):
+    meeting = _held_meeting(request, pk)
+    name = exports.report_filename(meeting, "daftar-hadir", "pdf")
+    return _file(exports.attendance_pdf(meeting), name, "application/pdf")
+
+
+@login_required
+@require_GET
+def meeting_ics(request, pk: int):
+    meeting = queries.get_meeting_for(request.user, pk)
+    if meeting.state == Meeting.State.DRAFT:
+        raise Http404
+    attendee = (request.user.get_full_name(), request.user.email) if request.user.email else None
+    page_url = request.build_absolute_uri(_detail_url(meeting))
+    ics = exports.invitation_ics(meeting, attendee=attendee, page_url=page_url)
+    return _file(ics.encode(), f"rapat-{meeting.pk}.ics", "text/calendar; charset=utf-8")
+
+
+# --- action items --------------------------------------------------------------------------------
+
+
+def _filtered_action_items(request, year):
+    offices = Office.objects.filter(
+        Q(pk=year.province_id) | Q(parent_id=year.province_id),
+        pk__in=visible_office_ids(request.user),
+    ).order_by("code")
+    filters = ActionFilterForm(request.GET, offices=offices)
+    items = queries.action_items_visible_to(request.user).filter(meeting__program_year=year)
+    status = ""
+    if filters.is_valid():
+        if filters.cleaned_data["office"]:
+            items = items.filter(owner_office=filters.cleaned_data["office"])
+        status = filters.cleaned_data["status"]
+        if status in ("open", "overdue"):
+            items = items.filter(state=ActionItem.State.OPEN)
+        elif status:
+            items = items.filter(state=status)
+    items = queries.with_statuses(items.order_by("due_date", "owner_office__code", "id"))
+    if status == "overdue":
+        items = [item for item in items if item.tracked == Status.LEWAT]
+    return filters, items
+
+
+@login_required
+@require_GET
+def action_list(request):
+    year = _year_from(request)
+    filters, items = _filtered_action_items(request, year)
+    template = "meetings/action_list.html"
+    if request.htmx:
+        template += "#action-table"
+    return render(
+        request,
+        template,
+        {
+            "year": year,
+            "years": program_years_visible_to(request.user).order_by("-year"),
+            "filters": filters,
+            "items": items,
+        },
+    )
+
+
+@login_required
+@require_GET
+def action_xlsx(request):
+    year = _year_from(request)
+    _filters, items = _filtered_action_items(request, year)
+    content = exports.render_xlsx(exports.action_item_rows(items), title=_("Action items"))
+    return _file(content, f"tindak-lanjut-rapat-{year.year}.xlsx", XLSX)
+
+
+def _action_context(request, item: ActionItem, **extra) -> dict:
+    (item,) = queries.with_statuses([item])
+    user = request.user
+    return {
+        "item": item,
+        "meeting": item.meeting,
+        "attachments": attachments_of(item),
+        "events": audit_events_for(item),
+        "can_mark_done": queries.can_mark_done(user, item),
+        "can_review": queries.can_review(user, item),
+        "can_edit": queries.can_review(user, item) and queries.can_record(user, item.meeting),
+        "done_form": extra.pop("done_form", None) or MarkDoneForm(),
+        "reopen_form": extra.pop("reopen_form", None) or ReopenForm(),
+        **extra,
+    }
+
+
+@login_required
+@require_GET
+def action_detail(request, pk: int):
+    item = queries.get_action_item_for(request.user, pk)
+    return render(request, "meetings/action_detail.html", _action_context(request, item))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def action_edit(request, pk: int):
+    item = queries.get_action_item_for(request.user, pk)
+    require(
+        queries.can_review(request.user, item) and queries.can_record(request.user, item.meeting)
+    )
+    form = ActionItemForm(request.POST or None, meeting=item.meeting, item=item)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.update_action_item(
+                item,
+                owner_office=data["owner_office"],
+                description=data["description"],
+                due_date=data["due_date"],
+                by=request.user,
+                reason=data.get("reason", ""),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("meetings:action_detail", pk=item.pk)
+    context = {"form": form, "meeting": item.meeting, "item": item}
+    return render(request, "meetings/action_form.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def action_delete(request, pk: int):
+    item = queries.get_action_item_for(request.user, pk)
+    require(queries.can_review(request.user, item))
+    meeting = item.meeting
+    if _attempt(
+        request,
+        lambda: services.delete_action_item(item, by=request.user),
+        _("The action item was deleted."),
+    ):
+        return redirect(f"{_detail_url(meeting)}#tindak-lanjut")
+    return redirect("meetings:action_detail", pk=item.pk)
+
+
+@login_required
+@require_POST
+def action_done(request, pk: int):
+    item = queries.get_action_item_for(request.user, pk)
+    require(queries.can_mark_done(request.user, item))
+    form = MarkDoneForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.mark_action_item_done(
+                item,
+                note=form.cleaned_data["note"],
+                evidence=form.cleaned_data["evidence"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Marked as done. The province team will confirm it."))
+            return redirect("meetings:action_detail", pk=item.pk)
+    context = _action_context(request, item, done_form=form)
+    return render(request, "meetings/action_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def action_confirm(request, pk: int):
+    item = queries.get_action_item_for(request.user, pk)
+    require(queries.can_review(request.user, item))
+    _attempt(
+        request,
+        lambda: services.confirm_action_item(item, by=request.user),
+        _("The action item is confirmed."),
+    )
+    return redirect("meetings:action_detail", pk=item.pk)
+
+
+@login_required
+@require_POST
+def action_reopen(request, pk: int):
+    item = queries.get_action_item_for(request.user, pk)
+    require(queries.can_review(request.user, item))
+    form = ReopenForm(request.POST)
+    if form.is_valid():
+        try:
+            services.reopen_action_item(item, reason=form.cleaned_data["reason"], by=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The action item is open again."))
+            return redirect("meetings:action_detail", pk=item.pk)
+    context = _action_context(request, item, reopen_form=form)
+    return render(request, "meetings/action_detail.html", context, status=400)
+
+
+@login_required
+@require_GET
+def action_attachment(request, pk: int, attachment_pk: int):
+    item = queries.get_action_item_for(request.user, pk)
+    attachment = get_object_or_404(attachments_of(item), pk=attachment_pk)
+    return attachment_response(attachment)

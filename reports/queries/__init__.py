@@ -1,0 +1,373 @@
+"""Reads of reports, always from what the user may see, and the reports' deadlines.
+
+A report belongs to a participating village; who sees the village sees its reports
+(core.permissions.visible_office_ids). The kab/kota team of the village's office writes and
+submits; the province team (tim_provinsi, ketua_tim) reviews; everyone else in scope reads."""
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+
+from core.deadlines import DONE_STATUSES, Status, TrackedItem, due_at, end_of_day, item_status
+from core.models import Attachment, Office, Role, User
+from core.permissions import PROVINCE_TEAM, has_role, memberships_of, require, visible_office_ids
+from core.services import attachments_of, extensions_for
+from program.models import ParticipatingVillage, ProgramYear, SopActivity
+
+from ..models import Report, ReportKind, ReportState, ReportVersion, Review
+
+# The URL word of each kind: /laporan/<slug>/...
+KIND_SLUGS = {
+    "sosialisasi": ReportKind.SOSIALISASI,
+    "identifikasi": ReportKind.IDENTIFIKASI,
+    "akhir": ReportKind.LAPORAN_AKHIR,
+}
+SLUG_OF = {kind: slug for slug, kind in KIND_SLUGS.items()}
+NOT_STARTED = "not_started"
+
+
+def kind_from_slug(slug: str) -> str:
+    try:
+        return KIND_SLUGS[slug]
+    except KeyError:
+        raise Http404 from None
+
+
+# --- who may do what ---------------------------------------------------------------------------
+
+
+def can_write_reports(user: User, office: Office) -> bool:
+    """The kab/kota Desa Cantik team of the village's own office writes and submits."""
+    return any(
+        m.role == Role.TIM_KABKOTA and m.office_id == office.pk for m in memberships_of(user)
+    )
+
+
+def can_review_reports(user: User, office: Office) -> bool:
+    """The province team (tim_provinsi, ketua_tim) of the office's province reviews."""
+    return has_role(user, office, PROVINCE_TEAM)
+
+
+def reports_visible_to(user: User) -> QuerySet[Report]:
+    return Report.objects.filter(village__office_id__in=visible_office_ids(user)).select_related(
+        "village__village__parent", "village__office", "village__program_year", "last_action_by"
+    )
+
+
+def get_report_for(user: User, village_pk: int, kind: str, *, need: str = "read") -> Report:
+    """The report of one kind of a village the user sees: 404 outside the scope. A report not
+    started yet comes back unsaved (pk None) with its village set.
+
+    `need`: "read"; "write" (the kab/kota team of the office, else 403); "edit" (as write, and
+    the report is not submitted or approved, else 403: an approved report is read-only for
+    everyone); "review" (the province team, else 403)."""
+    village = get_object_or_404(
+        ParticipatingVillage.objects.filter(office_id__in=visible_office_ids(user)).select_related(
+            "village__parent", "office", "program_year"
+        ),
+        pk=village_pk,
+    )
+    report = Report.objects.filter(village=village, kind=kind).first()
+    if report is None:
+        report = Report(village=village, kind=kind)
+    else:
+        report.village = village
+    if need in ("write", "edit"):
+        require(can_write_reports(user, village.office))
+    if need == "edit":
+        require(report.pk is None or report.is_editable)
+    if need == "review":
+        require(can_review_reports(user, village.office))
+    return report
+
+
+def report_files(report: Report) -> QuerySet[Attachment]:
+    """Every file of a report: the current ones and those kept by its versions after removal."""
+    version_ids = [str(pk) for pk in report.versions.values_list("pk", flat=True)]
+    return Attachment.objects.filter(
+        Q(owner_type=ContentType.objects.get_for_model(Report), owner_id=str(report.pk))
+        | Q(owner_type=ContentType.objects.get_for_model(ReportVersion), owner_id__in=version_ids)
+    ).select_related("uploaded_by")
+
+
+def current_files(report: Report) -> list[Attachment]:
+    if report.pk is None:
+        return []
+    return list(attachments_of(report).order_by("purpose", "uploaded_at", "id"))
+
+
+def versions_of(report: Report) -> list[ReportVersion]:
+    if report.pk is None:
+        return []
+    return list(
+        report.versions.select_related("submitted_by")
+        .prefetch_related(Prefetch("reviews", queryset=Review.objects.select_related("by")))
+        .order_by("number")
+    )
+
+
+def last_return(report: Report) -> Review | None:
+    """The reviewer's comments the kab/kota is working on (only while the report is returned)."""
+    if report.state != ReportState.RETURNED:
+        return None
+    return (
+        report.reviews.filter(decision=Review.Decision.RETURNED)
+        .select_related("by", "version")
+        .order_by("-at", "-id")
+        .first()
+    )
+
+
+# --- deadlines ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A report's deadline: due at the end of the day `amount unit` after its anchor date (per
+    the year's SOP calendar); met by the first submission (the SOP asks the kab/kota to make
+    the report within the time standard; the province's review time is not theirs)."""
+
+    due: datetime | None
+    done_at: datetime | None
+    status: Status
+    extended_until: date | None
+    standard: str = ""  # the time standard, e.g. "2 minggu"
+
+    @property
+    def is_done(self) -> bool:
+        return self.status in DONE_STATUSES
+
+
+def deadline_of(
+    anchor: date | None,
+    done_at: datetime | None,
+    *,
+    sop: SopActivity | None,
+    program_year: ProgramYear,
+    extended_until: date | None,
+    now: datetime,
+) -> Deadline:
+    due = (
+        due_at(anchor, sop.amount, sop.unit, working_days=program_year.working_days)
+        if anchor is not None and sop is not None
+        else None
+    )
+    status = item_status(
+        due=due,
+        done_at=done_at,
+        now=now,
+        soon_days=program_year.soon_days,
+        extended_due=end_of_day(extended_until) if extended_until else None,
+    )
+    return Deadline(
+        due=due,
+        done_at=done_at,
+        status=status,
+        extended_until=extended_until,
+        standard=sop.standard_display if sop else "",
+    )
+
+
+def report_deadline(report: Report, *, now: datetime | None = None) -> Deadline:
+    """The deadline of one report (or of a report not started: not yet due)."""
+    village = report.village
+    sop = SopActivity.objects.filter(program_year=village.program_year, code=report.kind).first()
+    until = None
+    if report.pk is not None:
+        until = extensions_for(Report, [village.office_id]).get((str(report.pk), village.office_id))
+    return deadline_of(
+        report.anchor_date,
+        report.first_submitted_at,
+        sop=sop,
+        program_year=village.program_year,
+        extended_until=until,
+        now=now or timezone.now(),
+    )
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """One village × one kind: the report (None when not started) and its deadline."""
+
+    village: ParticipatingVillage
+    kind: str
+    report: Report | None
+    deadline: Deadline
+
+    @property
+    def state(self) -> str:
+        return self.report.state if self.report else NOT_STARTED
+
+    @property
+    def url(self) -> str:
+        return reverse("reports:report_detail", args=[SLUG_OF[self.kind], self.village.pk])
+
+
+def report_rows(
+    program_year: ProgramYear,
+    villages: Iterable[ParticipatingVillage],
+    kinds: Collection[str],
+    *,
+    now: datetime | None = None,
+) -> list[ReportRow]:
+    """A row per village (of `program_year`, as given) and kind, villages in the given order.
+    Four queries whatever the number of villages: the villages, their reports, the SOP
+    activities, the extensions."""
+    now = now or timezone.now()
+    villages = list(villages)
+    office_ids = {v.office_id for v in villages}
+    reports = {
+        (r.village_id, r.kind): r
+        for r in Report.objects.filter(
+            village__program_year=program_year,
+            village__office_id__in=office_ids,
+            kind__in=kinds,
+        ).select_related("last_action_by")
+    }
+    sops = {a.code: a for a in program_year.sop_activities.filter(code__in=kinds)}
+    extensions = extensions_for(Report, office_ids) if reports else {}
+    rows = []
+    for village in villages:
+        for kind in kinds:
+            report = reports.get((village.pk, kind))
+            until = extensions.get((str(report.pk), village.office_id)) if report else None
+            rows.append(
+                ReportRow(
+                    village=village,
+                    kind=kind,
+                    report=report,
+                    deadline=deadline_of(
+                        report.anchor_date if report else None,
+                        report.first_submitted_at if report else None,
+                        sop=sops.get(kind),
+                        program_year=program_year,
+                        extended_until=until,
+                        now=now,
+                    ),
+                )
+            )
+    return rows
+
+
+def tracked_items(
+    program_year: ProgramYear, office_ids: Collection[int], *, now: datetime | None = None
+) -> list[TrackedItem]:
+    """The three reports of every participating village of the year in `office_ids`, as
+    tracked items for the dashboard: activity "sosialisasi", "identifikasi" or
+    "laporan_akhir"; one item per village and kind, started or not.
+
+    due: end of day (Jakarta) of anchor date + the year's SOP time standard; None (not yet due)
+    while the anchor date is unknown (no report, or no date entered yet). done_at: the first
+    submission. subject: (content type of reports.Report, report pk), the object an extension
+    is granted on; ("", when the report does not exist yet: it has no deadline to extend).
+    url: the report's page. Four queries whatever the number of villages."""
+    villages = ParticipatingVillage.objects.filter(
+        program_year=program_year, office_id__in=office_ids
+    ).select_related("village")
+    report_type = ContentType.objects.get_for_model(Report).pk
+    items = []
+    for row in report_rows(program_year, villages, list(ReportKind.values), now=now):
+        items.append(
+            TrackedItem(
+                activity=row.kind,
+                label=f"{row.village.village.name}: {ReportKind(row.kind).label}",
+                office_id=row.village.office_id,
+                village_id=row.village.pk,
+                due=row.deadline.due,
+                done_at=row.deadline.done_at,
+                status=row.deadline.status,
+                extended=row.deadline.extended_until is not None,
+                url=row.url,
+                subject=(report_type, str(row.report.pk) if row.report else ""),
+            )
+        )
+    return items
+
+
+def list_villages(user: User, program_year: ProgramYear) -> QuerySet[ParticipatingVillage]:
+    """The year's villages the user sees, for the report lists."""
+    return (
+        ParticipatingVillage.objects.filter(
+            program_year=program_year, office_id__in=visible_office_ids(user)
+        )
+        .select_related("village__parent", "office")
+        .order_by("office__code", "village__name")
+    )
+
+
+def overview_counts(rows: list[ReportRow]) -> dict[str, dict[str, int]]:
+    """Per kind: how many villages are in each state and each timeliness status."""
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        counts[row.kind][row.state] += 1
+        counts[row.kind][row.deadline.status] += 1
+        counts[row.kind]["total"] += 1
+    return counts
+
+
+# The rest of the reads, by sub-domain; imported here so `reports.queries.<name>` is the one
+# place callers import from.
+from .content import (  # noqa: E402
+    AGENT_KEYS,
+    NEED_KEYS,
+    ContentSection,
+    FieldChange,
+    FieldRow,
+    VersionDiff,
+    content_sections,
+    display_value,
+    field_rows,
+    snapshot_lines,
+    snapshot_of,
+    version_diff,
+)
+from .final_draft import FinalDraft, final_draft  # noqa: E402
+from .needs import CoachingRow, NeedsTable, TopicRow, needs_table  # noqa: E402
+
+__all__ = [
+    "AGENT_KEYS",
+    "NEED_KEYS",
+    "NOT_STARTED",
+    "SLUG_OF",
+    "CoachingRow",
+    "ContentSection",
+    "Deadline",
+    "FieldChange",
+    "FieldRow",
+    "FinalDraft",
+    "NeedsTable",
+    "ReportRow",
+    "TopicRow",
+    "VersionDiff",
+    "can_review_reports",
+    "can_write_reports",
+    "content_sections",
+    "current_files",
+    "deadline_of",
+    "display_value",
+    "field_rows",
+    "final_draft",
+    "get_report_for",
+    "kind_from_slug",
+    "last_return",
+    "list_villages",
+    "needs_table",
+    "overview_counts",
+    "report_deadline",
+    "report_files",
+    "report_rows",
+    "reports_visible_to",
+    "snapshot_lines",
+    "snapshot_of",
+    "tracked_items",
+    "version_diff",
+    "versions_of",
+]
