@@ -2,14 +2,17 @@
 real Bengkulu regions (the known Desa Cantik villages among them) and one login per role.
 Running it again changes nothing."""
 
+from datetime import date, timedelta
+
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from core.models import Membership, Office, Region, Role, User
-from program.models import ParticipatingVillage, ProgramYear, VillageKind
-from program.services import add_village, create_program_year
+from program.models import ParticipatingVillage, ProgramYear, Stage, VillageKind
+from program.services import add_activity, add_village, create_program_year
 
 DEMO_PASSWORD = "DesaCantik-2026"
 
@@ -27,6 +30,43 @@ KNOWN_2025 = {
     "1703": [("17.03.09.2003", VillageKind.BERKELANJUTAN), ("17.03.07.2005", VillageKind.TAMBAHAN)],
     "1771": [("17.71.07.1001", VillageKind.UTAMA), ("17.71.07.1008", VillageKind.BERKELANJUTAN)],
 }
+
+
+# stage, activity, target output, planned start and end (month, day) in the program year
+WORK_PLAN = [
+    (Stage.KOORDINASI, "Koordinasi dengan pemerintah desa", "Notulen koordinasi", (3, 2), (3, 20)),
+    (
+        Stage.KOORDINASI,
+        "Sosialisasi dan pencanangan Desa Cantik",
+        "Berita acara pencanangan",
+        (4, 6),
+        (4, 30),
+    ),
+    (
+        Stage.IDENTIFIKASI,
+        "Identifikasi kebutuhan data desa",
+        "Kuesioner identifikasi terisi",
+        (5, 4),
+        (6, 12),
+    ),
+    (
+        Stage.PERENCANAAN,
+        "Penyusunan rencana pembinaan",
+        "Rencana kerja pembinaan",
+        (6, 15),
+        (6, 30),
+    ),
+    (
+        Stage.PELAKSANAAN,
+        "Pelatihan agen statistik",
+        "Daftar hadir dan materi pelatihan",
+        (7, 1),
+        (8, 28),
+    ),
+    (Stage.PELAKSANAAN, "Penyusunan monografi desa", "Monografi desa", (8, 3), (10, 30)),
+    (Stage.PELAKSANAAN, "Pengembangan website data desa", "Website data desa", (9, 1), (12, 1)),
+    (Stage.MONEV, "Evaluasi dan penilaian mandiri", "LKE penilaian mandiri", (11, 16), (12, 18)),
+]
 
 
 def _slug(office: Office) -> str:
@@ -116,11 +156,48 @@ class Command(BaseCommand):
                         pembina=[staff[index % len(staff)]],
                         by=lead,
                     )
+        self._work_plans(lead)
         self.stdout.write(
             f"Demo loaded: {ProgramYear.objects.count()} program years, "
             f"{ParticipatingVillage.objects.count()} villages, {User.objects.count()} users. "
             f"Password for every demo login: {DEMO_PASSWORD}"
         )
+
+    def _work_plans(self, lead: User) -> None:
+        """A work plan for every village without one: the past year fully realised, the
+        current one in every state (on time, late, overdue, due soon, not yet due), so the
+        dashboard has something to show."""
+        today = timezone.localdate()
+        villages = ParticipatingVillage.objects.filter(activities__isnull=True).select_related(
+            "program_year", "office"
+        )
+        for index, village in enumerate(villages.order_by("program_year__year", "pk")):
+            year = village.program_year.year
+            author = (
+                User.objects.filter(
+                    memberships__office=village.office, username__startswith="tim."
+                ).first()
+                or lead
+            )
+            for number, (stage, name, output, start, end) in enumerate(WORK_PLAN):
+                planned_start, planned_end = date(year, *start), date(year, *end)
+                values = {
+                    "stage": stage,
+                    "name": name,
+                    "pelaksana": "Pembina dan agen statistik",
+                    "target_output": output,
+                    "planned_start": planned_start,
+                    "planned_end": planned_end,
+                }
+                pattern = (index + number) % 6
+                if planned_end < today and pattern != 0:  # pattern 0 stays open: overdue
+                    late = pattern == 1
+                    realised = planned_end + timedelta(days=6 if late else -2)
+                    values |= {
+                        "realised_on": min(realised, today),
+                        "realisation_output": output,
+                    }
+                add_activity(village, by=author, **values)
 
     def _user(self, username: str, name: str, office: Office, role: str) -> User:
         user, created = User.objects.get_or_create(
