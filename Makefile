@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test e2e lint format install install-dev messages clean
+.PHONY: run test e2e lint format install install-dev messages clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,28 @@ format: install-dev
 messages: install-dev
 	$(BIN)/python manage.py makemessages -l id --no-obsolete --ignore=.venv --ignore=static
 	$(BIN)/python manage.py compilemessages -l id --ignore=.venv
+
+# Performance budget (DESIGN.md, docs/performance.md): on SQLite, then PostgreSQL, seed the
+# national-scale data set once per bench database (seed_scale --if-empty) and measure. Every
+# command gets the bench DATABASE_URL, so the dev database var/monev.sqlite3 is never touched.
+# To seed again, delete var/bench.sqlite3 or drop the monev_bench database.
+BENCH_SQLITE := sqlite:///var/bench.sqlite3
+BENCH_PG_SERVER ?= postgres://postgres@127.0.0.1:5432
+BENCH_PG_NAME ?= monev_bench
+BENCH_POSTGRES := $(BENCH_PG_SERVER)/$(BENCH_PG_NAME)
+
+bench: install
+	mkdir -p var
+	DATABASE_URL=$(BENCH_SQLITE) $(BIN)/python manage.py migrate --no-input -v0
+	DATABASE_URL=$(BENCH_SQLITE) $(BIN)/python manage.py seed_scale --if-empty
+	DATABASE_URL=$(BENCH_SQLITE) $(BIN)/python manage.py bench --markdown var/bench-sqlite.md
+	psql "$(BENCH_PG_SERVER)/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$(BENCH_PG_NAME)'" \
+		| grep -q 1 || psql "$(BENCH_PG_SERVER)/postgres" -c 'CREATE DATABASE $(BENCH_PG_NAME)'
+	DATABASE_URL=$(BENCH_POSTGRES) $(BIN)/python manage.py migrate --no-input -v0
+	DATABASE_URL=$(BENCH_POSTGRES) $(BIN)/python manage.py seed_scale --if-empty
+	DATABASE_URL=$(BENCH_POSTGRES) $(BIN)/python manage.py bench --markdown var/bench-postgresql.md
+	@printf '\n== SQLite ==\n'; cat var/bench-sqlite.md
+	@printf '\n== PostgreSQL ==\n'; cat var/bench-postgresql.md
 
 clean:
 	rm -rf $(VENV) staticfiles

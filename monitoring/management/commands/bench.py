@@ -1,0 +1,411 @@
+"""Server time and query count of the pages the performance budget names (DESIGN.md), measured
+on the data of `seed_scale`.
+
+Each case is requested through django.test.Client as a logged-in province user: warm-ups first,
+then timed runs (time.perf_counter around the whole request, the response body read to the end),
+then one more run under CaptureQueriesContext for the query count. Timed runs use DEBUG=False so
+the query log costs nothing. A case that writes (the recap generation) runs inside a transaction
+that is rolled back, so the bench leaves the data as it found it."""
+
+import logging
+import math
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import django
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.db.models import Count
+from django.http import HttpResponse
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from core.models import AuditEvent, Membership, Office, Role, User
+from monitoring.models import Recap
+from monitoring.queries import monitoring_periods
+from program.models import ParticipatingVillage, ProgramYear, WorkPlanActivity
+
+PAGE_BUDGET_MS = 150  # province dashboard and results pages, p95
+XLSX_BUDGET_MS = 1000  # a province xlsx recap
+PDF_BUDGET_MS = 3000  # a PDF report
+
+
+class Unavailable(Exception):
+    """The case cannot run on this code base or data (a URL or object is missing)."""
+
+
+@dataclass
+class Target:
+    """Who asks, about what: a province office, one of its kab/kota, a year, a user."""
+
+    province: Office
+    kabkota: Office
+    year: ProgramYear
+    user: User
+    client: Client = field(default_factory=lambda: Client(raise_request_exception=True))
+
+    def __post_init__(self):
+        self.client.force_login(self.user)
+
+
+@dataclass
+class Case:
+    name: str
+    budget_ms: int
+    # Builds the request: returns a callable doing one request; raises Unavailable.
+    build: Callable[[Target], Callable[[], HttpResponse]]
+    target: str = "typical"
+    writes: bool = False
+    same_queries_as: str | None = None  # a case on a smaller province, to show counts stay flat
+
+
+@dataclass
+class Result:
+    case: Case
+    times_ms: list[float] = field(default_factory=list)
+    queries: int | None = None
+    problem: str = ""
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.times_ms)
+
+    @property
+    def p95(self) -> float:
+        ordered = sorted(self.times_ms)
+        return ordered[max(math.ceil(0.95 * len(ordered)) - 1, 0)]
+
+
+def _url(name: str, *args) -> str:
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        raise Unavailable(f"URL {name} does not exist") from None
+
+
+def _get(name: str, *args: Callable[[Target], object]):
+    def build(target: Target):
+        url = _url(name, *[arg(target) for arg in args])
+        return lambda: target.client.get(url, {"tahun": target.year.year})
+
+    return build
+
+
+def _office(target: Target) -> int:
+    return target.kabkota.pk
+
+
+def _village(target: Target) -> int:
+    village = target.kabkota.villages.filter(program_year=target.year).order_by("pk").first()
+    return village.pk
+
+
+def _latest_recap(target: Target) -> int:
+    """The latest recap of the year (seed_scale makes one per ended period; it has a previous
+    one, so the trend is computed too)."""
+    recap = Recap.objects.filter(program_year=target.year).order_by("-period").first()
+    if recap is None:
+        raise Unavailable(f"no recap of {target.year.year} in the data (run seed_scale)")
+    return recap.pk
+
+
+def _generate_recap(target: Target):
+    """POST the generation of the running period's recap (rolled back after each run)."""
+    url = _url("monitoring:recap_generate")
+    today = timezone.localdate()
+    periods = monitoring_periods(target.year)
+    begun = [n for n, (start, _end) in enumerate(periods, start=1) if start <= today]
+    if not begun:
+        raise Unavailable(f"no period of {target.year.year} has begun")
+    data = {"tahun": target.year.year, "period": begun[-1], "narrative": "Rekap uji kinerja."}
+    return lambda: target.client.post(url, data)
+
+
+LARGEST = {"target": "largest"}
+CASES = [
+    Case("dashboard", PAGE_BUDGET_MS, _get("monitoring:dashboard")),
+    Case(
+        "dashboard (largest province)",
+        PAGE_BUDGET_MS,
+        _get("monitoring:dashboard"),
+        same_queries_as="dashboard",
+        **LARGEST,
+    ),
+    Case("kab/kota drill-down", PAGE_BUDGET_MS, _get("monitoring:office", _office)),
+    Case("village drill-down", PAGE_BUDGET_MS, _get("monitoring:village", _village)),
+    Case("recap page", PAGE_BUDGET_MS, _get("monitoring:recap_detail", _latest_recap)),
+    Case("recap generation", XLSX_BUDGET_MS, _generate_recap, writes=True),
+    Case(
+        "recap generation (largest province)",
+        XLSX_BUDGET_MS,
+        _generate_recap,
+        writes=True,
+        same_queries_as="recap generation",
+        **LARGEST,
+    ),
+    Case("recap xlsx", XLSX_BUDGET_MS, _get("monitoring:recap_xlsx", _latest_recap)),
+    Case(
+        "recap xlsx (largest province)",
+        XLSX_BUDGET_MS,
+        _get("monitoring:recap_xlsx", _latest_recap),
+        same_queries_as="recap xlsx",
+        **LARGEST,
+    ),
+    Case("recap PDF", PDF_BUDGET_MS, _get("monitoring:recap_pdf", _latest_recap)),
+    Case(
+        "recap PDF (largest province)",
+        PDF_BUDGET_MS,
+        _get("monitoring:recap_pdf", _latest_recap),
+        same_queries_as="recap PDF",
+        **LARGEST,
+    ),
+    Case("program:home", PAGE_BUDGET_MS, _get("program:home")),
+    Case(
+        "program:home (largest province)",
+        PAGE_BUDGET_MS,
+        _get("program:home"),
+        same_queries_as="program:home",
+        **LARGEST,
+    ),
+    Case("program:village_list", PAGE_BUDGET_MS, _get("program:village_list")),
+]
+
+
+def _read(response: HttpResponse) -> int:
+    """Read the whole body (a streamed file is produced while it is read)."""
+    if response.streaming:
+        return sum(len(chunk) for chunk in response.streaming_content)
+    return len(response.content)
+
+
+def _once(request: Callable[[], HttpResponse], writes: bool) -> HttpResponse:
+    if not writes:
+        response = request()
+        _read(response)
+        return response
+    with transaction.atomic():
+        response = request()
+        _read(response)
+        transaction.set_rollback(True)
+    return response
+
+
+def run_case(case: Case, target: Target, *, runs: int, warmups: int) -> Result:
+    result = Result(case)
+    try:
+        request = case.build(target)
+    except Unavailable as reason:
+        result.problem = f"not available: {reason}"
+        return result
+    try:
+        with override_settings(DEBUG=False):
+            for _ in range(warmups):
+                response = _once(request, case.writes)
+                if response.status_code >= 400:
+                    result.problem = f"error: HTTP {response.status_code}"
+                    return result
+            for _ in range(runs):
+                started = time.perf_counter()
+                _once(request, case.writes)
+                result.times_ms.append((time.perf_counter() - started) * 1000)
+        with CaptureQueriesContext(connection) as queries:
+            _once(request, case.writes)
+        result.queries = len(queries.captured_queries)
+    except Unavailable as reason:
+        result.problem = f"not available: {reason}"
+    except Exception as error:  # report the failure in the table, go on with the others
+        result.problem = f"error: {type(error).__name__}: {str(error)[:120]}"
+    return result
+
+
+def verdict(result: Result, results: dict[str, Result]) -> str:
+    if result.problem:
+        return result.problem
+    if result.p95 <= result.case.budget_ms:
+        text = "ok"
+    else:
+        over = result.p95 - result.case.budget_ms
+        text = f"MISSED by {over:.0f} ms ({result.p95 / result.case.budget_ms:.1f}× budget)"
+    other = results.get(result.case.same_queries_as or "")
+    if other and other.queries is not None:
+        if result.queries == other.queries:
+            text += f"; queries flat ({other.queries} on the smaller province)"
+        else:
+            text += f"; QUERIES GROW ({other.queries} on the smaller province)"
+    return text
+
+
+def table_rows(results: list[Result]) -> list[list[str]]:
+    by_name = {r.case.name: r for r in results}
+    rows = []
+    for r in results:
+        measured = bool(r.times_ms)
+        rows.append(
+            [
+                r.case.name,
+                f"{r.p50:.1f}" if measured else "—",
+                f"{r.p95:.1f}" if measured else "—",
+                str(r.queries) if r.queries is not None else "—",
+                f"≤ {r.case.budget_ms} ms",
+                verdict(r, by_name),
+            ]
+        )
+    return rows
+
+
+HEADER = ["name", "p50 ms", "p95 ms", "queries", "budget (p95)", "verdict"]
+
+
+def as_text(rows: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in [HEADER, *rows]) for i in range(len(HEADER))]
+    right = {1, 2, 3}
+    lines = []
+    for row in [HEADER, *rows]:
+        cells = [
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines.append("  ".join(cells).rstrip())
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def as_markdown(rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(HEADER) + " |", "|---|--:|--:|--:|---|---|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def database_label() -> str:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("select sqlite_version()")
+            return f"SQLite {cursor.fetchone()[0]}"
+        cursor.execute("show server_version")
+        return f"PostgreSQL {cursor.fetchone()[0].split()[0]}"
+
+
+def machine() -> str:
+    """CPU model, cores, memory, Python and the load average (other work skews the figures)."""
+    cpu, memory = "unknown CPU", ""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            cpu = next(
+                line.split(":", 1)[1].strip() for line in info if line.startswith("model name")
+            )
+        with open("/proc/meminfo", encoding="utf-8") as info:
+            kib = int(next(line.split()[1] for line in info if line.startswith("MemTotal")))
+        memory = f", {kib / 1024 / 1024:.1f} GiB"
+    except (OSError, StopIteration):
+        pass
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    return (
+        f"{cpu}, {os.cpu_count()} cores{memory}; Python {platform.python_version()}, "
+        f"Django {django.get_version()}; load average {load}"
+    )
+
+
+def data_counts() -> dict[str, int]:
+    return {
+        "province offices": Office.objects.filter(kind=Office.Kind.PROVINSI).count(),
+        "kab/kota offices": Office.objects.filter(kind=Office.Kind.KABKOTA).count(),
+        "program years": ProgramYear.objects.count(),
+        "participating villages": ParticipatingVillage.objects.count(),
+        "work plan activities": WorkPlanActivity.objects.count(),
+        "monitoring recaps": Recap.objects.count(),
+        "audit events": AuditEvent.objects.count(),
+    }
+
+
+def find_target(province_code: str | None, year: int) -> Target:
+    """A province office (the given one, or the largest), its first kab/kota with villages, the
+    year, and a tim_provinsi member of it (who may read everything and generate the recap)."""
+    provinces = Office.objects.filter(kind=Office.Kind.PROVINSI, program_years__year=year)
+    if province_code:
+        province = provinces.filter(code=province_code).first()
+    else:
+        province = provinces.annotate(n=Count("children", distinct=True)).order_by("-n").first()
+    if province is None:
+        raise CommandError(
+            f"No province {province_code or ''} with a {year} program year: run seed_scale first."
+        )
+    program_year = ProgramYear.objects.get(province=province, year=year)
+    kabkota = (
+        Office.objects.filter(parent=province, villages__program_year=program_year)
+        .order_by("code")
+        .first()
+    )
+    member = (
+        Membership.objects.filter(office=province, role=Role.TIM_PROVINSI, user__is_active=True)
+        .select_related("user")
+        .order_by("user__username")
+        .first()
+    )
+    if kabkota is None or member is None:
+        raise CommandError(f"{province} has no villages or no tim_provinsi user in {year}.")
+    return Target(province=province, kabkota=kabkota, year=program_year, user=member.user)
+
+
+class Command(BaseCommand):
+    help = "Measure p50/p95 server time and query counts of the budgeted pages (see seed_scale)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--runs", type=int, default=30)
+        parser.add_argument("--warmups", type=int, default=3)
+        parser.add_argument("--province", default="1700", help="office code of the typical one")
+        parser.add_argument("--year", type=int, default=2026)
+        parser.add_argument("--only", help="run only the cases whose name contains this")
+        parser.add_argument("--markdown", help="also write the table as Markdown to this file")
+
+    def handle(self, *, runs, warmups, province, year, only, markdown, **_):
+        # WeasyPrint reports every layout step at INFO; the table is what matters here.
+        for name in ("weasyprint", "fontTools"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+        targets = {"typical": find_target(province, year), "largest": find_target(None, year)}
+        database = database_label()
+        counts = data_counts()
+        self.stdout.write(f"Machine: {machine()}")
+        self.stdout.write(
+            f"{database}, {connection.settings_dict['NAME']}: "
+            + ", ".join(f"{v:,} {k}" for k, v in counts.items())
+        )
+        for key, t in targets.items():
+            self.stdout.write(
+                f"{key} province: {t.province} ({t.province.children.count()} kab/kota), "
+                f"drill-down {t.kabkota}, year {t.year.year}, user {t.user.username}"
+            )
+        results = []
+        hosts = ["testserver", "localhost", "127.0.0.1"]
+        with override_settings(ALLOWED_HOSTS=hosts):
+            for case in CASES:
+                if only and only not in case.name:
+                    continue
+                self.stdout.write(f"  {case.name} ...", ending="")
+                self.stdout.flush()
+                result = run_case(case, targets[case.target], runs=runs, warmups=warmups)
+                results.append(result)
+                self.stdout.write(
+                    f" {result.p95:.0f} ms" if result.times_ms else f" {result.problem}"
+                )
+        rows = table_rows(results)
+        after = machine()
+        self.stdout.write(f"\nAfter the runs: {after.rsplit('; ', 1)[1]}")
+        self.stdout.write(as_text(rows))
+        if markdown:
+            with open(markdown, "w", encoding="utf-8") as handle:
+                handle.write(
+                    f"{database}; {runs} timed runs after {warmups} warm-ups; typical province: "
+                    f"{targets['typical'].province.name}, largest: "
+                    f"{targets['largest'].province.name}.  \nData: "
+                    + ", ".join(f"{v:,} {k}" for k, v in counts.items())
+                    + f".  \nMachine: {after}.\n\n"
+                    + as_markdown(rows)
+                    + "\n"
+                )
+            self.stdout.write(f"Markdown table written to {markdown}")
