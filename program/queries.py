@@ -99,36 +99,50 @@ def work_plan_items(
 ) -> list[TrackedItem]:
     """Every work-plan activity of the year's villages in `office_ids` as a tracked item, due
     at the end of its planned end day, done on its realisation day. One query for the rows,
-    one for extensions, whatever the number of villages."""
+    one for extensions, whatever the number of villages. Reads plain tuples, not model
+    instances, and builds the link once: the dashboard of a large province asks for ~1,000."""
     now = now or timezone.now()
     rows = (
         WorkPlanActivity.objects.filter(
             village__program_year=program_year, village__office_id__in=office_ids
         )
-        .select_related("village__village")
         .order_by("planned_end", "id")
+        .values_list(
+            "pk",
+            "name",
+            "village_id",
+            "village__office_id",
+            "village__village__name",
+            "planned_end",
+            "realised_on",
+        )
     )
     extensions = extensions_for(WorkPlanActivity, office_ids)
     subject_type = ContentType.objects.get_for_model(WorkPlanActivity).pk
+    village_url = reverse("program:village_detail", args=[0]).removesuffix("0/")
     items = []
-    for activity in rows:
-        office_id = activity.village.office_id
-        until = extensions.get((str(activity.pk), office_id))
+    for pk, name, village_id, office_id, village_name, planned_end, realised_on in rows:
+        until = extensions.get((str(pk), office_id))
+        due = end_of_day(planned_end)
+        done_at = start_of_day(realised_on) if realised_on else None
         items.append(
             TrackedItem(
                 activity="rencana_kerja",
-                label=f"{activity.village.village.name}: {activity.name}",
+                label=f"{village_name}: {name}",
                 office_id=office_id,
-                village_id=activity.village_id,
-                due=end_of_day(activity.planned_end),
-                done_at=start_of_day(activity.realised_on) if activity.realised_on else None,
-                status=activity_status(
-                    activity, soon_days=program_year.soon_days, extended_until=until, now=now
+                village_id=village_id,
+                due=due,
+                done_at=done_at,
+                status=item_status(
+                    due=due,
+                    done_at=done_at,
+                    now=now,
+                    soon_days=program_year.soon_days,
+                    extended_due=end_of_day(until) if until else None,
                 ),
                 extended=until is not None,
-                url=reverse("program:village_detail", args=[activity.village_id])
-                + "#rencana-kerja",
-                subject=(subject_type, str(activity.pk)),
+                url=f"{village_url}{village_id}/#rencana-kerja",
+                subject=(subject_type, str(pk)),
             )
         )
     return items

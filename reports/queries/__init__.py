@@ -273,19 +273,26 @@ def tracked_items(
         program_year=program_year, office_id__in=office_ids
     ).select_related("village")
     report_type = ContentType.objects.get_for_model(Report).pk
+    # Translate each kind's name and build each kind's link prefix once, not per item: the
+    # dashboard of a large province asks for over a thousand.
+    labels = {kind: str(ReportKind(kind).label) for kind in ReportKind.values}
+    prefixes = {
+        kind: reverse("reports:report_detail", args=[SLUG_OF[kind], 0]).removesuffix("0/")
+        for kind in ReportKind.values
+    }
     items = []
     for row in report_rows(program_year, villages, list(ReportKind.values), now=now):
         items.append(
             TrackedItem(
                 activity=row.kind,
-                label=f"{row.village.village.name}: {ReportKind(row.kind).label}",
+                label=f"{row.village.village.name}: {labels[row.kind]}",
                 office_id=row.village.office_id,
                 village_id=row.village.pk,
                 due=row.deadline.due,
                 done_at=row.deadline.done_at,
                 status=row.deadline.status,
                 extended=row.deadline.extended_until is not None,
-                url=row.url,
+                url=f"{prefixes[row.kind]}{row.village.pk}/",
                 subject=(report_type, str(row.report.pk) if row.report else ""),
             )
         )
