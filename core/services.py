@@ -123,14 +123,15 @@ def extensions_for(model: type[models.Model], office_ids) -> dict[tuple[str, int
 
 # --- attachments -------------------------------------------------------------------------------
 
+PDF = "application/pdf"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 # What may be uploaded, recognised by content. Name extensions that go with each type.
 ALLOWED_TYPES = {
-    "application/pdf": ("PDF", (".pdf",)),
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (
-        "DOCX",
-        (".docx",),
-    ),
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ("XLSX", (".xlsx",)),
+    PDF: ("PDF", (".pdf",)),
+    DOCX: ("DOCX", (".docx",)),
+    XLSX: ("XLSX", (".xlsx",)),
     "image/jpeg": ("JPEG", (".jpg", ".jpeg")),
     "image/png": ("PNG", (".png",)),
 }
@@ -139,7 +140,7 @@ ALLOWED_TYPES = {
 def sniff_content_type(head: bytes, upload) -> str | None:
     """The real type of a file from its first bytes (and, for Office files, the zip's parts)."""
     if head.startswith(b"%PDF-"):
-        return "application/pdf"
+        return PDF
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return "image/png"
     if head.startswith(b"\xff\xd8\xff"):
@@ -153,9 +154,9 @@ def sniff_content_type(head: bytes, upload) -> str | None:
             return None
         if "[Content_Types].xml" in names:
             if "word/document.xml" in names:
-                return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+                return DOCX
             if "xl/workbook.xml" in names:
-                return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                return XLSX
     return None
 
 

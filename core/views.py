@@ -1,9 +1,19 @@
 from django.contrib.auth import views as auth_views
-from django.http import FileResponse, HttpResponsePermanentRedirect
+from django.http import FileResponse, HttpResponse, HttpResponsePermanentRedirect
 from django.templatetags.static import static
 
 from .forms import LoginForm
 from .models import Attachment
+from .services import DOCX, PDF, XLSX  # noqa: F401  (re-exported for the apps' views)
+
+
+def download_response(content: bytes, filename: str, content_type: str) -> HttpResponse:
+    """A generated document (xlsx, docx, pdf) as a private download."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def attachment_response(attachment: Attachment) -> FileResponse:

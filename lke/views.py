@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -10,8 +10,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.permissions import require
 from core.services import audit_events_for
-from core.views import attachment_response
-from program.queries import current_program_year, program_years_visible_to
+from core.views import PDF, XLSX, attachment_response, download_response
+from program.queries import program_year_from, program_years_visible_to
 
 from . import exports, services
 from .forms import (
@@ -53,26 +53,6 @@ from .queries import (
 )
 from .scoring import instrument_tree
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _year_from(request):
-    raw = request.GET.get("tahun")
-    try:
-        year = current_program_year(request.user, int(raw) if raw is not None else None)
-    except ValueError:
-        raise Http404 from None
-    if year is None and raw is not None:
-        raise Http404
-    return year
-
-
-def _file(content: bytes, name: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
-
 
 def _error_text(error: ValidationError) -> str:
     return " ".join(error.messages)
@@ -84,7 +64,7 @@ def _error_text(error: ValidationError) -> str:
 @login_required
 @require_GET
 def index(request):
-    year = _year_from(request)
+    year = program_year_from(request.GET, request.user)
     assessment = assessment_of(year)
     worksheets = worksheets_of_year(request.user, year) if assessment else []
     present = evidence_counts(worksheets)
@@ -119,7 +99,7 @@ def index(request):
 @login_required
 @require_POST
 def assessment_open(request):
-    year = _year_from(request)
+    year = program_year_from(request.GET, request.user)
     if year is None:
         raise Http404
     require(can_open_assessment(request.user, year))
@@ -140,7 +120,7 @@ def assessment_open(request):
 @login_required
 @require_POST
 def worksheets_sync(request):
-    year = _year_from(request)
+    year = program_year_from(request.GET, request.user)
     assessment = assessment_of(year)
     if assessment is None:
         raise Http404
@@ -342,7 +322,7 @@ def worksheet_xlsx(request, pk: int):
     worksheet = get_worksheet_for(request.user, pk)
     level = _xlsx_level(request, worksheet)
     name = f"LKE-{worksheet.assessment.program_year.year}-{worksheet.pk}-{level}.xlsx"
-    return _file(exports.worksheet_xlsx(worksheet, level), name, XLSX)
+    return download_response(exports.worksheet_xlsx(worksheet, level), name, XLSX)
 
 
 @login_required
@@ -386,7 +366,7 @@ def worksheet_history(request, pk: int):
 
 
 def _results_context(request):
-    year = _year_from(request)
+    year = program_year_from(request.GET, request.user)
     assessment = assessment_of(year)
     if assessment is None:
         raise Http404
@@ -420,24 +400,24 @@ def results_xlsx(request):
             (_("Regencies/cities"), exports.office_rows(context["results"])),
         ]
     )
-    return _file(content, f"hasil-penilaian-lke-{context['year'].year}.xlsx", XLSX)
+    return download_response(content, f"hasil-penilaian-lke-{context['year'].year}.xlsx", XLSX)
 
 
 @login_required
 @require_GET
 def results_pdf(request):
     context = _results_context(request)
-    return _file(
+    return download_response(
         exports.results_pdf(context),
         f"hasil-penilaian-lke-{context['year'].year}.pdf",
-        "application/pdf",
+        PDF,
     )
 
 
 @login_required
 @require_POST
 def results_sign_off(request):
-    year = _year_from(request)
+    year = program_year_from(request.GET, request.user)
     assessment = assessment_of(year)
     if assessment is None:
         raise Http404
@@ -464,7 +444,7 @@ def results_national_xlsx(request):
     content = exports.xlsx_of(
         [(_("Villages"), exports.results_rows(national_results(year), with_province=True))]
     )
-    return _file(content, f"hasil-penilaian-lke-nasional-{year}.xlsx", XLSX)
+    return download_response(content, f"hasil-penilaian-lke-nasional-{year}.xlsx", XLSX)
 
 
 # --- instruments ---------------------------------------------------------------------------
@@ -495,7 +475,9 @@ def instrument_xlsx(request, pk: int):
     require(can_manage_instruments(request.user))
     instrument = get_object_or_404(Instrument, pk=pk)
     content = instrument_to_xlsx(instrument_to_data(instrument))
-    return _file(content, f"instrumen-lke-{instrument.year}-v{instrument.version}.xlsx", XLSX)
+    return download_response(
+        content, f"instrumen-lke-{instrument.year}-v{instrument.version}.xlsx", XLSX
+    )
 
 
 @login_required

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,8 +13,8 @@ from core.deadlines import Status
 from core.models import Office
 from core.permissions import require, visible_office_ids
 from core.services import attachments_of, audit_events_for
-from core.views import attachment_response
-from program.queries import current_program_year, program_years_visible_to
+from core.views import DOCX, PDF, XLSX, attachment_response, download_response
+from program.queries import program_year_from, program_years_visible_to
 
 from . import exports, queries, services
 from .forms import (
@@ -29,21 +29,6 @@ from .forms import (
 )
 from .models import ActionItem, Meeting
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-def _year_from(request):
-    """The program year asked for with ?tahun=, else the current one; 404 for an unknown one."""
-    raw = request.GET.get("tahun")
-    try:
-        year = current_program_year(request.user, int(raw) if raw is not None else None)
-    except ValueError:
-        raise Http404 from None
-    if year is None:
-        raise Http404
-    return year
-
 
 def _detail_url(meeting: Meeting) -> str:
     return reverse("meetings:detail", args=[meeting.pk])
@@ -51,13 +36,6 @@ def _detail_url(meeting: Meeting) -> str:
 
 def _site_url(request) -> str:
     return request.build_absolute_uri("/").rstrip("/")
-
-
-def _file(content: bytes, filename: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _attempt(request, call, success: str) -> bool:
@@ -86,7 +64,7 @@ def _recording_meeting(request, pk: int) -> Meeting:
 @login_required
 @require_GET
 def meeting_list(request):
-    year = _year_from(request)
+    year = program_year_from(request.GET, request.user, required=True)
     office_ids = visible_office_ids(request.user)
     meetings = list(queries.meeting_list(request.user, year))
     for meeting in meetings:
@@ -107,7 +85,7 @@ def meeting_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_create(request):
-    year = _year_from(request)
+    year = program_year_from(request.GET, request.user, required=True)
     require(queries.can_manage(request.user, year.province))
     form = MeetingForm(request.POST or None, program_year=year)
     agenda = agenda_formset(request.POST or None)
@@ -335,7 +313,7 @@ def _held_meeting(request, pk: int) -> Meeting:
 def report_pdf(request, pk: int):
     meeting = _held_meeting(request, pk)
     name = exports.report_filename(meeting, "laporan-rapat", "pdf")
-    return _file(exports.report_pdf(meeting), name, "application/pdf")
+    return download_response(exports.report_pdf(meeting), name, PDF)
 
 
 @login_required
@@ -343,7 +321,7 @@ def report_pdf(request, pk: int):
 def report_docx(request, pk: int):
     meeting = _held_meeting(request, pk)
     name = exports.report_filename(meeting, "laporan-rapat", "docx")
-    return _file(exports.report_docx(meeting), name, DOCX)
+    return download_response(exports.report_docx(meeting), name, DOCX)
 
 
 @login_required
@@ -351,7 +329,7 @@ def report_docx(request, pk: int):
 def attendance_pdf(request, pk: int):
     meeting = _held_meeting(request, pk)
     name = exports.report_filename(meeting, "daftar-hadir", "pdf")
-    return _file(exports.attendance_pdf(meeting), name, "application/pdf")
+    return download_response(exports.attendance_pdf(meeting), name, PDF)
 
 
 @login_required
@@ -363,7 +341,9 @@ def meeting_ics(request, pk: int):
     attendee = (request.user.get_full_name(), request.user.email) if request.user.email else None
     page_url = request.build_absolute_uri(_detail_url(meeting))
     ics = exports.invitation_ics(meeting, attendee=attendee, page_url=page_url)
-    return _file(ics.encode(), f"rapat-{meeting.pk}.ics", "text/calendar; charset=utf-8")
+    return download_response(
+        ics.encode(), f"rapat-{meeting.pk}.ics", "text/calendar; charset=utf-8"
+    )
 
 
 # --- action items --------------------------------------------------------------------------------
@@ -394,7 +374,7 @@ def _filtered_action_items(request, year):
 @login_required
 @require_GET
 def action_list(request):
-    year = _year_from(request)
+    year = program_year_from(request.GET, request.user, required=True)
     filters, items = _filtered_action_items(request, year)
     template = "meetings/action_list.html"
     if request.htmx:
@@ -414,10 +394,10 @@ def action_list(request):
 @login_required
 @require_GET
 def action_xlsx(request):
-    year = _year_from(request)
+    year = program_year_from(request.GET, request.user, required=True)
     _filters, items = _filtered_action_items(request, year)
     content = exports.render_xlsx(exports.action_item_rows(items), title=_("Action items"))
-    return _file(content, f"tindak-lanjut-rapat-{year.year}.xlsx", XLSX)
+    return download_response(content, f"tindak-lanjut-rapat-{year.year}.xlsx", XLSX)
 
 
 def _action_context(request, item: ActionItem, **extra) -> dict:

@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -10,12 +10,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.permissions import is_province_user, require
 from core.services import grant_extension
+from core.views import PDF, XLSX, download_response
 from lke.queries import progress_by_office as lke_progress
 from program.models import Stage
 from program.queries import (
-    current_program_year,
     get_office_for,
     get_village_for,
+    program_year_from,
     program_years_visible_to,
 )
 
@@ -40,20 +41,6 @@ from .queries import (
 )
 
 
-def _year_from(data, user):
-    """The program year named by `tahun` in `data`, else the current one; 404 when unknown."""
-    raw = data.get("tahun")
-    if not raw:
-        return current_program_year(user)
-    try:
-        year = current_program_year(user, int(raw))
-    except ValueError:
-        raise Http404 from None
-    if year is None:
-        raise Http404
-    return year
-
-
 def _with_year(url: str, year) -> str:
     return f"{url}?tahun={year.year}" if year else url
 
@@ -65,7 +52,7 @@ def _years(user):
 @login_required
 @require_GET
 def dashboard(request):
-    year = _year_from(request.GET, request.user)
+    year = program_year_from(request.GET, request.user)
     own = kabkota_offices_of(request.user)
     if year is not None and not is_province_user(request.user) and len(own) == 1:
         return redirect(_with_year(reverse("monitoring:office", args=[own[0].pk]), year))
@@ -92,7 +79,7 @@ def dashboard(request):
 @require_GET
 def office(request, pk: int):
     office = get_office_for(request.user, pk)
-    year = _year_from(request.GET, request.user)
+    year = program_year_from(request.GET, request.user)
     if year is None or office.province_id != year.province_id:
         raise Http404
     context = {
@@ -129,7 +116,7 @@ def extension_grant(request, type_id: int, object_id: str, office_pk: int):
     if office.is_province:
         raise Http404
     require(can_grant_extensions(request.user, office))
-    year = _year_from(request.GET, request.user)
+    year = program_year_from(request.GET, request.user)
     if year is None:
         raise Http404
     line, subject = extensible_item(year, office, type_id, object_id)
@@ -170,14 +157,14 @@ def _recap_list_context(user, year, form=None):
 @login_required
 @require_GET
 def recap_list(request):
-    year = _year_from(request.GET, request.user)
+    year = program_year_from(request.GET, request.user)
     return render(request, "monitoring/recap_list.html", _recap_list_context(request.user, year))
 
 
 @login_required
 @require_POST
 def recap_generate(request):
-    year = _year_from(request.POST, request.user)
+    year = program_year_from(request.POST, request.user)
     if year is None:
         raise Http404
     require(can_generate_recaps(request.user, year.province))
@@ -233,29 +220,15 @@ def recap_sign(request, pk: int):
     return redirect("monitoring:recap_detail", pk=recap.pk)
 
 
-def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 @login_required
 @require_GET
 def recap_xlsx(request, pk: int):
     view = recap_view(request.user, get_recap_for(request.user, pk))
-    return _download(
-        exports.render_xlsx(view),
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        exports.recap_filename(view, "xlsx"),
-    )
+    return download_response(exports.render_xlsx(view), exports.recap_filename(view, "xlsx"), XLSX)
 
 
 @login_required
 @require_GET
 def recap_pdf(request, pk: int):
     view = recap_view(request.user, get_recap_for(request.user, pk))
-    return _download(
-        exports.render_pdf(view), "application/pdf", exports.recap_filename(view, "pdf")
-    )
+    return download_response(exports.render_pdf(view), exports.recap_filename(view, "pdf"), PDF)

@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -48,6 +49,24 @@ def current_program_year(user: User, year: int | None = None) -> ProgramYear | N
         return next((y for y in years if y.year == year), None)
     today = timezone.localdate().year
     return next((y for y in years if y.year == today), years[0] if years else None)
+
+
+def program_year_from(data, user: User, *, required: bool = False) -> ProgramYear | None:
+    """The program year named by `tahun` in `data` (a request's GET or POST), else the current
+    one. A malformed or unknown year is a 404, and so is having none when `required`."""
+    raw = data.get("tahun")
+    if raw in (None, ""):
+        year = current_program_year(user)
+    else:
+        try:
+            year = current_program_year(user, int(raw))
+        except ValueError:
+            raise Http404 from None
+        if year is None:
+            raise Http404
+    if year is None and required:
+        raise Http404
+    return year
 
 
 def villages_visible_to(user: User) -> QuerySet[ParticipatingVillage]:

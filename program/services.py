@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from core.deadlines import Unit
 from core.models import Attachment, Membership, Office, Region, User
 from core.services import (
+    XLSX,
     attachments_of,
     audit,
     diff_fields,
@@ -418,7 +419,6 @@ def delete_activity(activity: WorkPlanActivity, *, by: User) -> None:
 
 # --- work plan import from xlsx -----------------------------------------------------------------
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_IMPORT_ROWS = 500
 TEXT_LIMITS = {"name": 200, "pelaksana": 150, "target_output": 200, "realisation_output": 200}
 REQUIRED_COLUMNS = ("stage", "name", "planned_start", "planned_end")

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.models import Office
 from core.permissions import offices_visible_to, require
 from core.services import attachments_of, audit_events_for, store_attachment
-from core.views import attachment_response
+from core.views import XLSX, attachment_response, download_response
 
 from . import exports, services
 from .forms import (
@@ -35,7 +35,6 @@ from .queries import (
     can_edit_calendar,
     can_edit_work_plan,
     can_manage_villages,
-    current_program_year,
     evidence_of,
     get_activity_for,
     get_office_for,
@@ -44,6 +43,7 @@ from .queries import (
     get_village_for,
     office_work_plan_lines,
     office_work_plan_overview,
+    program_year_from,
     program_years_visible_to,
     sop_calendar,
     sop_rule,
@@ -53,20 +53,6 @@ from .queries import (
 )
 
 
-def _year_from(request):
-    """The program year asked for with ?tahun=, else the current one; 404 for an unknown one."""
-    raw = request.GET.get("tahun")
-    if raw is None:
-        return current_program_year(request.user)
-    try:
-        year = current_program_year(request.user, int(raw))
-    except ValueError:
-        raise Http404 from None
-    if year is None:
-        raise Http404
-    return year
-
-
 def _kabkota_offices(user):
     return offices_visible_to(user).filter(kind=Office.Kind.KABKOTA)
 
@@ -74,7 +60,7 @@ def _kabkota_offices(user):
 @login_required
 @require_GET
 def home(request):
-    year = _year_from(request)
+    year = program_year_from(request.GET, request.user)
     offices = list(_kabkota_offices(request.user))
     villages = villages_visible_to(request.user).filter(program_year=year) if year else []
     by_office = {k: list(v) for k, v in groupby(villages, key=lambda pv: pv.office_id)}
@@ -94,7 +80,7 @@ def home(request):
 @login_required
 @require_GET
 def village_list(request):
-    year = _year_from(request)
+    year = program_year_from(request.GET, request.user)
     offices = _kabkota_offices(request.user)
     filters = VillageFilterForm(request.GET, offices=offices)
     villages = villages_visible_to(request.user).filter(program_year=year)
@@ -126,9 +112,7 @@ def village_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def village_create(request):
-    year = _year_from(request)
-    if year is None:
-        raise Http404
+    year = program_year_from(request.GET, request.user, required=True)
     require(can_manage_villages(request.user, year.province))
     offices = _kabkota_offices(request.user).filter(parent=year.province)
     form = VillageForm(request.POST or None, offices=offices, initial=request.GET)
@@ -244,7 +228,7 @@ def office_detail(request, pk: int):
     office = get_office_for(request.user, pk)
     if office.is_province:
         raise Http404
-    year = _year_from(request)
+    year = program_year_from(request.GET, request.user)
     villages = villages_visible_to(request.user).filter(office=office, program_year=year)
     members = office.memberships.select_related("user").order_by("role", "user__full_name")
     return render(
@@ -263,16 +247,14 @@ def office_detail(request, pk: int):
 
 
 def _existing_year(request):
-    year = _year_from(request)
-    if year is None:
-        raise Http404
+    year = program_year_from(request.GET, request.user, required=True)
     return year
 
 
 @login_required
 @require_GET
 def sop_calendar_view(request):
-    year = _year_from(request)
+    year = program_year_from(request.GET, request.user)
     return render(
         request,
         "program/sop_calendar.html",
@@ -506,22 +488,12 @@ def activity_history(request, pk: int):
     )
 
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 @login_required
 @require_GET
 def work_plan_export(request, pk: int):
     village = get_plan_village_for(request.user, pk)
     name = f"rencana-kerja-{slugify(village.village.name)}-{village.program_year.year}.xlsx"
-    return _xlsx_response(exports.village_work_plan_xlsx(village), name)
+    return download_response(exports.village_work_plan_xlsx(village), name, XLSX)
 
 
 @login_required
@@ -583,4 +555,6 @@ def office_work_plan(request, pk: int):
 def office_work_plan_export(request, pk: int):
     office, year = _kabkota_office_for(request, pk)
     content = exports.office_work_plan_xlsx(office.short_name, office_work_plan_lines(year, office))
-    return _xlsx_response(content, f"rencana-kerja-{slugify(office.short_name)}-{year.year}.xlsx")
+    return download_response(
+        content, f"rencana-kerja-{slugify(office.short_name)}-{year.year}.xlsx", XLSX
+    )

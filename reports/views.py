@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
@@ -11,8 +11,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.models import Office
 from core.permissions import offices_visible_to
 from core.services import audit_events_for
-from core.views import attachment_response
-from program.queries import current_program_year, program_years_visible_to
+from core.views import DOCX, PDF, XLSX, attachment_response, download_response
+from program.queries import program_year_from, program_years_visible_to
 
 from . import exports, services
 from .forms import (
@@ -55,28 +55,6 @@ from .queries import (
     versions_of,
 )
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-def _year_from(request):
-    """The program year asked for with ?tahun=, else the current one; 404 for an unknown one."""
-    raw = request.GET.get("tahun")
-    try:
-        year = current_program_year(request.user, int(raw) if raw is not None else None)
-    except ValueError:
-        raise Http404 from None
-    if year is None:
-        raise Http404
-    return year
-
-
-def _file(content: bytes, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
-
 
 def _detail(report):
     return redirect("reports:report_detail", kind=SLUG_OF[report.kind], village=report.village_id)
@@ -89,7 +67,7 @@ def _kabkota_offices(user, year):
 @login_required
 @require_GET
 def index(request):
-    year = _year_from(request)
+    year = program_year_from(request.GET, request.user, required=True)
     rows = report_rows(year, list_villages(request.user, year), list(ReportKind.values))
     counts = overview_counts(rows)
     kinds = [(kind, SLUG_OF[kind], label, counts[kind]) for kind, label in ReportKind.choices]
@@ -124,7 +102,7 @@ def _filtered_rows(request, year, kind):
 @require_GET
 def report_list(request, kind: str):
     kind = kind_from_slug(kind)
-    year = _year_from(request)
+    year = program_year_from(request.GET, request.user, required=True)
     filters, rows = _filtered_rows(request, year, kind)
     template = "reports/report_list.html"
     if request.htmx:
@@ -149,12 +127,12 @@ def report_list(request, kind: str):
 @require_GET
 def report_list_xlsx(request, kind: str):
     kind = kind_from_slug(kind)
-    year = _year_from(request)
+    year = program_year_from(request.GET, request.user, required=True)
     _filters, rows = _filtered_rows(request, year, kind)
     content = exports.render_xlsx(
         [(str(ReportKind(kind).label), exports.report_list_rows(rows, kind))]
     )
-    return _file(content, XLSX, f"laporan-{SLUG_OF[kind]}-{year.year}.xlsx")
+    return download_response(content, f"laporan-{SLUG_OF[kind]}-{year.year}.xlsx", XLSX)
 
 
 def _attachment_groups(report, files):
@@ -463,7 +441,7 @@ def report_pdf(request, kind: str, village: int):
             purposes=PURPOSES[report.kind],
         ),
     )
-    return _file(content, "application/pdf", _filename(report, ".pdf"))
+    return download_response(content, _filename(report, ".pdf"), PDF)
 
 
 @login_required
@@ -471,7 +449,7 @@ def report_pdf(request, kind: str, village: int):
 def final_draft_docx(request, village: int):
     report = get_report_for(request.user, village, ReportKind.LAPORAN_AKHIR)
     content = exports.final_draft_docx(final_draft(report.village))
-    return _file(content, DOCX, _filename(report, "-draf.docx"))
+    return download_response(content, _filename(report, "-draf.docx"), DOCX)
 
 
 @login_required
@@ -479,11 +457,11 @@ def final_draft_docx(request, village: int):
 def final_draft_pdf(request, village: int):
     report = get_report_for(request.user, village, ReportKind.LAPORAN_AKHIR)
     content = exports.final_draft_pdf(final_draft(report.village))
-    return _file(content, "application/pdf", _filename(report, "-draf.pdf"))
+    return download_response(content, _filename(report, "-draf.pdf"), PDF)
 
 
 def _needs(request):
-    year = _year_from(request)
+    year = program_year_from(request.GET, request.user, required=True)
     filters = NeedsFilterForm(request.GET, offices=_kabkota_offices(request.user, year))
     data = filters.cleaned_data if filters.is_valid() else {}
     table = needs_table(
@@ -524,4 +502,4 @@ def needs_xlsx(request):
             (_("Coaching needed"), exports.coaching_rows(table)),
         ]
     )
-    return _file(content, XLSX, f"kebutuhan-desa-{year.year}.xlsx")
+    return download_response(content, f"kebutuhan-desa-{year.year}.xlsx", XLSX)
