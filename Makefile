@@ -27,7 +27,6 @@ run: install
 	$(BIN)/python manage.py load_reference --if-empty
 	$(BIN)/python manage.py load_instruments
 	$(BIN)/python manage.py seed_demo --if-empty
-	$(BIN)/python manage.py seed_reports
 	$(BIN)/python manage.py runserver $(HOST)
 
 lint: install-dev

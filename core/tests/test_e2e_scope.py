@@ -16,7 +16,7 @@ def demo(e2e_data):
 
 
 def test_province_team_lead_sees_every_kabkota_and_kabkota_team_only_its_own(page, demo):
-    from program.management.commands.seed_demo import DEMO_PASSWORD
+    from monitoring.management.commands.seed_demo import DEMO_PASSWORD
 
     browser_login(page, "ketua.tim", DEMO_PASSWORD)
     cards = page.locator("[data-testid=office-card]")

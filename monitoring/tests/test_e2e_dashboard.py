@@ -65,7 +65,7 @@ def chart_state(page, name: str) -> dict:
 
 
 def test_province_dashboard_charts_drilldowns_and_recap(page, demo):
-    from program.management.commands.seed_demo import DEMO_PASSWORD
+    from monitoring.management.commands.seed_demo import DEMO_PASSWORD
 
     page.set_viewport_size({"width": 1400, "height": 900})
     browser_login(page, "ketua.tim", DEMO_PASSWORD)
@@ -163,7 +163,7 @@ def test_province_dashboard_charts_drilldowns_and_recap(page, demo):
 
 
 def test_kabkota_user_lands_on_its_own_deadlines(page, demo):
-    from program.management.commands.seed_demo import DEMO_PASSWORD
+    from monitoring.management.commands.seed_demo import DEMO_PASSWORD
 
     page.set_viewport_size({"width": 1280, "height": 900})
     browser_login(page, "tim.kaur", DEMO_PASSWORD)

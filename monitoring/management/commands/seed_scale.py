@@ -32,7 +32,7 @@ from core.deadlines import JAKARTA
 from core.models import AuditEvent, Membership, Office, Region, Role, User
 from monitoring.models import Recap
 from monitoring.queries import monitoring_periods, recap_dashboard
-from program.management.commands.seed_demo import DEMO_PASSWORD
+from monitoring.management.commands.seed_demo import DEMO_PASSWORD
 from program.models import ParticipatingVillage, ProgramYear, Stage, VillageKind, WorkPlanActivity
 from program.services import create_program_year
 

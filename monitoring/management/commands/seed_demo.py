@@ -1,7 +1,9 @@
 """Demo data: program years 2025 and 2026, three villages per kab/kota per year drawn from the
-real Bengkulu regions (the known Desa Cantik villages among them) and one login per role.
-Running it again changes nothing."""
+real Bengkulu regions (the known Desa Cantik villages among them), one login per role, work
+plans in every state and reports. Running it again changes nothing. It lives in monitoring,
+the one app that may import all the others."""
 
+import random
 from datetime import date, timedelta
 
 from django.contrib.auth.hashers import make_password
@@ -13,6 +15,7 @@ from django.utils import timezone
 from core.models import Membership, Office, Region, Role, User
 from program.models import ParticipatingVillage, ProgramYear, Stage, VillageKind
 from program.services import add_activity, add_village, create_program_year
+from reports.management.commands.seed_reports import SimpleSeed, seed_reports
 
 DEMO_PASSWORD = "DesaCantik-2026"
 
@@ -157,6 +160,9 @@ class Command(BaseCommand):
                         by=lead,
                     )
         self._work_plans(lead)
+        # Reports for the villages that have none yet (the demo only: a real database never
+        # reaches this line, see --if-empty above).
+        seed_reports(SimpleSeed(rng=random.Random(2026)))
         self.stdout.write(
             f"Demo loaded: {ProgramYear.objects.count()} program years, "
             f"{ParticipatingVillage.objects.count()} villages, {User.objects.count()} users. "
