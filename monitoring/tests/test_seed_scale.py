@@ -13,6 +13,10 @@ from django.db.models import Count
 
 from core.deadlines import JAKARTA, Status
 from core.models import AuditEvent, Membership, Office, Region, Role, User
+from lke.models import Answer, Assessment, Level, Snapshot, Worksheet
+from lke.models import Status as LkeStatus
+from lke.scoring import instrument_tree, required_items, score_level
+from meetings.models import ActionItem, Attendance, Meeting
 from monitoring.models import Recap
 from program.models import (
     ParticipatingVillage,
@@ -23,6 +27,7 @@ from program.models import (
     WorkPlanActivity,
 )
 from program.queries import work_plan_items
+from reports.models import Report, ReportKind
 
 SCALE = 0.02  # one kab/kota per province: 38 kab/kota, 570 villages
 AUDIT_ROWS = 3000
@@ -104,7 +109,7 @@ def test_seed_scale_builds_every_province_with_proportional_data(db, seeded):
     assert Membership.objects.filter(role=Role.TIM_KABKOTA).count() == len(kabkota)
     for role in (Role.KEPALA, Role.KETUA_TIM, Role.TIM_PROVINSI):
         assert Membership.objects.filter(role=role).count() == 38
-    assert User.objects.count() == len(kabkota) + 3 * 38
+    assert User.objects.count() == len(kabkota) + 3 * 38 + 1  # and the national operator
     assert AuditEvent.objects.count() == AUDIT_ROWS
     assert "participating villages" in seeded and "570" in seeded
 
@@ -172,8 +177,85 @@ def test_seeded_recaps_cover_the_periods_that_have_ended(db, seeded):
     }
 
 
+def test_seeded_reports_cover_every_village_whose_dates_have_passed(db, seeded):
+    per_kind = Counter(Report.objects.values_list("kind", flat=True))
+    villages = ParticipatingVillage.objects.count()
+    past_villages = ParticipatingVillage.objects.filter(program_year__year__lt=2026).count()
+
+    # Every village of 2022–2025 has its three reports; in 2026 (18 May) only some events passed.
+    assert past_villages <= per_kind[ReportKind.SOSIALISASI] <= villages
+    assert per_kind[ReportKind.LAPORAN_AKHIR] == past_villages
+    assert set(Report.objects.values_list("village_id", flat=True)) <= set(
+        ParticipatingVillage.objects.values_list("pk", flat=True)
+    )
+
+
+def test_seeded_meetings_one_per_period_closed_once_it_ended(db, seeded):
+    per_year = Counter(Meeting.objects.values_list("program_year__year", flat=True))
+    current = Counter(
+        Meeting.objects.filter(program_year__year=2026).values_list("state", flat=True)
+    )
+    closed = Meeting.objects.filter(state=Meeting.State.CLOSED)
+    actions = Counter(ActionItem.objects.values_list("state", flat=True))
+
+    assert per_year == dict.fromkeys((2022, 2023, 2024, 2025, 2026), 38 * 6)
+    # On 18 May 2026 two periods have ended, the third runs, three are still to come.
+    assert current == {"closed": 38 * 2, "scheduled": 38, "draft": 38 * 3}
+    assert Attendance.objects.count() == closed.count()  # one kab/kota invited per province
+    assert set(Attendance.objects.values_list("status", flat=True)) >= {"hadir"}
+    assert 2 * closed.count() <= ActionItem.objects.count() <= 4 * closed.count()
+    assert actions["confirmed"] > 0 and actions["open"] > 0 and actions["done"] > 0
+    overdue = ActionItem.objects.filter(state="open", due_date__lt=TODAY.date())
+    assert overdue.exists()
+    invited = Meeting.invited_offices.through.objects.values_list("meeting_id", flat=True)
+    assert Counter(invited) == dict.fromkeys(Meeting.objects.values_list("pk", flat=True), 1)
+
+
+def test_seeded_lke_answers_every_choice_item_with_consistent_scores(db, seeded):
+    villages = ParticipatingVillage.objects.count()
+    kabkota = len(seeded_kabkota())
+    past = Worksheet.objects.filter(assessment__program_year__year__lt=2026)
+
+    assert Assessment.objects.count() == 38 * 5
+    assert Worksheet.objects.filter(target="village").count() == villages
+    assert Worksheet.objects.filter(target="office").count() == kabkota * 5
+    assert set(past.values_list("status", flat=True)) == {LkeStatus.SIGNED_OFF}
+    assert (
+        Snapshot.objects.count()
+        == Worksheet.objects.filter(final_snapshot__isnull=False).count()
+        >= past.count()
+    )
+    for worksheet in Worksheet.objects.select_related("assessment__instrument")[:40]:
+        tree = instrument_tree(worksheet.assessment.instrument, worksheet.target)
+        for level, counter in (
+            (Level.SELF, "self_answered"),
+            (Level.PROVINCIAL, "provincial_answered"),
+        ):
+            answers = Answer.objects.filter(worksheet=worksheet, level=level)
+            chosen = dict(answers.values_list("item_id", "option__score"))
+            assert answers.count() == getattr(worksheet, counter)
+            assert worksheet.scores[level] == score_level(tree, chosen).as_json()
+        assert worksheet.required_items == len(required_items(tree))
+    finished = past.first()
+    assert finished.provincial_answered == finished.self_answered == finished.required_items
+    assert finished.final_snapshot.data["scores"] == finished.scores
+
+
 def test_seed_scale_again_with_force_adds_nothing_twice(db, seeded):
-    models = (Region, Office, User, ProgramYear, ParticipatingVillage, WorkPlanActivity, Recap)
+    models = (
+        Region,
+        Office,
+        User,
+        ProgramYear,
+        ParticipatingVillage,
+        WorkPlanActivity,
+        Recap,
+        Report,
+        Meeting,
+        ActionItem,
+        Worksheet,
+        Answer,
+    )
     before = {model.__name__: model.objects.count() for model in models}
 
     with time_machine.travel(TODAY, tick=True):
@@ -205,3 +287,24 @@ def test_bench_measures_program_pages_on_the_seeded_data(db, seeded, tmp_path):
         assert int(queries) > 0
         assert budget == "≤ 150 ms"
         assert verdict.startswith(("ok", "MISSED by"))
+
+
+def test_bench_measures_reports_meetings_and_lke_on_the_seeded_data(db, seeded, tmp_path):
+    report = tmp_path / "bench.md"
+    answers = Answer.objects.count()
+
+    for only in ("reports:", "meetings:", "lke:"):
+        call_command(
+            "bench", runs=1, warmups=1, only=only, markdown=str(report), stdout=io.StringIO()
+        )
+        rows = [
+            [cell.strip() for cell in line.strip("|").split("|")]
+            for line in report.read_text().splitlines()
+            if line.startswith(f"| {only}")
+        ]
+        assert rows, only
+        for name, p50, _p95, queries, _budget, verdict in rows:
+            assert verdict.startswith(("ok", "MISSED by")), (name, verdict)
+            assert float(p50) > 0 and int(queries) > 0
+
+    assert Answer.objects.count() == answers  # the answer saves were rolled back

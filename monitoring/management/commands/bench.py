@@ -27,13 +27,21 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from core.models import AuditEvent, Membership, Office, Role, User
+from lke.models import Answer, Level, Status, Worksheet
+from lke.scoring import instrument_tree, required_items
+from lke.services import save_answer
+from meetings.models import ActionItem, Meeting
 from monitoring.models import Recap
 from monitoring.queries import monitoring_periods
 from program.models import ParticipatingVillage, ProgramYear, WorkPlanActivity
+from reports.models import Report, ReportKind
+from reports.queries import SLUG_OF
 
 PAGE_BUDGET_MS = 150  # province dashboard and results pages, p95
 XLSX_BUDGET_MS = 1000  # a province xlsx recap
 PDF_BUDGET_MS = 3000  # a PDF report
+NATIONAL_XLSX_BUDGET_MS = 5000  # the national LKE results xlsx
+ANSWER_BUDGET_MS = 50  # saving one LKE answer
 
 
 class Unavailable(Exception):
@@ -127,6 +135,113 @@ def _generate_recap(target: Target):
     return lambda: target.client.post(url, data)
 
 
+def _get_plain(name: str, *args: Callable[[Target], object]):
+    """A GET without the ?tahun= parameter (the object already names its year)."""
+
+    def build(target: Target):
+        url = _url(name, *[arg(target) for arg in args])
+        return lambda: target.client.get(url)
+
+    return build
+
+
+def _sosialisasi_report(target: Target) -> Report:
+    report = (
+        Report.objects.filter(
+            village__office=target.kabkota,
+            village__program_year=target.year,
+            kind=ReportKind.SOSIALISASI,
+        )
+        .exclude(state="draft")
+        .order_by("pk")
+        .first()
+    )
+    if report is None:
+        raise Unavailable(f"no submitted sosialisasi report of {target.kabkota} (run seed_scale)")
+    return report
+
+
+def _report_pdf(target: Target):
+    report = _sosialisasi_report(target)
+    url = _url("reports:report_pdf", SLUG_OF[report.kind], report.village_id)
+    return lambda: target.client.get(url)
+
+
+def _closed_meeting(target: Target) -> int:
+    meeting = (
+        Meeting.objects.filter(program_year=target.year, state=Meeting.State.CLOSED)
+        .order_by("-starts_at")
+        .first()
+    )
+    if meeting is None:
+        raise Unavailable(f"no closed meeting in {target.year.year} (run seed_scale)")
+    return meeting.pk
+
+
+def _worksheet(target: Target, status: str | None = None) -> Worksheet:
+    worksheets = Worksheet.objects.filter(
+        assessment__program_year=target.year, office=target.kabkota, target="village"
+    )
+    if status:
+        worksheets = worksheets.filter(status=status)
+    worksheet = worksheets.order_by("pk").first()
+    if worksheet is None:
+        raise Unavailable(f"no LKE worksheet of {target.kabkota} in {target.year.year}")
+    return worksheet
+
+
+def _unverified_item(target: Target):
+    """A worksheet under verification, a choice item not verified yet (so a save moves the
+    counter and the scores) and the option to verify it with."""
+    worksheet = _worksheet(target, Status.PROVINCIAL_VERIFICATION)
+    tree = instrument_tree(worksheet.assessment.instrument, worksheet.target)
+    answered = set(
+        Answer.objects.filter(worksheet=worksheet, level=Level.PROVINCIAL).values_list(
+            "item_id", flat=True
+        )
+    )
+    item = next((i for i in required_items(tree) if i.pk not in answered), None)
+    if item is None:
+        raise Unavailable(f"{worksheet} has every item verified")
+    # The self-assessed option: a verification that agrees needs no reason.
+    own = Answer.objects.filter(worksheet=worksheet, item=item, level=Level.SELF).first()
+    option = own.option if own and own.option_id else item.options.order_by("-score").first()
+    return worksheet, item, option
+
+
+def _save_answer(target: Target):
+    """An htmx POST of one provincial answer (the service and the re-rendered item card and
+    summary), rolled back after each run."""
+    worksheet, item, option = _unverified_item(target)
+    url = _url("lke:answer", worksheet.pk, item.pk)
+    data = {"level": Level.PROVINCIAL, "version": 0, "option": option.pk, "note": "Uji kinerja"}
+    return lambda: target.client.post(url, data, headers={"HX-Request": "true"})
+
+
+def _save_answer_service(target: Target):
+    """lke.services.save_answer alone (no view, no rendering), rolled back after each run."""
+    worksheet, item, option = _unverified_item(target)
+
+    def request():
+        save_answer(
+            worksheet, item=item, level=Level.PROVINCIAL, option=option, version=0, by=target.user
+        )
+        return HttpResponse(b"")
+
+    return request
+
+
+def _national_xlsx(target: Target):
+    """The national LKE results as the national operator (a superuser)."""
+    operator = User.objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
+    if operator is None:
+        raise Unavailable("no superuser (seed_scale makes `nasional`)")
+    client = Client(raise_request_exception=True)
+    client.force_login(operator)
+    url = _url("lke:results_national_xlsx")
+    return lambda: client.get(url, {"tahun": target.year.year})
+
+
 LARGEST = {"target": "largest"}
 CASES = [
     Case("dashboard", PAGE_BUDGET_MS, _get("monitoring:dashboard")),
@@ -174,6 +289,55 @@ CASES = [
         **LARGEST,
     ),
     Case("program:village_list", PAGE_BUDGET_MS, _get("program:village_list")),
+    Case(
+        "reports: sosialisasi list",
+        PAGE_BUDGET_MS,
+        _get("reports:report_list", lambda t: SLUG_OF[ReportKind.SOSIALISASI]),
+    ),
+    Case(
+        "reports: sosialisasi list (largest province)",
+        PAGE_BUDGET_MS,
+        _get("reports:report_list", lambda t: SLUG_OF[ReportKind.SOSIALISASI]),
+        same_queries_as="reports: sosialisasi list",
+        **LARGEST,
+    ),
+    Case(
+        "reports: sosialisasi xlsx",
+        XLSX_BUDGET_MS,
+        _get("reports:report_list_xlsx", lambda t: SLUG_OF[ReportKind.SOSIALISASI]),
+    ),
+    Case("reports: needs table", PAGE_BUDGET_MS, _get("reports:needs")),
+    Case("reports: report PDF", PDF_BUDGET_MS, _report_pdf),
+    Case("meetings: list", PAGE_BUDGET_MS, _get("meetings:list")),
+    Case(
+        "meetings: list (largest province)",
+        PAGE_BUDGET_MS,
+        _get("meetings:list"),
+        same_queries_as="meetings: list",
+        **LARGEST,
+    ),
+    Case(
+        "meetings: Laporan rapat PDF",
+        PDF_BUDGET_MS,
+        _get_plain("meetings:report_pdf", _closed_meeting),
+    ),
+    Case("lke: save one answer (htmx POST)", ANSWER_BUDGET_MS, _save_answer, writes=True),
+    Case(
+        "lke: save one answer (service only)",
+        ANSWER_BUDGET_MS,
+        _save_answer_service,
+        writes=True,
+    ),
+    Case("lke: worksheet", PAGE_BUDGET_MS, _get_plain("lke:worksheet", lambda t: _worksheet(t).pk)),
+    Case("lke: results", PAGE_BUDGET_MS, _get("lke:results")),
+    Case(
+        "lke: results (largest province)",
+        PAGE_BUDGET_MS,
+        _get("lke:results"),
+        same_queries_as="lke: results",
+        **LARGEST,
+    ),
+    Case("lke: national results xlsx", NATIONAL_XLSX_BUDGET_MS, _national_xlsx),
 ]
 
 
@@ -319,6 +483,11 @@ def data_counts() -> dict[str, int]:
         "participating villages": ParticipatingVillage.objects.count(),
         "work plan activities": WorkPlanActivity.objects.count(),
         "monitoring recaps": Recap.objects.count(),
+        "reports": Report.objects.count(),
+        "meetings": Meeting.objects.count(),
+        "action items": ActionItem.objects.count(),
+        "LKE worksheets": Worksheet.objects.count(),
+        "LKE answers": Answer.objects.count(),
         "audit events": AuditEvent.objects.count(),
     }
 

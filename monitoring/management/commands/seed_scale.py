@@ -29,12 +29,18 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core.deadlines import JAKARTA
-from core.models import AuditEvent, Membership, Office, Region, Role, User
+from core.models import Attachment, AuditEvent, Membership, Office, Region, Role, User
+from lke.models import Answer, Assessment, Instrument, Level, Snapshot, Status, Target, Worksheet
+from lke.queries import default_instrument
+from lke.scoring import instrument_tree, nilai, required_items, score_level, tree_items
+from meetings.models import ActionItem, Attendance, Meeting
+from monitoring.management.commands.seed_demo import DEMO_PASSWORD
 from monitoring.models import Recap
 from monitoring.queries import monitoring_periods, recap_dashboard
-from monitoring.management.commands.seed_demo import DEMO_PASSWORD
 from program.models import ParticipatingVillage, ProgramYear, Stage, VillageKind, WorkPlanActivity
 from program.services import create_program_year
+from reports.management.commands.seed_reports import seed_reports
+from reports.models import Report, ReportVersion
 
 YEARS = (2022, 2023, 2024, 2025, 2026)
 # Rows per INSERT on PostgreSQL; on SQLite Django lowers it to fit 999 parameters a statement.
@@ -134,6 +140,11 @@ class Seed:
     rng: random.Random = field(default_factory=lambda: random.Random(2026))
     today: date = field(default_factory=timezone.localdate)
     password_hash: str = ""
+
+    def batch(self, default: int) -> int:
+        """Rows per INSERT: `default` on PostgreSQL, at most 5000 elsewhere (Django lowers it
+        further on SQLite to fit the parameters a statement may have)."""
+        return default if connection.vendor == "postgresql" else min(default, 5000)
 
     def kabkota_count(self, real_count: int) -> int:
         return max(1, round(real_count * self.scale))
@@ -619,6 +630,432 @@ def _insert_audit(seed: Seed, chunk: list, done: int, report_every: int, started
     return after
 
 
+# --- reports, meetings and LKE (appended by the apps that own the data) -------------------------
+
+
+def seed_reports_step(seed: Seed) -> dict[str, int]:
+    """The reports of every participating village, by the reports app's own seed function,
+    once: seed_reports draws a new event date for every village still without reports, so on a
+    second run the 2026 villages whose event lay after today would get reports after all."""
+    if not Report.objects.exists():
+        seed_reports(seed)
+    report_type = ContentType.objects.get_for_model(Report)
+    return {
+        "reports": Report.objects.count(),
+        "report versions": ReportVersion.objects.count(),
+        "report attachments": Attachment.objects.filter(owner_type=report_type).count(),
+    }
+
+
+MEETING_TOPICS = [
+    "Evaluasi progres pembinaan Desa Cantik",
+    "Kendala pendampingan agen statistik",
+    "Persiapan penilaian mandiri LKE",
+]
+ACTION_TEXTS = [
+    "Lengkapi rencana kerja pembinaan desa yang belum diunggah.",
+    "Kirim laporan sosialisasi yang masih draf.",
+    "Jadwalkan ulang pelatihan agen statistik.",
+    "Perbarui data pada website desa.",
+    "Unggah notulen koordinasi dengan pemerintah desa.",
+    "Selesaikan pengisian LKE penilaian mandiri.",
+]
+ATTENDEES = ["Kepala BPS", "Ketua Tim Desa Cantik", "Pembina desa", "Statistisi Ahli Muda"]
+
+
+def seed_meetings(seed: Seed) -> dict[str, int]:
+    """Per province and year one online meeting per two-month period, inviting every kab/kota
+    of the province and the province team: closed for the periods that have ended (attendance
+    of every invited office, minutes' decisions, about three action items each: open, done,
+    confirmed, some overdue), scheduled for the running period, a draft for later ones. A
+    program year that has meetings is left as it is."""
+    done_years = set(Meeting.objects.values_list("program_year_id", flat=True).distinct())
+    team = dict(
+        Membership.objects.filter(role=Role.TIM_PROVINSI).values_list("office_id", "user_id")
+    )
+    leads = dict(Membership.objects.filter(role=Role.KETUA_TIM).values_list("office_id", "user_id"))
+    kabkota_team = dict(
+        Membership.objects.filter(role=Role.TIM_KABKOTA).values_list("office_id", "user_id")
+    )
+    kabkota = {p.pk: k for p, k in seeded_kabkota(seed).items()}
+    now = timezone.now()
+    rng = seed.rng
+    plans = []  # (meeting, offices, staff)
+    years = ProgramYear.objects.filter(province_id__in=kabkota).order_by("pk")
+    for program_year in years:
+        if program_year.pk in done_years:
+            continue
+        province = program_year.province_id
+        offices = kabkota[province]
+        writer = team[province]
+        for number, (start, end) in enumerate(monitoring_periods(program_year), start=1):
+            day = start + timedelta(days=rng.randint(20, max(20, (end - start).days - 5)))
+            starts = datetime(day.year, day.month, day.day, 9, tzinfo=JAKARTA)
+            if end < seed.today:
+                state = Meeting.State.CLOSED
+            elif start <= seed.today:
+                state = Meeting.State.SCHEDULED
+            else:
+                state = Meeting.State.DRAFT
+            held = starts + timedelta(hours=2)
+            meeting = Meeting(
+                program_year=program_year,
+                title=f"Rapat monev periode {number}: {MEETING_TOPICS[number % 3]}",
+                period_start=start,
+                starts_at=starts,
+                ends_at=held,
+                platform=rng.choice(Meeting.Platform.values),
+                link=""
+                if state == Meeting.State.DRAFT
+                else f"https://zoom.us/j/{rng.randint(10**9, 10**10)}",
+                state=state,
+                invitation_sequence=0 if state == Meeting.State.DRAFT else 1,
+                created_by_id=writer,
+                created_at=min(starts - timedelta(days=14), now),
+                scheduled_at=None
+                if state == Meeting.State.DRAFT
+                else min(starts - timedelta(days=10), now),
+                held_at=held if state == Meeting.State.CLOSED else None,
+                held_by_id=writer if state == Meeting.State.CLOSED else None,
+                closed_at=held + timedelta(days=2) if state == Meeting.State.CLOSED else None,
+                closed_by_id=leads.get(province, writer) if state == Meeting.State.CLOSED else None,
+                decisions=(
+                    "- Kab/kota melengkapi rencana kerja\n"
+                    "- Laporan dikirim paling lambat akhir periode"
+                    if state == Meeting.State.CLOSED
+                    else ""
+                ),
+            )
+            plans.append((meeting, offices, [u for u in (writer, leads.get(province)) if u]))
+    with transaction.atomic():
+        Meeting.objects.bulk_create([m for m, _o, _s in plans], batch_size=seed.batch(2000))
+        OfficeThrough = Meeting.invited_offices.through
+        StaffThrough = Meeting.invited_staff.through
+        OfficeThrough.objects.bulk_create(
+            [
+                OfficeThrough(meeting_id=m.pk, office_id=o.pk)
+                for m, offices, _s in plans
+                for o in offices
+            ],
+            batch_size=seed.batch(BATCH),
+        )
+        StaffThrough.objects.bulk_create(
+            [StaffThrough(meeting_id=m.pk, user_id=u) for m, _o, staff in plans for u in staff],
+            batch_size=seed.batch(BATCH),
+        )
+        attendance, actions = [], []
+        for meeting, offices, _staff in plans:
+            if meeting.state != Meeting.State.CLOSED:
+                continue
+            for office in offices:
+                draw = rng.random()
+                status = (
+                    Attendance.Status.HADIR
+                    if draw < 0.8
+                    else Attendance.Status.IZIN
+                    if draw < 0.9
+                    else Attendance.Status.TIDAK_HADIR
+                )
+                attendance.append(
+                    Attendance(
+                        meeting=meeting,
+                        office=office,
+                        status=status,
+                        attendees="\n".join(rng.sample(ATTENDEES, 2))
+                        if status == Attendance.Status.HADIR
+                        else "",
+                        note="Bertugas lapangan" if status == Attendance.Status.IZIN else "",
+                        recorded_by_id=meeting.held_by_id,
+                        recorded_at=meeting.held_at,
+                    )
+                )
+            for _ in range(rng.choice((2, 3, 3, 4))):
+                owner = rng.choice(offices)
+                due = meeting.held_at.date() + timedelta(days=rng.randint(14, 45))
+                done_by = kabkota_team.get(owner.pk, meeting.created_by_id)
+                draw = rng.random()
+                if due < seed.today:  # overdue unless done: most are confirmed
+                    state = "confirmed" if draw < 0.65 else "done" if draw < 0.8 else "open"
+                else:
+                    state = "open" if draw < 0.6 else "done"
+                done_at = (
+                    _moment(seed, min(due - timedelta(days=rng.randint(0, 10)), seed.today))
+                    if state != "open"
+                    else None
+                )
+                done_at = max(done_at, meeting.held_at) if done_at else None
+                actions.append(
+                    ActionItem(
+                        meeting=meeting,
+                        owner_office=owner,
+                        description=rng.choice(ACTION_TEXTS),
+                        due_date=due,
+                        state=state,
+                        done_at=done_at,
+                        done_by_id=done_by if done_at else None,
+                        done_note="Sudah dilaksanakan." if done_at else "",
+                        confirmed_at=min(done_at + timedelta(days=3), now)
+                        if state == "confirmed"
+                        else None,
+                        confirmed_by_id=meeting.held_by_id if state == "confirmed" else None,
+                        created_by_id=meeting.held_by_id,
+                        created_at=meeting.held_at,
+                    )
+                )
+        Attendance.objects.bulk_create(attendance, batch_size=seed.batch(BATCH))
+        ActionItem.objects.bulk_create(actions, batch_size=seed.batch(BATCH))
+    return {
+        "meetings": Meeting.objects.count(),
+        "meeting attendance": Attendance.objects.count(),
+        "action items": ActionItem.objects.count(),
+    }
+
+
+LKE_PATTERNS = 12  # distinct answer patterns per target: scores are computed once per pattern
+NATIONAL_OPERATOR = "nasional"
+
+
+def _lke_patterns(seed: Seed, items) -> list[dict[int, object]]:
+    """Answer patterns ({item id: option}) from weak to strong villages."""
+    patterns = []
+    for n in range(LKE_PATTERNS):
+        strength = 0.3 + 0.6 * n / (LKE_PATTERNS - 1)
+        pattern = {}
+        for item in items:
+            options = sorted(item.options.all(), key=lambda o: o.score)
+            if options:
+                index = min(
+                    len(options) - 1, int(strength * len(options) + seed.rng.uniform(-1, 1))
+                )
+                pattern[item.pk] = options[max(index, 0)]
+        patterns.append(pattern)
+    return patterns
+
+
+def _lke_snapshot_items(tree, self_pattern: dict, provincial: dict, scale: int) -> list[dict]:
+    """The `items` of lke.services.snapshot_data for two answer patterns."""
+    rows = []
+    for item in tree_items(tree):
+        if not item.is_answerable:
+            continue
+        row = {"code": item.code, "kind": item.kind, "max_score": item.max_score}
+        for level, pattern in ((Level.SELF, self_pattern), (Level.PROVINCIAL, provincial)):
+            option = pattern.get(item.pk)
+            score = option.score if option else None
+            row[level] = {
+                "answer": option.label if option else None,
+                "score": score,
+                "nilai": nilai(score, item.max_score, scale),
+            }
+        rows.append(row)
+    return rows
+
+
+def seed_lke(seed: Seed) -> dict[str, int]:
+    """The shipped instruments, then per province and year an assessment (the year's instrument,
+    else the nearest earlier or the oldest) with a worksheet per village and per kab/kota office
+    with villages, and answers of every choice item at both levels, the counters and scores kept
+    as the services keep them. Past years are finalised with a snapshot and signed off; in the
+    current year a quarter of the worksheets is each in self-assessment (partly answered),
+    submitted, provincial verification (half verified) and finalised. A program year that has
+    an assessment is left as it is. Also a national operator (superuser) `nasional`."""
+    call_command("load_instruments", stdout=io.StringIO())
+    if not User.objects.filter(username=NATIONAL_OPERATOR).exists():
+        User.objects.create(
+            username=NATIONAL_OPERATOR,
+            full_name="Operator Nasional Desa Cantik",
+            email=f"{NATIONAL_OPERATOR}@example.org",
+            password=seed.password_hash or make_password(DEMO_PASSWORD),
+            is_superuser=True,
+            is_staff=True,
+        )
+    oldest = Instrument.objects.order_by("year", "version").first()
+    team = dict(
+        Membership.objects.filter(role=Role.TIM_PROVINSI).values_list("office_id", "user_id")
+    )
+    kepala = dict(Membership.objects.filter(role=Role.KEPALA).values_list("office_id", "user_id"))
+    kabkota_team = dict(
+        Membership.objects.filter(role=Role.TIM_KABKOTA).values_list("office_id", "user_id")
+    )
+    opened = set(Assessment.objects.values_list("program_year_id", flat=True))
+    years = ProgramYear.objects.filter(province__in=list(seeded_kabkota(seed))).exclude(
+        pk__in=opened
+    )
+    cache: dict = {}  # instrument id → per target: tree, choice items, patterns, scores
+
+    def instrument_data(instrument):
+        if instrument.pk not in cache:
+            data = {}
+            for target in Target.values:
+                tree = instrument_tree(instrument, target)
+                items = required_items(tree)
+                patterns = _lke_patterns(seed, items)
+                data[target] = {
+                    "tree": tree,
+                    "items": items,
+                    "patterns": patterns,
+                    "scores": {},
+                    "snap": {},
+                }
+            cache[instrument.pk] = data
+        return cache[instrument.pk]
+
+    def level_scores(data, pattern: int, cut: int):
+        key = (pattern, cut)
+        if key not in data["scores"]:
+            chosen = {
+                item.pk: data["patterns"][pattern][item.pk].score
+                for item in data["items"][:cut]
+                if item.pk in data["patterns"][pattern]
+            }
+            data["scores"][key] = score_level(data["tree"], chosen).as_json()
+        return data["scores"][key]
+
+    now = timezone.now()
+    for program_year in years.select_related("province").order_by("pk"):
+        province = program_year.province_id
+        instrument = default_instrument(program_year.year) or oldest
+        past = program_year.year < seed.today.year
+        with transaction.atomic():
+            opened_at = _moment(seed, date(program_year.year, 9, 1))
+            assessment = Assessment.objects.create(
+                program_year=program_year,
+                instrument=instrument,
+                opened_at=opened_at,
+                opened_by_id=team[province],
+                signed_off_at=_moment(seed, date(program_year.year, 12, 20)) if past else None,
+                signed_off_by_id=kepala[province] if past else None,
+            )
+            trees = instrument_data(instrument)
+            villages = ParticipatingVillage.objects.filter(program_year=program_year).order_by(
+                "office__code", "village__code"
+            )
+            subjects = []  # (target, village id, office id, name, district, kind)
+            offices = []
+            for pk, office, name, district, kind in villages.values_list(
+                "pk", "office_id", "village__name", "village__parent__name", "kind"
+            ):
+                subjects.append((Target.VILLAGE, pk, office, name, district, kind))
+                if office not in offices:
+                    offices.append(office)
+            names = dict(Office.objects.filter(pk__in=offices).values_list("pk", "name"))
+            short = dict(Office.objects.filter(pk__in=offices).values_list("pk", "short_name"))
+            subjects += [(Target.OFFICE, None, o, names[o], "", "") for o in offices]
+            worksheets, plans = [], []
+            for index, (target, village, office, name, district, kind) in enumerate(subjects):
+                data = trees[target]
+                if not data["tree"]:
+                    continue
+                n_items = len(data["items"])
+                pattern = seed.rng.randrange(LKE_PATTERNS)
+                verified = pattern if seed.rng.random() < 0.6 else (pattern + 1) % LKE_PATTERNS
+                status = (
+                    Status.SIGNED_OFF
+                    if past
+                    else [
+                        Status.SELF_ASSESSMENT,
+                        Status.SUBMITTED,
+                        Status.PROVINCIAL_VERIFICATION,
+                        Status.FINALISED,
+                    ][index % 4]
+                )
+                self_cut = n_items * 2 // 3 if status == Status.SELF_ASSESSMENT else n_items
+                provincial_cut = {
+                    Status.SELF_ASSESSMENT: 0,
+                    Status.SUBMITTED: 0,
+                    Status.PROVINCIAL_VERIFICATION: n_items // 2,
+                }.get(status, n_items)
+                submitted = _moment(seed, date(program_year.year, 10, seed.rng.randint(1, 28)))
+                final = status in (Status.FINALISED, Status.SIGNED_OFF)
+                worksheet = Worksheet(
+                    assessment=assessment,
+                    target=target,
+                    village_id=village,
+                    office_id=office,
+                    status=status,
+                    submitted_at=submitted if status != Status.SELF_ASSESSMENT else None,
+                    finalised_at=min(submitted + timedelta(days=20), now) if final else None,
+                    signed_off_at=assessment.signed_off_at if past else None,
+                    required_items=n_items,
+                    self_answered=self_cut,
+                    provincial_answered=provincial_cut,
+                    scores={
+                        Level.SELF: level_scores(data, pattern, self_cut),
+                        Level.PROVINCIAL: level_scores(data, verified, provincial_cut),
+                    },
+                )
+                worksheets.append(worksheet)
+                plans.append((worksheet, data, pattern, verified, self_cut, provincial_cut))
+                worksheet.snapshot_head = {
+                    "name": name,
+                    "district": district,
+                    "kind": kind,
+                    "office": short[office],
+                    "instrument": str(instrument),
+                }
+            Worksheet.objects.bulk_create(worksheets, batch_size=seed.batch(2000))
+            answers = []
+            for worksheet, data, pattern, verified, self_cut, provincial_cut in plans:
+                writer = kabkota_team.get(worksheet.office_id, team[province])
+                for level, chosen, cut, by in (
+                    (Level.SELF, pattern, self_cut, writer),
+                    (Level.PROVINCIAL, verified, provincial_cut, team[province]),
+                ):
+                    answered = worksheet.submitted_at or now
+                    for item in data["items"][:cut]:
+                        option = data["patterns"][chosen].get(item.pk)
+                        answers.append(
+                            Answer(
+                                worksheet=worksheet,
+                                item=item,
+                                level=level,
+                                option=option,
+                                reason="Bukti dukung belum lengkap."
+                                if level == Level.PROVINCIAL and chosen != pattern
+                                else "",
+                                answered_by_id=by,
+                                answered_at=answered,
+                            )
+                        )
+            Answer.objects.bulk_create(answers, batch_size=seed.batch(BATCH))
+            snapshots = []
+            for worksheet, data, pattern, verified, _s, _p in plans:
+                if worksheet.finalised_at is None:
+                    continue
+                key = (pattern, verified)
+                if key not in data["snap"]:
+                    data["snap"][key] = _lke_snapshot_items(
+                        data["tree"],
+                        data["patterns"][pattern],
+                        data["patterns"][verified],
+                        instrument.nilai_scale,
+                    )
+                snapshots.append(
+                    Snapshot(
+                        worksheet=worksheet,
+                        taken_at=worksheet.finalised_at,
+                        taken_by_id=team[province],
+                        data={
+                            **worksheet.snapshot_head,
+                            "scores": worksheet.scores,
+                            "items": data["snap"][key],
+                        },
+                    )
+                )
+            Snapshot.objects.bulk_create(snapshots, batch_size=seed.batch(1000))
+            for snapshot in snapshots:
+                snapshot.worksheet.final_snapshot = snapshot
+            Worksheet.objects.bulk_update(
+                [s.worksheet for s in snapshots], ["final_snapshot"], batch_size=seed.batch(1000)
+            )
+    return {
+        "LKE assessments": Assessment.objects.count(),
+        "LKE worksheets": Worksheet.objects.count(),
+        "LKE answers": Answer.objects.count(),
+        "LKE snapshots": Snapshot.objects.count(),
+    }
+
+
 # Each step: (label, function). Later apps append theirs (reports, meetings, LKE answers).
 STEPS: list[tuple[str, Callable[[Seed], dict[str, int]]]] = [
     ("regions and offices", seed_regions_and_offices),
@@ -627,7 +1064,10 @@ STEPS: list[tuple[str, Callable[[Seed], dict[str, int]]]] = [
     ("participating villages", seed_villages),
     ("work plans", seed_work_plans),
     ("monitoring recaps", seed_recaps),
-    ("audit log", seed_audit_log),
+    ("reports", seed_reports_step),
+    ("meetings", seed_meetings),
+    ("LKE", seed_lke),
+    ("audit log", seed_audit_log),  # last: fills the log up to the number
 ]
 
 
