@@ -23,6 +23,7 @@ from .models import (
     FINAL_STATUSES,
     SUBMITTED_OR_LATER,
     Answer,
+    Aspect,
     Assessment,
     Evidence,
     Instrument,
@@ -621,4 +622,43 @@ def progress_by_office(
             row["total"], row["self_assessed"], row["verified"], row["finalised"]
         )
         for row in rows
+    }
+
+
+def final_result_of_village(village: ParticipatingVillage) -> dict | None:
+    """A village's LKE result as frozen when its worksheet was finalised, for the laporan akhir
+    draft: {"instrument", "status", "levels": [(label, total, [(aspect, score)])]}; None while
+    the worksheet is not finalised. Two queries."""
+    worksheet = (
+        Worksheet.objects.filter(village=village, final_snapshot__isnull=False)
+        .select_related("final_snapshot", "assessment")
+        .first()
+    )
+    if worksheet is None:
+        return None
+    data = worksheet.final_snapshot.data
+    titles = dict(
+        Aspect.objects.filter(
+            block__instrument_id=worksheet.assessment.instrument_id,
+            code__in=data["scores"]["provincial"]["aspects"],
+        ).values_list("code", "title")
+    )
+    levels = [
+        (
+            label,
+            data["scores"][level]["total"],
+            [
+                (f"{code}. {titles.get(code, '')}", score)
+                for code, score in data["scores"][level]["aspects"].items()
+            ],
+        )
+        for level, label in (
+            (Level.SELF, _("Self-assessment")),
+            (Level.PROVINCIAL, _("Verified by the province")),
+        )
+    ]
+    return {
+        "instrument": data["instrument"],
+        "status": worksheet.get_status_display(),
+        "levels": levels,
     }

@@ -364,7 +364,17 @@ def final_draft_docx(draft: FinalDraft) -> bytes:
     else:
         _to_fill(document, _("No outputs listed in the work plan"))
     document.add_heading(_("D. LKE assessment results"), level=2)
-    document.add_paragraph(_("LKE assessment results: not available yet."))
+    if draft.lke:
+        document.add_paragraph(f"{draft.lke['instrument']} · {draft.lke['status']}")
+        for label, total, aspects in draft.lke["levels"]:
+            _table(
+                document,
+                [label, _("Score (0–100)")],
+                [[_("Total"), display_value(total)]]
+                + [[name, display_value(score)] for name, score in aspects],
+            )
+    else:
+        document.add_paragraph(_("LKE assessment results: not available yet."))
 
     document.add_heading(_("IV. Closing"), level=1)
     document.add_heading(_("A. Problems and solutions"), level=2)

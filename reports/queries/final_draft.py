@@ -23,11 +23,21 @@ from ..models import (
 
 # --- the generated draft of the final report --------------------------------------------------
 
+# The LKE app may read reports but not the other way round, so it hands in the function that
+# gives a village's frozen LKE result (see lke.apps.LkeConfig.ready): (village) -> dict | None.
+_lke_result = None
+
+
+def provide_lke_result(function) -> None:
+    global _lke_result
+    _lke_result = function
+
 
 @dataclass
 class FinalDraft:
     """What the system holds about one village's coaching, in the order of the Laporan akhir
-    outline (reference/domain.md). `lke` stays None until the LKE app provides results."""
+    outline (reference/domain.md). `lke` is the village's finalised LKE result (instrument,
+    and per level the total and the aspects), None while there is none."""
 
     village: ParticipatingVillage
     pembina: list[User]
@@ -41,7 +51,7 @@ class FinalDraft:
     outputs: list[tuple[str, bool]]  # (output, produced)
     appendix: list[tuple[str, str, str]]  # (report, document, file name)
     final_report: Report | None
-    lke: None = None
+    lke: dict | None = None
 
     @property
     def realised(self) -> int:
@@ -103,4 +113,5 @@ def final_draft(village: ParticipatingVillage) -> FinalDraft:
         outputs=outputs,
         appendix=appendix,
         final_report=reports.get(ReportKind.LAPORAN_AKHIR),
+        lke=_lke_result(village) if _lke_result else None,
     )
