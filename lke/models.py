@@ -79,13 +79,25 @@ class Block(models.Model):
         return f"Blok {self.code} {self.title}"
 
 
-class Aspect(models.Model):
-    block = models.ForeignKey(Block, models.CASCADE, related_name="aspects")
+class WeightedNode(models.Model):
+    """What an aspect and an indicator share: a code, a title, a weight in the weighted mean of
+    their level, whether the text is an example, and their place."""
+
     code = models.CharField(_("code"), max_length=10)
     title = models.CharField(_("title"), max_length=200)
     weight = models.DecimalField(_("weight"), **WEIGHT)
     is_example = models.BooleanField(_("example text"), default=False)
     order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.code}. {self.title}"
+
+
+class Aspect(WeightedNode):
+    block = models.ForeignKey(Block, models.CASCADE, related_name="aspects")
 
     class Meta:
         ordering = ["block", "order", "id"]
@@ -96,17 +108,9 @@ class Aspect(models.Model):
             models.CheckConstraint(condition=Q(weight__gte=0), name="lke_aspect_weight_nonneg"),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.code}. {self.title}"
 
-
-class Indicator(models.Model):
+class Indicator(WeightedNode):
     aspect = models.ForeignKey(Aspect, models.CASCADE, related_name="indicators")
-    code = models.CharField(_("code"), max_length=10)
-    title = models.CharField(_("title"), max_length=200)
-    weight = models.DecimalField(_("weight"), **WEIGHT)
-    is_example = models.BooleanField(_("example text"), default=False)
-    order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["aspect", "order", "id"]
@@ -116,9 +120,6 @@ class Indicator(models.Model):
             models.UniqueConstraint(fields=["aspect", "code"], name="lke_indicator_unique"),
             models.CheckConstraint(condition=Q(weight__gte=0), name="lke_indicator_weight_nonneg"),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.code}. {self.title}"
 
 
 class ItemKind(models.TextChoices):
