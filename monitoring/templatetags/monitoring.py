@@ -1,8 +1,6 @@
 from django import template
 from django.template.defaultfilters import floatformat
 
-from core.deadlines import Status
-
 from ..figures import Figures, Rag, activity_label
 
 register = template.Library()
@@ -42,11 +40,6 @@ def trend_class(value) -> str:
     if value is None or value == 0:
         return "trend-flat"
     return "trend-up" if value > 0 else "trend-down"
-
-
-@register.filter
-def status_label(value: str) -> str:
-    return Status(value).label
 
 
 @register.filter
