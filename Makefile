@@ -47,7 +47,7 @@ format: install-dev
 
 # Source strings are English; after changing them, update and compile the Indonesian catalogue.
 messages: install-dev
-	$(BIN)/python manage.py makemessages -l id --no-obsolete --ignore=.venv --ignore=static
+	$(BIN)/python manage.py makemessages -l id --no-obsolete --no-location --ignore=.venv --ignore=static
 	$(BIN)/python manage.py compilemessages -l id --ignore=.venv
 
 # Performance budget (DESIGN.md, docs/performance.md): on SQLite, then PostgreSQL, seed the
