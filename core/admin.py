@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Attachment, AuditEvent, Membership, Office, Region, User
+from .models import Attachment, AuditEvent, Membership, Office, OutgoingMail, Region, User
 from .services import audit
 
 SECRET_FIELDS = {"password", "password1", "password2"}
@@ -107,3 +108,21 @@ class AuditEventAdmin(ReadOnlyAdmin):
 class AttachmentAdmin(ReadOnlyAdmin):
     list_display = ["original_name", "content_type", "size", "uploaded_by", "uploaded_at"]
     search_fields = ["original_name", "sha256"]
+
+
+@admin.register(OutgoingMail)
+class OutgoingMailAdmin(ReadOnlyAdmin):
+    """The outbox, to see what was sent and why a message failed; a failed one can be queued
+    again after the cause is fixed."""
+
+    list_display = ["created_at", "to", "subject", "kind", "state", "attempts", "sent_at"]
+    list_filter = ["state", "kind"]
+    search_fields = ["to", "subject"]
+    actions = ["retry"]
+
+    @admin.action(description=_("Queue the selected failed e-mails again"))
+    def retry(self, request, queryset):
+        count = queryset.filter(state=OutgoingMail.State.FAILED).update(
+            state=OutgoingMail.State.PENDING, attempts=0, next_attempt_at=timezone.now()
+        )
+        self.message_user(request, _("%(n)s e-mail(s) queued again.") % {"n": count})

@@ -2,6 +2,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
+from .models import NotificationKind
+
 
 class StyledFormMixin:
     """Give every widget its Bootstrap class, so templates render fields without filters."""
@@ -37,3 +39,14 @@ class LoginForm(AuthenticationForm):
         **AuthenticationForm.error_messages,
         "invalid_login": _("Wrong username or password. Letter case matters in both."),
     }
+
+
+class NotificationSettingsForm(StyledFormMixin, forms.Form):
+    """Which kinds of e-mail the user wants: every kind is on unless switched off."""
+
+    kinds = forms.MultipleChoiceField(
+        label=_("E-mails I want to receive"),
+        choices=NotificationKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )

@@ -282,3 +282,93 @@ class Extension(models.Model):
 
     def __str__(self) -> str:
         return f"{self.office.short_name}: {self.until}"
+
+
+# --- mail: the outbox, notification kinds and opt-outs, reminder records -----------------------
+
+
+class NotificationKind(models.TextChoices):
+    """Every kind of e-mail the system sends to a user; each user can switch each one off."""
+
+    REPORT_SUBMITTED = "report_submitted", _("A report was submitted for review")
+    REPORT_REVIEWED = "report_reviewed", _("A report was returned or approved")
+    WORKSHEET = "worksheet", _("An LKE worksheet was submitted, returned or finalised")
+    TO_SIGN = "to_sign", _("A recap or the LKE results are ready to sign")
+    MEETING = "meeting", _("A meeting was scheduled, changed or cancelled")
+    ACTION_ITEM = "action_item", _("An action item was assigned to your office")
+    REMINDER = "reminder", _("Deadline reminders")
+    ESCALATION = "escalation", _("Overdue work (escalation)")
+    DIGEST = "digest", _("Weekly digest of overdue work")
+
+
+class OutgoingMail(models.Model):
+    """One e-mail to one address, written in the transaction of the change it reports and
+    delivered later by `manage.py send_mail_outbox`, so a slow or dead mail server never slows
+    or breaks a page and a rolled-back change sends nothing. A failed delivery is retried with a
+    growing delay; after the last attempt the row stays as `failed` (nothing is dropped)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    to = models.EmailField(_("to"), max_length=254)
+    subject = models.CharField(_("subject"), max_length=255)
+    body = models.TextField(_("text"))
+    # [{"filename", "content", "mimetype"}]: small text attachments such as an .ics
+    attachments = models.JSONField(default=list, blank=True)
+    kind = models.CharField(_("kind"), max_length=30, blank=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING
+    )
+    created_at = models.DateTimeField(_("queued at"), default=timezone.now)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("mail outbox")
+        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.to}: {self.subject}"
+
+
+class NotificationOptOut(models.Model):
+    """A user does not want e-mails of one kind."""
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="notification_opt_outs")
+    kind = models.CharField(_("kind"), max_length=30, choices=NotificationKind.choices)
+
+    class Meta:
+        verbose_name = _("notification opt-out")
+        verbose_name_plural = _("notification opt-outs")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notification_opt_out_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.get_kind_display()}"
+
+
+class ReminderRecord(models.Model):
+    """One reminder of one kind for one tracked item (or one weekly digest): inserted in the
+    transaction that queues its mail, before anything is sent, so the unique key makes every
+    reminder go out once even when `send_reminders` runs twice or on two servers at once."""
+
+    key = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("reminder sent")
+        verbose_name_plural = _("reminders sent")
+        constraints = [
+            models.UniqueConstraint(fields=["key", "kind"], name="reminder_record_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.key}"

@@ -12,14 +12,23 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Attachment, AuditEvent, Extension, Office, Region, User
+from .models import (
+    Attachment,
+    AuditEvent,
+    Extension,
+    NotificationKind,
+    NotificationOptOut,
+    Office,
+    Region,
+    User,
+)
 
 # --- audit -------------------------------------------------------------------------------------
 
@@ -369,3 +378,29 @@ def import_regions(lines: Iterable[str]) -> ImportResult:
             region.parent_id = region.parent.pk
         Region.objects.bulk_create(batch, batch_size=1000)
     return ImportResult(created=created, updated=updated, unchanged=unchanged)
+
+
+# --- notification preferences ------------------------------------------------------------------
+
+
+@transaction.atomic
+def set_notification_preferences(user: User, *, enabled: Iterable[str], by: User) -> None:
+    """Keep the e-mail kinds in `enabled` on for `user` and switch every other kind off. Only
+    the user themself changes their own preferences (PermissionDenied otherwise). Audited
+    when something changed."""
+    if by.pk != user.pk:
+        raise PermissionDenied
+    wanted_off = set(NotificationKind.values) - set(enabled)
+    current_off = set(NotificationOptOut.objects.filter(user=user).values_list("kind", flat=True))
+    if wanted_off == current_off:
+        return
+    NotificationOptOut.objects.filter(user=user, kind__in=current_off - wanted_off).delete()
+    NotificationOptOut.objects.bulk_create(
+        NotificationOptOut(user=user, kind=kind) for kind in sorted(wanted_off - current_off)
+    )
+    audit(
+        user,
+        by=by,
+        action="user.notifications",
+        changes={"notifications_off": (sorted(current_off), sorted(wanted_off))},
+    )

@@ -13,6 +13,8 @@ urlpatterns = [
         auth_views.PasswordChangeView.as_view(form_class=StyledPasswordChangeForm),
         name="password_change",
     ),
+    path("akun/profil/", views.profile, name="profile"),
+    path("akun/profil/notifikasi/", views.notification_settings, name="notification_settings"),
     path(
         "akun/kata-sandi/selesai/",
         auth_views.PasswordChangeDoneView.as_view(),

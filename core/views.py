@@ -1,10 +1,15 @@
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpResponse, HttpResponsePermanentRedirect
+from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
-from .forms import LoginForm
-from .models import Attachment
-from .services import DOCX, PDF, XLSX  # noqa: F401  (re-exported for the apps' views)
+from .forms import LoginForm, NotificationSettingsForm
+from .models import Attachment, NotificationKind
+from .services import DOCX, PDF, XLSX, set_notification_preferences  # noqa: F401  (re-exported for the apps' views)
 
 
 def download_response(content: bytes, filename: str, content_type: str) -> HttpResponse:
@@ -37,3 +42,28 @@ class LoginView(auth_views.LoginView):
 def favicon(request):
     """Browsers (and the admin, which has no icon link) ask for /favicon.ico."""
     return HttpResponsePermanentRedirect(static("favicon.svg"))
+
+
+@login_required
+@require_GET
+def profile(request):
+    """The user's own profile: who they are in the system, and (a section of its own) which
+    e-mails they receive."""
+    return render(request, "core/profile.html", {"notification_form": _notification_form(request)})
+
+
+def _notification_form(request, data=None) -> NotificationSettingsForm:
+    off = set(request.user.notification_opt_outs.values_list("kind", flat=True))
+    initial = {"kinds": [k for k in NotificationKind.values if k not in off]}
+    return NotificationSettingsForm(data, initial=initial)
+
+
+@login_required
+@require_POST
+def notification_settings(request):
+    form = _notification_form(request, request.POST)
+    if not form.is_valid():
+        return render(request, "core/profile.html", {"notification_form": form}, status=400)
+    set_notification_preferences(request.user, enabled=form.cleaned_data["kinds"], by=request.user)
+    messages.success(request, _("Your e-mail settings are saved."))
+    return redirect("profile")

@@ -5,7 +5,6 @@ renderer only writes bytes."""
 import io
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
-from email.mime.text import MIMEText
 from urllib.parse import urlparse
 
 from django.conf import settings
@@ -14,6 +13,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from core.deadlines import JAKARTA
+from core.mail import Attachment as MailAttachment
 
 from .models import ActionItem, Attendance, Meeting
 from .queries import meeting_periods, period_label
@@ -103,12 +103,11 @@ def invitation_ics(
     return "".join(fold(line) + "\r\n" for line in lines)
 
 
-def invitation_mime(ics: str) -> MIMEText:
-    """The .ics as a text/calendar attachment. Base64 keeps its CRLF line ends intact."""
-    part = MIMEText(ics, "calendar", "utf-8")
-    part.set_param("method", "REQUEST")
-    part.add_header("Content-Disposition", "attachment", filename="undangan-rapat.ics")
-    return part
+def invitation_attachment(ics: str, *, method: str = "REQUEST") -> MailAttachment:
+    """The .ics as a text/calendar attachment of an outbox mail (the method parameter tells
+    mail clients to offer accept/decline, or to remove the event for CANCEL)."""
+    filename = "batal-rapat.ics" if method == "CANCEL" else "undangan-rapat.ics"
+    return MailAttachment(filename, ics, "text/calendar", params=(("method", method),))
 
 
 # --- the Laporan rapat ---------------------------------------------------------------------------

@@ -2,8 +2,8 @@
 
 Every state change is one function here: it checks the change against the explicit tables
 below, writes with update_fields, appends an audit row in the same transaction and, for
-invitations, schedules the e-mails with transaction.on_commit so nothing is sent for a write
-that is rolled back."""
+invitations, writes the e-mails into the mail outbox (core.mail) in the same transaction, so
+nothing is sent for a write that is rolled back and a dead mail server breaks no page."""
 
 import logging
 from collections.abc import Iterable, Sequence
@@ -13,7 +13,6 @@ from datetime import date, datetime
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -21,12 +20,14 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.deadlines import JAKARTA
-from core.models import Office, Role, User
+from core.mail import queue_mail
+from core.mail import recipients as mail_recipients
+from core.models import NotificationKind, Office, Role, User
 from core.permissions import PROVINCE_TEAM, has_role
 from core.services import audit, store_attachment
 from program.models import ProgramYear
 
-from .exports import invitation_ics, invitation_mime
+from .exports import invitation_attachment, invitation_ics
 from .models import ActionItem, AgendaItem, Attendance, Meeting
 from .queries import can_mark_done, meeting_periods
 
@@ -300,10 +301,7 @@ def update_meeting(
         changes=changes,
     )
     if resend:
-        meeting_id = meeting.pk
-        transaction.on_commit(
-            lambda: send_invitations(meeting_id, site_url=site_url, updated=True), robust=True
-        )
+        queue_invitations(meeting, site_url=site_url, updated=True)
     return meeting
 
 
@@ -353,11 +351,7 @@ def schedule_meeting(meeting: Meeting, *, by: User, site_url: str) -> Meeting:
         office=meeting.program_year.province,
         changes={"state": (State.DRAFT, State.SCHEDULED)},
     )
-    # robust: a mail server failure is logged and does not undo or break the committed write.
-    meeting_id = meeting.pk
-    transaction.on_commit(
-        lambda: send_invitations(meeting_id, site_url=site_url, updated=False), robust=True
-    )
+    queue_invitations(meeting, site_url=site_url, updated=False)
     return meeting
 
 
@@ -724,41 +718,35 @@ def reopen_action_item(item: ActionItem, *, reason: str, by: User) -> ActionItem
 def invitation_recipients(meeting: Meeting) -> list[tuple[str, str]]:
     """(name, address) of everyone invited: each invited office's own address, its active
     tim_kabkota and pimpinan_kabkota members, and the invited province staff; one entry per
-    address."""
+    address. People who switched meeting mails off on their profile are left out (an
+    office's own address has no profile and always gets the invitation)."""
     recipients: dict[str, tuple[str, str]] = {}
     offices = list(meeting.invited_offices.order_by("code"))
     for office in offices:
         if office.email:
             recipients.setdefault(office.email.lower(), (office.name, office.email))
-    members = (
-        User.objects.filter(
-            is_active=True,
-            memberships__office__in=offices,
-            memberships__role__in=[Role.TIM_KABKOTA, Role.PIMPINAN_KABKOTA],
-        )
-        .exclude(email="")
-        .distinct()
-        .order_by("username")
-    )
-    staff = meeting.invited_staff.filter(is_active=True).exclude(email="").order_by("username")
-    for user in [*members, *staff]:
+    members = User.objects.filter(
+        is_active=True,
+        memberships__office__in=offices,
+        memberships__role__in=[Role.TIM_KABKOTA, Role.PIMPINAN_KABKOTA],
+    ).distinct()
+    staff = meeting.invited_staff.all()
+    for user in mail_recipients([*members, *staff], NotificationKind.MEETING):
         recipients.setdefault(user.email.lower(), (user.get_full_name(), user.email))
     return list(recipients.values())
 
 
-def send_invitations(meeting_id: int, *, site_url: str, updated: bool) -> int:
-    """Send one invitation per recipient with the meeting's .ics (METHOD:REQUEST). Runs after
-    the commit of the write that scheduled or changed the meeting. Returns the number sent."""
+def queue_invitations(meeting: Meeting, *, site_url: str, updated: bool) -> int:
+    """Put one invitation per recipient in the mail outbox, each with the meeting's .ics
+    (METHOD:REQUEST). Called inside the transaction that scheduled or changed the meeting,
+    so a rolled-back change sends nothing. Returns the number queued."""
     meeting = (
         Meeting.objects.select_related("program_year__province")
         .prefetch_related("agenda_items")
-        .get(pk=meeting_id)
+        .get(pk=meeting.pk)
     )
     recipients = invitation_recipients(meeting)
-    if not recipients:
-        return 0
     page_url = site_url.rstrip("/") + meeting_url(meeting)
-    messages = []
     with translation.override(settings.LANGUAGE_CODE):
         subject_format = (
             _("Changed schedule: %(title)s, %(date)s")
@@ -774,13 +762,16 @@ def send_invitations(meeting_id: int, *, site_url: str, updated: bool) -> int:
                 "meetings/email/invitation.txt",
                 {"meeting": meeting, "name": name, "updated": updated, "page_url": page_url},
             )
-            message = EmailMessage(subject, body, to=[address])
             ics = invitation_ics(meeting, attendee=(name, address), page_url=page_url)
-            message.attach(invitation_mime(ics))
-            messages.append(message)
-    sent = get_connection().send_messages(messages) or 0
-    logger.info("meeting %s: %s invitation(s) sent", meeting.pk, sent)
-    return sent
+            queue_mail(
+                address,
+                subject=subject,
+                body=body,
+                kind=NotificationKind.MEETING,
+                attachments=[invitation_attachment(ics)],
+            )
+    logger.info("meeting %s: %s invitation(s) queued", meeting.pk, len(recipients))
+    return len(recipients)
 
 
 def meeting_url(meeting: Meeting) -> str:

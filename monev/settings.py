@@ -231,6 +231,9 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "monev-desacantik@localhost")
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT_SECONDS", 30)
+# The address of the site as users reach it: links in e-mails (sent by commands, not requests).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 # The header printed on documents and the top of every page.
 ORGANISATION_NAME = env_str("ORGANISATION_NAME", "Badan Pusat Statistik Provinsi Bengkulu")

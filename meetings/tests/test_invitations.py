@@ -1,15 +1,16 @@
-"""Invitation e-mails: sent only after the commit, one per invited person, each with a valid
-RFC 5545 calendar attachment."""
+"""Invitation e-mails: written into the mail outbox in the transaction that schedules or changes
+the meeting, one per invited person, each with a valid RFC 5545 calendar attachment; delivered
+by the outbox worker (core.mail.deliver_outbox; here to Django's in-memory backend)."""
 
 from datetime import datetime
 
 import pytest
-from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 
 from conftest import make_user
 from core.deadlines import JAKARTA
-from core.models import Membership, Office, Role
+from core.mail import deliver_outbox
+from core.models import Membership, NotificationKind, NotificationOptOut, Office, OutgoingMail, Role
 from meetings import exports, services
 from meetings.models import Meeting
 
@@ -50,16 +51,16 @@ def invitees(rejang_lebong, kaur, province):
     return {"team": team, "head": head, "staff": staff}
 
 
-def test_scheduling_sends_nothing_until_the_transaction_commits(
-    make_meeting, ketua_tim, invitees, mailoutbox, django_capture_on_commit_callbacks
+def test_scheduling_queues_the_invitations_and_the_worker_delivers_them(
+    make_meeting, ketua_tim, invitees, mailoutbox
 ):
     meeting = make_meeting(invited_staff=[invitees["staff"]])
 
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        services.schedule_meeting(meeting, by=ketua_tim, site_url=SITE)
-        assert mailoutbox == []  # still inside the transaction
+    services.schedule_meeting(meeting, by=ketua_tim, site_url=SITE)
+    assert mailoutbox == []  # nothing is sent by the request
+    assert OutgoingMail.objects.filter(state=OutgoingMail.State.PENDING).count() == 5
 
-    assert len(callbacks) == 1
+    assert deliver_outbox().sent == 5
     assert sorted(address for m in mailoutbox for address in m.to) == [
         "andi@bps.go.id",
         "bps1702@bps.go.id",
@@ -72,31 +73,26 @@ def test_scheduling_sends_nothing_until_the_transaction_commits(
     }
 
 
-def test_a_rolled_back_schedule_sends_no_mail(
-    make_meeting, ketua_tim, invitees, mailoutbox, django_capture_on_commit_callbacks
-):
+def test_a_rolled_back_schedule_sends_no_mail(make_meeting, ketua_tim, invitees, mailoutbox):
     meeting = make_meeting()
 
-    with (
-        django_capture_on_commit_callbacks(execute=True) as callbacks,
-        pytest.raises(RuntimeError),
-        transaction.atomic(),
-    ):
+    with pytest.raises(RuntimeError), transaction.atomic():
         services.schedule_meeting(meeting, by=ketua_tim, site_url=SITE)
         raise RuntimeError("something after the schedule failed")
 
-    assert callbacks == []
+    assert OutgoingMail.objects.count() == 0
+    deliver_outbox()
     assert mailoutbox == []
     assert Meeting.objects.get(pk=meeting.pk).state == Meeting.State.DRAFT
 
 
 def test_the_invitation_body_names_the_meeting_agenda_and_link(
-    make_meeting, ketua_tim, invitees, mailoutbox, django_capture_on_commit_callbacks
+    make_meeting, ketua_tim, invitees, mailoutbox
 ):
     meeting = make_meeting()
 
-    with django_capture_on_commit_callbacks(execute=True):
-        services.schedule_meeting(meeting, by=ketua_tim, site_url=SITE)
+    services.schedule_meeting(meeting, by=ketua_tim, site_url=SITE)
+    deliver_outbox()
 
     message = next(m for m in mailoutbox if m.to == ["andi@bps.go.id"])
     assert "Yth. Andi," in message.body
@@ -107,13 +103,11 @@ def test_the_invitation_body_names_the_meeting_agenda_and_link(
     assert f"{SITE}/rapat/{meeting.pk}/" in message.body
 
 
-def test_the_calendar_attachment_is_valid_icalendar(
-    make_meeting, ketua_tim, invitees, mailoutbox, django_capture_on_commit_callbacks
-):
+def test_the_calendar_attachment_is_valid_icalendar(make_meeting, ketua_tim, invitees, mailoutbox):
     meeting = make_meeting()
 
-    with django_capture_on_commit_callbacks(execute=True):
-        services.schedule_meeting(meeting, by=ketua_tim, site_url=SITE)
+    services.schedule_meeting(meeting, by=ketua_tim, site_url=SITE)
+    deliver_outbox()
 
     message = next(m for m in mailoutbox if m.to == ["andi@bps.go.id"])
     part = calendar_part(message)
@@ -156,35 +150,36 @@ def test_long_and_special_text_is_escaped_and_folded_without_splitting_character
 
 
 def test_changing_a_scheduled_meeting_sends_an_updated_invitation_with_a_higher_sequence(
-    make_meeting, ketua_tim, invitees, mailoutbox, django_capture_on_commit_callbacks
+    make_meeting, ketua_tim, invitees, mailoutbox
 ):
     meeting = make_meeting(Meeting.State.SCHEDULED)
+    deliver_outbox()  # the first invitations
     mailoutbox.clear()
     later = datetime(2026, 5, 19, 13, tzinfo=JAKARTA)
 
-    with django_capture_on_commit_callbacks(execute=True):
-        services.update_meeting(
-            meeting,
-            title=meeting.title,
-            period_start=meeting.period_start,
-            starts_at=later,
-            ends_at=later.replace(hour=15),
-            platform=meeting.platform,
-            link=meeting.link,
-            invited_offices=list(meeting.invited_offices.all()),
-            invited_staff=[],
-            agenda=[
-                services.AgendaEntry(
-                    pk=a.pk,
-                    title=a.title,
-                    presenter=a.presenter,
-                    allotted_minutes=a.allotted_minutes,
-                )
-                for a in meeting.agenda_items.all()
-            ],
-            by=ketua_tim,
-            site_url=SITE,
-        )
+    services.update_meeting(
+        meeting,
+        title=meeting.title,
+        period_start=meeting.period_start,
+        starts_at=later,
+        ends_at=later.replace(hour=15),
+        platform=meeting.platform,
+        link=meeting.link,
+        invited_offices=list(meeting.invited_offices.all()),
+        invited_staff=[],
+        agenda=[
+            services.AgendaEntry(
+                pk=a.pk,
+                title=a.title,
+                presenter=a.presenter,
+                allotted_minutes=a.allotted_minutes,
+            )
+            for a in meeting.agenda_items.all()
+        ],
+        by=ketua_tim,
+        site_url=SITE,
+    )
+    deliver_outbox()
 
     assert len(mailoutbox) == 4
     message = mailoutbox[0]
@@ -193,58 +188,50 @@ def test_changing_a_scheduled_meeting_sends_an_updated_invitation_with_a_higher_
     assert (props["SEQUENCE"], props["DTSTART"]) == ("1", "20260519T060000Z")
 
 
-def test_a_draft_edit_sends_nothing(
-    make_meeting, ketua_tim, invitees, mailoutbox, django_capture_on_commit_callbacks
-):
+def test_a_draft_edit_sends_nothing(make_meeting, ketua_tim, invitees, mailoutbox):
     meeting = make_meeting()
 
-    with django_capture_on_commit_callbacks(execute=True):
-        services.update_meeting(
-            meeting,
-            title="Judul baru",
-            period_start=meeting.period_start,
-            starts_at=meeting.starts_at,
-            ends_at=meeting.ends_at,
-            platform=meeting.platform,
-            link=meeting.link,
-            invited_offices=list(meeting.invited_offices.all()),
-            invited_staff=[],
-            agenda=[],
-            by=ketua_tim,
-            site_url=SITE,
-        )
+    services.update_meeting(
+        meeting,
+        title="Judul baru",
+        period_start=meeting.period_start,
+        starts_at=meeting.starts_at,
+        ends_at=meeting.ends_at,
+        platform=meeting.platform,
+        link=meeting.link,
+        invited_offices=list(meeting.invited_offices.all()),
+        invited_staff=[],
+        agenda=[],
+        by=ketua_tim,
+        site_url=SITE,
+    )
 
-    assert mailoutbox == []
+    assert OutgoingMail.objects.count() == 0
 
 
 def test_inactive_people_and_people_of_offices_not_invited_get_no_invitation(
-    make_meeting, ketua_tim, invitees, mailoutbox, django_capture_on_commit_callbacks
+    make_meeting, ketua_tim, invitees, mailoutbox
 ):
     invitees["head"].is_active = False
     invitees["head"].save(update_fields=["is_active"])
     make_user("budi", "1701", Role.TIM_KABKOTA, email="budi@bps.go.id")
     meeting = make_meeting(invited_offices=[Office.objects.get(code="1702")])
 
-    with django_capture_on_commit_callbacks(execute=True):
-        services.schedule_meeting(meeting, by=ketua_tim, site_url=SITE)
+    services.schedule_meeting(meeting, by=ketua_tim, site_url=SITE)
+    deliver_outbox()
 
     assert sorted(m.to[0] for m in mailoutbox) == ["andi@bps.go.id", "bps1702@bps.go.id"]
     assert Membership.objects.filter(user__email="budi@bps.go.id").exists()
 
 
-class BrokenMailServer(BaseEmailBackend):
-    def send_messages(self, email_messages):
-        raise ConnectionRefusedError("SMTP server down")
-
-
-def test_a_mail_server_failure_is_logged_and_the_meeting_stays_scheduled(
-    settings, make_meeting, ketua_tim, invitees, caplog, django_capture_on_commit_callbacks
-):
-    settings.EMAIL_BACKEND = f"{__name__}.BrokenMailServer"
+def test_people_who_switched_meeting_mails_off_get_no_invitation(make_meeting, ketua_tim, invitees):
+    NotificationOptOut.objects.create(user=invitees["team"], kind=NotificationKind.MEETING)
     meeting = make_meeting()
 
-    with django_capture_on_commit_callbacks(execute=True):
-        services.schedule_meeting(meeting, by=ketua_tim, site_url=SITE)
+    services.schedule_meeting(meeting, by=ketua_tim, site_url=SITE)
 
-    assert Meeting.objects.get(pk=meeting.pk).state == Meeting.State.SCHEDULED
-    assert "SMTP server down" in caplog.text
+    assert sorted(OutgoingMail.objects.values_list("to", flat=True)) == [
+        "bps1702@bps.go.id",
+        "bps1704@bps.go.id",
+        "kepala.rl@bps.go.id",
+    ]
