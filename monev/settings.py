@@ -258,9 +258,15 @@ if PRODUCTION:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"one_line_for_refusals": {"()": "core.logs.OneLineForRefusals"}},
+    # A refused request (403/404/400) is one line, not a traceback (core/logs.py): on the
+    # request logger, and on the handler for the django.security.* loggers.
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["one_line_for_refusals"]}
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        "django.request": {"filters": ["one_line_for_refusals"]},
         "axes": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},

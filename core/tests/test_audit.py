@@ -1,5 +1,6 @@
 import pytest
-from django.db import DatabaseError, transaction
+from django.core.management import call_command
+from django.db import DatabaseError, connection, transaction
 
 from core.models import AppendOnlyError, AuditEvent
 from core.services import audit
@@ -94,3 +95,23 @@ def test_history_shows_field_labels_and_joined_lists(village_kaur, ketua_tim):
         changes={"kind": ("tambahan", "utama"), "pembina": (["A"], ["A", "B"])},
     )
     assert event.change_rows == [("jenis", "tambahan", "utama"), ("pembina", "A", "A, B")]
+
+
+def test_database_refuses_to_delete_audit_rows(village_kaur, ketua_tim):
+    event = audit(village_kaur, by=ketua_tim, action="village.update")
+    before = list(AuditEvent.objects.values_list("pk", flat=True))
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEvent.objects.all().delete()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk)._raw_delete(AuditEvent.objects.db)
+    assert list(AuditEvent.objects.values_list("pk", flat=True)) == before
+
+
+def test_flush_still_empties_the_whole_database(village_kaur, ketua_tim):
+    """`manage.py flush` (used by `restore` and the test runner) is the one way to purge."""
+    audit(village_kaur, by=ketua_tim, action="village.update")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # see test_backup: TRUNCATE in a test transaction
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    call_command("flush", interactive=False, verbosity=0)
+    assert AuditEvent.objects.count() == 0
