@@ -221,6 +221,8 @@ STORAGES = {
 }
 
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_MB", 20) * 1024 * 1024
+# An xlsx import is parsed, not just stored: a smaller ceiling (core.xlsx.open_workbook).
+XLSX_IMPORT_MAX_BYTES = env_int("XLSX_IMPORT_MAX_MB", 5) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

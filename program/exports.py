@@ -1,19 +1,15 @@
-"""The work plan as rows (header first) and the renderer that writes rows as an xlsx workbook.
+"""The work plan as rows (header first), written as xlsx by core.xlsx.
 
 The village workbook's columns are also the import format (services.read_work_plan)."""
 
-from collections.abc import Iterable, Iterator, Mapping
-from datetime import date
-from io import BytesIO
+from collections.abc import Iterable, Iterator
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from core.deadlines import Status
+from core.xlsx import XlsxWriter
 
 from .models import ParticipatingVillage, Stage, WorkPlanActivity
 
@@ -82,49 +78,16 @@ def office_work_plan_rows(
         )
 
 
-def render_xlsx(
-    rows: Iterable[tuple], *, title: str, choices: Mapping[int, list[str]] | None = None
-) -> bytes:
-    """Write rows (the first is the header) to a one-sheet workbook: a bold, frozen header with
-    a filter, dates as dates, and a dropdown of `choices` on the given 1-based columns."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "".join(c for c in title if c not in "[]:*?/\\")[:31] or "Sheet1"
-    widths: dict[int, int] = {}
-    for row in rows:
-        sheet.append(row)
-        for index, value in enumerate(row, start=1):
-            text = value.strftime("%d-%m-%Y") if isinstance(value, date) else str(value or "")
-            widths[index] = max(widths.get(index, 0), len(text))
-    header_fill = PatternFill("solid", fgColor="DCE6F1")
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.fill = header_fill
-        cell.alignment = Alignment(vertical="center", wrap_text=True)
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            if isinstance(cell.value, date):
-                cell.number_format = "DD-MM-YYYY"
-    for index, width in widths.items():
-        sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 8), 60)
-    sheet.freeze_panes = "A2"
-    if sheet.max_row > 1:
-        sheet.auto_filter.ref = sheet.dimensions
-    for column, options in (choices or {}).items():
-        letter = get_column_letter(column)
-        validation = DataValidation(
-            type="list",
-            formula1='"{}"'.format(",".join(options)),
-            allow_blank=True,
-            showErrorMessage=True,
-            errorTitle=_("Unknown value"),
-            error=_("Choose one of the values in the list."),
-        )
-        validation.add(f"{letter}2:{letter}{max(sheet.max_row, MAX_XLSX_ROWS)}")
-        sheet.add_data_validation(validation)
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+def _work_plan_xlsx(rows: Iterable[tuple], *, title: str, stage_column: int) -> bytes:
+    """The rows on one sheet with a filter, and the stage dropdown on `stage_column` for the
+    rows a village may fill in."""
+    writer = XlsxWriter()
+    sheet = writer.add_sheet(title, rows, autofilter=True)
+    letter = get_column_letter(stage_column)
+    writer.add_choices(
+        sheet, f"{letter}2:{letter}{max(sheet.max_row, MAX_XLSX_ROWS)}", stage_choices()
+    )
+    return writer.to_bytes()
 
 
 def stage_choices() -> list[str]:
@@ -132,16 +95,14 @@ def stage_choices() -> list[str]:
 
 
 def village_work_plan_xlsx(village: ParticipatingVillage) -> bytes:
-    return render_xlsx(
+    return _work_plan_xlsx(
         work_plan_rows(village.activities.all()),
         title=village.village.name,
-        choices={STAGE_COLUMN: stage_choices()},
+        stage_column=STAGE_COLUMN,
     )
 
 
 def office_work_plan_xlsx(office_name: str, lines) -> bytes:
-    return render_xlsx(
-        office_work_plan_rows(lines),
-        title=office_name,
-        choices={STAGE_COLUMN + 3: stage_choices()},
+    return _work_plan_xlsx(
+        office_work_plan_rows(lines), title=office_name, stage_column=STAGE_COLUMN + 3
     )

@@ -4,7 +4,6 @@ Each one is audited."""
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import openpyxl
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -14,13 +13,13 @@ from django.utils.translation import gettext as _
 from core.deadlines import Unit
 from core.models import Attachment, Membership, Office, Region, User
 from core.services import (
-    XLSX,
     attachments_of,
     audit,
     diff_fields,
     store_attachment,
     validate_upload,
 )
+from core.xlsx import cell_text, open_workbook
 
 from .exports import WORK_PLAN_COLUMNS
 from .models import (
@@ -420,6 +419,7 @@ def delete_activity(activity: WorkPlanActivity, *, by: User) -> None:
 # --- work plan import from xlsx -----------------------------------------------------------------
 
 MAX_IMPORT_ROWS = 500
+MAX_SHEET_ROWS, MAX_SHEET_COLUMNS = 1000, 30  # the sheet's ceiling, checked before parsing
 TEXT_LIMITS = {"name": 200, "pelaksana": 150, "target_output": 200, "realisation_output": 200}
 REQUIRED_COLUMNS = ("stage", "name", "planned_start", "planned_end")
 
@@ -467,14 +467,6 @@ def _header_columns(header: tuple) -> dict[str, int]:
     return columns
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def _date(value) -> date | None:
     """A date from a cell: a real Excel date, or text as 2026-05-04, 04-05-2026 or 04/05/2026.
     Raises ValueError for anything else."""
@@ -501,7 +493,7 @@ def _parse_row(cells: tuple, columns: dict[str, int], stages: dict[str, str]):
         return cells[index] if index is not None and index < len(cells) else None
 
     problems, values = [], {}
-    stage_text = _text(cell("stage"))
+    stage_text = cell_text(cell("stage"))
     if not stage_text:
         problems.append(_("the stage is empty"))
     elif stage_text.casefold() not in stages:
@@ -512,7 +504,7 @@ def _parse_row(cells: tuple, columns: dict[str, int], stages: dict[str, str]):
     else:
         values["stage"] = stages[stage_text.casefold()]
     for name in ("name", "pelaksana", "target_output", "realisation_output"):
-        values[name] = _text(cell(name))
+        values[name] = cell_text(cell(name))
     if not values["name"]:
         problems.append(_("the activity details are empty"))
     for name, limit in TEXT_LIMITS.items():
@@ -527,7 +519,7 @@ def _parse_row(cells: tuple, columns: dict[str, int], stages: dict[str, str]):
         except ValueError:
             problems.append(
                 _('%(column)s "%(value)s" is not a date (write it as 2026-05-04 or 04-05-2026)')
-                % {"column": _column_label(name), "value": _text(cell(name))}
+                % {"column": _column_label(name), "value": cell_text(cell(name))}
             )
             values[name] = None
             continue
@@ -538,7 +530,7 @@ def _parse_row(cells: tuple, columns: dict[str, int], stages: dict[str, str]):
         problems.append(_("the planned end is before the planned start"))
     if values["realised_on"] and values["realised_on"] > timezone.localdate():
         problems.append(_("the realisation date is in the future"))
-    if values["realisation_output"] and _text(cell("realised_on")) == "":
+    if values["realisation_output"] and cell_text(cell("realised_on")) == "":
         problems.append(_("a realisation output needs a realisation date"))
     return values, problems
 
@@ -549,23 +541,12 @@ def _column_label(name: str) -> str:
 
 def read_work_plan(upload: UploadedFile) -> list[ImportedRow]:
     """The activity rows of a work-plan workbook (first sheet, header in row 1, columns as the
-    export writes them, in any order). The file must really be an XLSX (checked by content like
-    any attachment). Every bad row is reported with its row number; any problem raises one
+    export writes them, in any order), opened by core.xlsx.open_workbook: a file too large, not
+    an xlsx, or with a sheet beyond MAX_SHEET_ROWS × MAX_SHEET_COLUMNS is refused before its
+    rows are parsed. Every bad row is reported with its row number; any problem raises one
     ValidationError listing them all."""
-    content_type, _extension = validate_upload(upload)
-    if content_type != XLSX:
-        raise ValidationError(
-            _("%(name)s is not an Excel workbook (.xlsx).") % {"name": upload.name}
-        )
-    try:
-        workbook = openpyxl.load_workbook(upload, read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a damaged or foreign file
-        raise ValidationError(
-            _("%(name)s could not be read as an Excel workbook.") % {"name": upload.name}
-        ) from None
-    try:
-        sheet = workbook.worksheets[0]
-        lines = sheet.iter_rows(min_row=1, values_only=True)
+    with open_workbook(upload, max_rows=MAX_SHEET_ROWS, max_cols=MAX_SHEET_COLUMNS) as workbook:
+        lines = workbook.rows(0)
         columns = _header_columns(next(lines, ()))
         missing = [_column_label(name) for name in REQUIRED_COLUMNS if name not in columns]
         if missing:
@@ -579,7 +560,7 @@ def read_work_plan(upload: UploadedFile) -> list[ImportedRow]:
         stages = _stage_lookup()
         rows, errors, seen = [], [], {}
         for number, cells in enumerate(lines, start=2):
-            if all(_text(c) == "" for c in cells):
+            if all(cell_text(c) == "" for c in cells):
                 continue
             if len(rows) + len(errors) >= MAX_IMPORT_ROWS:
                 errors.append(
@@ -601,8 +582,6 @@ def read_work_plan(upload: UploadedFile) -> list[ImportedRow]:
                 )
             else:
                 rows.append(ImportedRow(number, values))
-    finally:
-        workbook.close()
     if errors:
         raise ValidationError(errors)
     if not rows:

@@ -2,6 +2,7 @@
 reported by its number and nothing saved."""
 
 import io
+import time
 from datetime import date, datetime
 
 import openpyxl
@@ -115,7 +116,8 @@ def test_village_export_has_the_header_the_rows_in_stage_order_and_a_stage_dropd
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     assert response["Content-Disposition"].startswith('attachment; filename="rencana-kerja-')
-    sheet = opened(response).active
+    workbook = opened(response)
+    sheet = workbook.worksheets[0]
     assert cells(sheet) == [
         HEADER,
         [
@@ -144,8 +146,11 @@ def test_village_export_has_the_header_the_rows_in_stage_order_and_a_stage_dropd
     assert sheet["F2"].number_format == "DD-MM-YYYY"
     [validation] = sheet.data_validations.dataValidation
     assert validation.type == "list"
-    assert validation.formula1 == '"{}"'.format(",".join(STAGES))
+    assert validation.formula1 == "=Pilihan!$A$1:$A$5"
     assert str(validation.sqref) == "B2:B1000"
+    choices = workbook["Pilihan"]
+    assert choices.sheet_state == "hidden"
+    assert [row[0] for row in choices.iter_rows(values_only=True)] == STAGES
 
 
 def test_exported_file_imports_back_without_changes(
@@ -344,10 +349,10 @@ def test_bad_rows_are_reported_by_number_and_nothing_is_saved(
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("rencana.xlsx", PDF, "Nama berkas rencana.xlsx tidak sesuai dengan isinya (PDF)."),
+        ("rencana.xlsx", PDF, "rencana.xlsx bukan buku kerja Excel (.xlsx)."),
         ("rencana.pdf", PDF, "rencana.pdf bukan buku kerja Excel (.xlsx)."),
-        ("rencana.xlsx", b"Tahap;Rincian\nIdentifikasi;Kunjungan\n", "Isi berkas rencana.xlsx"),
-        ("rencana.xlsx", b"PK\x03\x04 not really a zip", "Isi berkas rencana.xlsx"),
+        ("rencana.xlsx", b"Tahap;Rincian\nIdentifikasi;Kunjungan\n", "rencana.xlsx bukan buku"),
+        ("rencana.xlsx", b"PK\x03\x04 not really a zip", "rencana.xlsx bukan buku kerja"),
     ],
     ids=["pdf-renamed", "pdf", "csv-renamed", "broken-zip"],
 )
@@ -436,4 +441,94 @@ def test_import_answers_404_to_another_office_and_405_to_a_wrong_method(
     client.force_login(tim_rejang_lebong)
     assert client.get(url).status_code == 200
     assert client.put(url).status_code == 405
+    assert WorkPlanActivity.objects.count() == 0
+
+
+# --- hostile content (issue 9, defects 2 and 3) -------------------------------------------------
+
+
+def test_a_formula_typed_into_an_activity_is_exported_as_text(
+    client, kepala, village_rejang_lebong, tim_rejang_lebong
+):
+    make_activity(
+        village_rejang_lebong,
+        tim_rejang_lebong,
+        name='=HYPERLINK("http://x","KLIK")',
+        pelaksana="=cmd|' /C calc'!A0",
+        target_output="@SUM(1+1)",
+    )
+    client.force_login(kepala)
+
+    response = client.get(reverse("program:work_plan_export", args=[village_rejang_lebong.pk]))
+
+    sheet = opened(response).worksheets[0]
+    name, pelaksana, target = sheet["C2"], sheet["D2"], sheet["E2"]
+    assert [c.data_type for c in (name, pelaksana, target)] == ["s", "s", "s"]
+    assert name.value == '\'=HYPERLINK("http://x","KLIK")'
+    assert pelaksana.value == "'=cmd|' /C calc'!A0"
+    assert target.value == "'@SUM(1+1)"
+    assert (sheet["A2"].data_type, sheet["A2"].value) == ("n", 1)
+    assert sheet["F2"].value == datetime(2026, 5, 4)
+    assert sheet["F2"].is_date
+
+
+def test_a_formula_like_activity_imports_back_as_typed(
+    client, tim_rejang_lebong, village_rejang_lebong
+):
+    make_activity(village_rejang_lebong, tim_rejang_lebong, name="=1+1 rapat")
+    client.force_login(tim_rejang_lebong)
+    exported = client.get(reverse("program:work_plan_export", args=[village_rejang_lebong.pk]))
+
+    client.post(
+        reverse("program:work_plan_import", args=[village_rejang_lebong.pk]),
+        {"file": SimpleUploadedFile("rencana.xlsx", exported.content)},
+    )
+
+    assert list(WorkPlanActivity.objects.values_list("name", flat=True)) == ["=1+1 rapat"]
+
+
+@pytest.mark.parametrize("declare_dimension", [True, False], ids=["declared", "undeclared"])
+def test_a_million_blank_rows_are_refused_quickly_and_nothing_is_saved(
+    client, tim_rejang_lebong, village_rejang_lebong, declare_dimension
+):
+    from core.tests.hostile_xlsx import million_blank_rows
+
+    content = million_blank_rows(
+        {"Rencana": [HEADER, good_row()]}, on="Rencana", declare_dimension=declare_dimension
+    )
+    client.force_login(tim_rejang_lebong)
+    before = AuditEvent.objects.count()
+
+    started = time.perf_counter()
+    response = client.post(
+        reverse("program:work_plan_import", args=[village_rejang_lebong.pk]),
+        {"file": SimpleUploadedFile("rencana.xlsx", content)},
+    )
+    elapsed = time.perf_counter() - started
+
+    assert response.status_code == 400
+    assert elapsed < 1.5
+    [message] = response.context["form"].errors["file"]
+    assert message.startswith("Salah satu sheet pada rencana.xlsx lebih besar daripada")
+    assert "paling banyak 1000 baris dan 30 kolom" in message
+    assert WorkPlanActivity.objects.count() == 0
+    assert AuditEvent.objects.count() == before
+
+
+def test_an_oversized_workbook_is_refused(
+    client, settings, tim_rejang_lebong, village_rejang_lebong
+):
+    settings.XLSX_IMPORT_MAX_BYTES = 4096
+    content = workbook_bytes([good_row(name=f"Kegiatan {n}") for n in range(300)])
+    client.force_login(tim_rejang_lebong)
+
+    response = client.post(
+        reverse("program:work_plan_import", args=[village_rejang_lebong.pk]),
+        {"file": SimpleUploadedFile("rencana.xlsx", content)},
+    )
+
+    assert response.status_code == 400
+    [message] = response.context["form"].errors["file"]
+    assert message.startswith("Berkas rencana.xlsx berukuran")
+    assert "batas untuk impor Excel adalah 4,0\xa0KB" in message
     assert WorkPlanActivity.objects.count() == 0
