@@ -2,18 +2,19 @@
 attendance list (PDF) and the action item list (xlsx). Rows and facts are gathered once; each
 renderer only writes bytes."""
 
-import io
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from urllib.parse import urlparse
 
 from django.conf import settings
-from django.template.loader import render_to_string
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from core.deadlines import JAKARTA
+from core.docx import DocxWriter
 from core.mail import Attachment as MailAttachment
+from core.pdf import render_pdf
+from core.xlsx import write_xlsx
 
 from .models import ActionItem, Attendance, Meeting
 from .queries import meeting_periods, period_label
@@ -141,6 +142,7 @@ def report_context(meeting: Meeting) -> dict:
     return {
         "meeting": meeting,
         "organisation": settings.ORGANISATION_NAME,
+        "letterhead_unit": _("Desa Cantik coaching team"),
         "province": province,
         "place": province.region.display_name,
         "agenda": list(meeting.agenda_items.all()),
@@ -163,102 +165,55 @@ def report_context(meeting: Meeting) -> dict:
     }
 
 
-def _pdf(template: str, context: dict) -> bytes:
-    from weasyprint import CSS, HTML  # imported here: loading it takes a moment
-
-    html = render_to_string(template, context)
-    css = render_to_string("meetings/pdf/document.css", context)
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
-        stylesheets=[CSS(string=css)]
-    )
-
-
 def report_pdf(meeting: Meeting) -> bytes:
     """The Laporan rapat as a printable A4 PDF."""
-    return _pdf("meetings/pdf/report.html", report_context(meeting))
+    return render_pdf("meetings/pdf/report.html", report_context(meeting))
 
 
 def attendance_pdf(meeting: Meeting) -> bytes:
     """The attendance list (daftar hadir) as a printable A4 PDF."""
-    return _pdf("meetings/pdf/attendance.html", report_context(meeting))
+    return render_pdf("meetings/pdf/attendance.html", report_context(meeting))
 
 
 def report_docx(meeting: Meeting) -> bytes:
     """The Laporan rapat as an editable DOCX with the same content as the PDF."""
-    from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm, Pt
-
     c = report_context(meeting)
-    document = Document()
-    section = document.sections[0]
-    section.page_height, section.page_width = Cm(29.7), Cm(21)
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Cm(2.2))
-    document.styles["Normal"].font.name = "Arial"
-    document.styles["Normal"].font.size = Pt(10.5)
-
-    def centred(text: str, *, bold=False, size=None):
-        paragraph = document.add_paragraph()
-        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        run = paragraph.add_run(text)
-        run.bold = bold
-        if size:
-            run.font.size = Pt(size)
-        return paragraph
-
-    def table(header: list[str], rows: list[list[str]]):
-        grid = document.add_table(rows=1, cols=len(header))
-        grid.style = "Table Grid"
-        for cell, text in zip(grid.rows[0].cells, header, strict=True):
-            cell.text = ""
-            cell.paragraphs[0].add_run(text).bold = True
-        for row in rows:
-            for cell, text in zip(grid.add_row().cells, row, strict=True):
-                cell.text = text
-        return grid
-
-    centred(c["organisation"].upper(), bold=True, size=13)
-    centred(_("Desa Cantik coaching team"), size=10)
-    document.add_paragraph()
-    centred(_("MEETING REPORT"), bold=True, size=14)
+    doc = DocxWriter()
+    doc.paragraph(c["organisation"].upper(), bold=True, size=13, align="center")
+    doc.paragraph(c["letterhead_unit"], size=10, align="center")
+    doc.paragraph()
+    doc.paragraph(_("MEETING REPORT"), bold=True, size=14, align="center")
     if not c["is_final"]:
-        centred(_("DRAFT — the meeting has not been closed yet"), bold=True)
-    centred(meeting.title, bold=True, size=12)
+        doc.paragraph(_("DRAFT — the meeting has not been closed yet"), bold=True, align="center")
+    doc.paragraph(meeting.title, bold=True, size=12, align="center")
 
-    document.add_heading(_("Meeting facts"), level=2)
-    facts = [
-        (_("Day, date"), c["date_text"]),
-        (_("Time"), c["time_text"]),
-        (_("Platform"), f"{meeting.get_platform_display()} — {meeting.link}"),
-        (_("Period"), c["period"]),
-        (
-            _("Attendance"),
-            _("%(present)s of %(invited)s invited offices present")
-            % {"present": c["present_count"], "invited": c["invited_count"]},
-        ),
-    ]
-    grid = document.add_table(rows=0, cols=2)
-    for label, value in facts:
-        cells = grid.add_row().cells
-        cells[0].text, cells[1].text = label, value
-        cells[0].width, cells[1].width = Cm(4), Cm(12.5)
-
-    document.add_heading(_("Agenda"), level=2)
-    table(
-        [_("No."), _("Agenda item"), _("Presenter"), _("Duration (min)")],
+    doc.heading(_("Meeting facts"), level=2)
+    doc.facts(
         [
-            [str(i.position), i.title, i.presenter or "—", str(i.allotted_minutes)]
-            for i in c["agenda"]
-        ],
+            (_("Day, date"), c["date_text"]),
+            (_("Time"), c["time_text"]),
+            (_("Platform"), f"{meeting.get_platform_display()} — {meeting.link}"),
+            (_("Period"), c["period"]),
+            (
+                _("Attendance"),
+                _("%(present)s of %(invited)s invited offices present")
+                % {"present": c["present_count"], "invited": c["invited_count"]},
+            ),
+        ]
     )
 
-    document.add_heading(_("Attendance"), level=2)
-    table(
+    doc.heading(_("Agenda"), level=2)
+    doc.table(
+        [_("No."), _("Agenda item"), _("Presenter"), _("Duration (min)")],
+        [[i.position, i.title, i.presenter or "—", i.allotted_minutes] for i in c["agenda"]],
+    )
+
+    doc.heading(_("Attendance"), level=2)
+    doc.table(
         [_("No."), _("Office"), _("Attendance"), _("Who attended"), _("Note")],
         [
             [
-                str(row["number"]),
+                row["number"],
                 row["office"].name,
                 row["status"],
                 "\n".join(row["attendees"]) or "—",
@@ -268,31 +223,29 @@ def report_docx(meeting: Meeting) -> bytes:
         ],
     )
     if c["staff"]:
-        document.add_paragraph(
+        doc.paragraph(
             _("Province staff invited: %(names)s.")
             % {"names": ", ".join(u.get_full_name() for u in c["staff"])}
         )
 
-    document.add_heading(_("Minutes"), level=2)
+    doc.heading(_("Minutes"), level=2)
     for item in c["agenda"]:
-        document.add_paragraph(f"{item.position}. {item.title}", style="Heading 3")
-        for line in (item.minutes or _("No minutes recorded.")).splitlines():
-            document.add_paragraph(line)
+        doc.heading(f"{item.position}. {item.title}", level=3)
+        doc.lines(item.minutes, empty=_("No minutes recorded."))
 
-    document.add_heading(_("Decisions"), level=2)
+    doc.heading(_("Decisions"), level=2)
     if c["decisions"]:
-        for decision in c["decisions"]:
-            document.add_paragraph(decision, style="List Number")
+        doc.bullets(c["decisions"], numbered=True)
     else:
-        document.add_paragraph(_("No decisions recorded."))
+        doc.paragraph(_("No decisions recorded."))
 
-    document.add_heading(_("Action items"), level=2)
+    doc.heading(_("Action items"), level=2)
     if c["action_items"]:
-        table(
+        doc.table(
             [_("No."), _("Action item"), _("Owner"), _("Due date"), _("Status")],
             [
                 [
-                    str(number),
+                    number,
                     item.description,
                     item.owner_office.name,
                     formats.date_format(item.due_date, "DATE_FORMAT"),
@@ -302,26 +255,19 @@ def report_docx(meeting: Meeting) -> bytes:
             ],
         )
     else:
-        document.add_paragraph(_("No action items."))
+        doc.paragraph(_("No action items."))
 
-    document.add_paragraph()
-    signed = document.add_paragraph(
-        f"{c['place']}, {formats.date_format(c['signed_on'], 'DATE_FORMAT')}"
+    doc.paragraph()
+    doc.paragraph(
+        f"{c['place']}, {formats.date_format(c['signed_on'], 'DATE_FORMAT')}", align="right"
     )
-    signed.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    signatures = document.add_table(rows=3, cols=2)
-    signatures.rows[0].cells[0].text = _("Recorder (notulis)")
-    signatures.rows[0].cells[1].text = _("Approved by, team lead")
-    signatures.rows[1].cells[0].text = "\n\n\n"
-    signatures.rows[2].cells[0].text = _signature_name(c["recorder"])
-    signatures.rows[2].cells[1].text = _signature_name(c["approver"])
-    for row in signatures.rows:
-        for cell in row.cells:
-            cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
+    doc.signatures(
+        [
+            (_("Recorder (notulis)"), _signature_name(c["recorder"])),
+            (_("Approved by, team lead"), _signature_name(c["approver"])),
+        ]
+    )
+    return doc.to_bytes()
 
 
 def _signature_name(user) -> str:
@@ -368,39 +314,11 @@ def action_item_rows(items: Iterable[ActionItem]) -> Iterator[list]:
             item.due_date,
             str(item.get_state_display()),
             str(item.tracked.label),
-            item.done_at.astimezone(JAKARTA).replace(tzinfo=None) if item.done_at else None,
+            item.done_at,
             item.done_note,
-            item.confirmed_at.astimezone(JAKARTA).replace(tzinfo=None)
-            if item.confirmed_at
-            else None,
+            item.confirmed_at,
         ]
 
 
-def render_xlsx(rows: Iterable[list], *, title: str) -> bytes:
-    """One sheet: a bold, frozen header row, dates as Excel dates, sensible column widths."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = title[:31]
-    widths: dict[int, int] = {}
-    for row in rows:
-        sheet.append(row)
-        for index, value in enumerate(row, start=1):
-            widths[index] = max(widths.get(index, 0), min(len(str(value or "")), 60))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for column in sheet.iter_cols(min_row=2):
-        for cell in column:
-            if isinstance(cell.value, datetime):
-                cell.number_format = "dd-mm-yyyy hh:mm"
-            elif hasattr(cell.value, "isoformat"):
-                cell.number_format = "dd-mm-yyyy"
-            cell.alignment = Alignment(vertical="top", wrap_text=isinstance(cell.value, str))
-    for index, width in widths.items():
-        sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = width + 2
-    sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+def action_items_xlsx(items: Iterable[ActionItem], *, title: str) -> bytes:
+    return write_xlsx([(title, action_item_rows(items))], wrap=True)

@@ -396,7 +396,7 @@ def action_list(request):
 def action_xlsx(request):
     year = program_year_from(request.GET, request.user, required=True)
     _filters, items = _filtered_action_items(request, year)
-    content = exports.render_xlsx(exports.action_item_rows(items), title=_("Action items"))
+    content = exports.action_items_xlsx(items, title=_("Action items"))
     return download_response(content, f"tindak-lanjut-rapat-{year.year}.xlsx", XLSX)
 
 

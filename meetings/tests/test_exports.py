@@ -139,7 +139,7 @@ def test_attendance_list_pdf_lists_every_invited_office(closed_meeting):
 def test_action_item_xlsx_has_owner_due_date_and_status(closed_meeting):
     items = with_statuses(closed_meeting.action_items.select_related("owner_office", "meeting"))
 
-    content = exports.render_xlsx(exports.action_item_rows(items), title="Tindak lanjut")
+    content = exports.action_items_xlsx(items, title="Tindak lanjut")
 
     sheet = openpyxl.load_workbook(io.BytesIO(content)).active
     rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
@@ -168,3 +168,26 @@ def test_action_item_xlsx_has_owner_due_date_and_status(closed_meeting):
             "Belum jatuh tempo",
         ),
     ]
+
+
+def test_a_formula_typed_into_an_action_item_is_exported_as_text(closed_meeting):
+    item = closed_meeting.action_items.order_by("id").first()
+    item.description = "=cmd|' /C calc'!A0"
+    item.save(update_fields=["description"])  # arrange: what a user could type
+    items = with_statuses(closed_meeting.action_items.select_related("owner_office", "meeting"))
+
+    content = exports.action_items_xlsx(items, title="Tindak lanjut")
+
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+    typed = next(row[3] for row in sheet.iter_rows(min_row=2) if "cmd" in str(row[3].value))
+    assert (typed.data_type, typed.value) == ("s", "'=cmd|' /C calc'!A0")
+    assert sheet["B2"].is_date and sheet["E2"].is_date
+
+
+def test_the_docx_is_a4_with_page_numbers_in_the_footer(closed_meeting):
+    document = docx.Document(io.BytesIO(exports.report_docx(closed_meeting)))
+
+    section = document.sections[0]
+    assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) == (21.0, 29.7)
+    footer = section.footer.paragraphs[0]._p.xml
+    assert "PAGE" in footer and "NUMPAGES" in footer

@@ -1,0 +1,126 @@
+"""The one DOCX writer: an A4 document in the project's style (Arial 10.5 pt, 2.2 cm margins,
+"Table Grid" tables with a bold header row, page numbers "n / m" in the footer). Apps build
+their document from its few calls and get the bytes from `to_bytes()`; every text passes
+through `str`, so lazy translations and numbers print as they should."""
+
+import io
+from collections.abc import Iterable, Sequence
+
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
+
+FONT, FONT_SIZE, MARGIN = "Arial", Pt(10.5), Cm(2.2)
+
+
+def _field(paragraph, instruction: str) -> None:
+    """A Word field (PAGE, NUMPAGES) that Word fills in when it lays the document out."""
+    run = paragraph.add_run()
+    for kind, text in (("begin", None), (None, instruction), ("end", None)):
+        if kind:
+            element = OxmlElement("w:fldChar")
+            element.set(qn("w:fldCharType"), kind)
+        else:
+            element = OxmlElement("w:instrText")
+            element.set(qn("xml:space"), "preserve")
+            element.text = text
+        run._r.append(element)
+
+
+class DocxWriter:
+    """A document being written, top to bottom."""
+
+    def __init__(self) -> None:
+        self.document = Document()
+        section = self.document.sections[0]
+        section.page_height, section.page_width = Cm(29.7), Cm(21)
+        for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+            setattr(section, side, MARGIN)
+        normal = self.document.styles["Normal"]
+        normal.font.name, normal.font.size = FONT, FONT_SIZE
+        footer = section.footer.paragraphs[0]
+        footer.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        _field(footer, "PAGE")
+        footer.add_run(" / ")
+        _field(footer, "NUMPAGES")
+
+    def heading(self, text, *, level: int = 1):
+        return self.document.add_heading(str(text), level=level)
+
+    def paragraph(
+        self,
+        text="",
+        *,
+        bold: bool = False,
+        italic: bool = False,
+        size: float | None = None,
+        align: str | None = None,
+        style: str | None = None,
+    ):
+        """A paragraph; `align` is "center" or "right"; `style` a Word style such as
+        "List Bullet" or "List Number"."""
+        paragraph = self.document.add_paragraph(style=style)
+        if align:
+            paragraph.alignment = {
+                "center": WD_ALIGN_PARAGRAPH.CENTER,
+                "right": WD_ALIGN_PARAGRAPH.RIGHT,
+            }[align]
+        if text != "":
+            run = paragraph.add_run(str(text))
+            run.bold, run.italic = bold, italic
+            if size:
+                run.font.size = Pt(size)
+        return paragraph
+
+    def lines(self, text, *, empty="") -> None:
+        """A multi-line text as one paragraph per line (`empty` when there is none)."""
+        for line in (str(text) or str(empty)).splitlines():
+            self.paragraph(line)
+
+    def bullets(self, texts: Iterable, *, numbered: bool = False) -> None:
+        for text in texts:
+            self.paragraph(text, style="List Number" if numbered else "List Bullet")
+
+    def to_fill(self, text) -> None:
+        """A place the reader must write, marked as [italic in brackets]."""
+        self.paragraph(f"[{text}]", italic=True)
+
+    def table(self, header: Sequence, rows: Iterable[Sequence]):
+        """A grid table: the header row in bold, then the rows, every cell as text."""
+        grid = self.document.add_table(rows=1, cols=len(header))
+        grid.style = "Table Grid"
+        for cell, text in zip(grid.rows[0].cells, header, strict=True):
+            cell.text = ""
+            cell.paragraphs[0].add_run(str(text)).bold = True
+        for row in rows:
+            for cell, text in zip(grid.add_row().cells, row, strict=True):
+                cell.text = str(text)
+        return grid
+
+    def facts(self, pairs: Iterable[tuple], *, label_width: float = 4, value_width: float = 12.5):
+        """A borderless two-column table of (label, value)."""
+        grid = self.document.add_table(rows=0, cols=2)
+        for label, value in pairs:
+            cells = grid.add_row().cells
+            cells[0].text, cells[1].text = str(label), str(value)
+            cells[0].width, cells[1].width = Cm(label_width), Cm(value_width)
+        return grid
+
+    def signatures(self, columns: Sequence[tuple[str, str]]):
+        """A signature block: per column its title, space to sign and the name below."""
+        grid = self.document.add_table(rows=3, cols=len(columns))
+        for index, (title, name) in enumerate(columns):
+            grid.rows[0].cells[index].text = str(title)
+            grid.rows[1].cells[index].text = "\n\n\n"
+            grid.rows[2].cells[index].text = str(name)
+        for row in grid.rows:
+            for cell in row.cells:
+                cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+        return grid
+
+    def to_bytes(self) -> bytes:
+        buffer = io.BytesIO()
+        self.document.save(buffer)
+        return buffer.getvalue()

@@ -1,0 +1,49 @@
+"""The one PDF renderer: an app passes a template (extending core/pdf/base.html, which puts
+the office letterhead on top) and its context; this module adds the shared context, lays the
+page out with the one stylesheet (core/pdf/document.css: A4, fonts, page numbers; a body class
+`landscape` or `dense` where a document needs it) and returns the bytes.
+
+Resources resolve against the static folder and only from it or data: URLs, so nothing in a
+document can make the server fetch from the network."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import get_language
+
+STYLESHEET = Path(__file__).parent / "templates" / "core" / "pdf" / "document.css"
+BASE_URL = str(settings.BASE_DIR / "static") + "/"
+
+
+def document_context(context: dict) -> dict:
+    """What every document may print: the organisation (letterhead), the language and when it
+    was printed; the app's own context wins on a clash."""
+    return {
+        "ORGANISATION_NAME": settings.ORGANISATION_NAME,
+        "LANGUAGE_CODE": get_language() or settings.LANGUAGE_CODE,
+        "printed_at": timezone.now(),
+        **context,
+    }
+
+
+def render_html(template: str, context: dict) -> str:
+    """The document's HTML as the PDF lays it out (for tests and previews)."""
+    return render_to_string(template, document_context(context))
+
+
+def lay_out(html: str):
+    """A weasyprint Document of `html` with the one stylesheet (pages, boxes, text)."""
+    from weasyprint import CSS, HTML  # imported here: loading it takes a moment
+    from weasyprint.urls import URLFetcher
+
+    fetcher = URLFetcher(allowed_protocols={"file", "data"})
+    return HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render(
+        stylesheets=[CSS(filename=str(STYLESHEET), url_fetcher=fetcher)]
+    )
+
+
+def render_pdf(template: str, context: dict) -> bytes:
+    """`template` rendered with `context` as an A4 PDF."""
+    return lay_out(render_html(template, context)).write_pdf()
