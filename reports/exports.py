@@ -1,25 +1,18 @@
 """Exports of the reports: functions that yield rows (header first) or gather a document's
-content, and one renderer per format (xlsx, PDF through WeasyPrint, DOCX through python-docx).
-Views only authorise, filter and return the bytes."""
+content; core.xlsx, core.pdf and core.docx write the bytes. Views only authorise, filter and
+return the file."""
 
-import io
-import re
 from collections.abc import Iterable, Iterator
-from datetime import date, datetime
-from pathlib import Path
 
-from django.conf import settings
-from django.template.loader import render_to_string
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from core.deadlines import Status
+from core.docx import DocxWriter
+from core.pdf import render_pdf
 
 from .models import ReportKind, ReportState
 from .queries import NOT_STARTED, FinalDraft, NeedsTable, ReportRow, display_value
-
-PDF_CSS = Path(__file__).parent / "templates" / "reports" / "pdf" / "document.css"
-
 
 # --- rows -----------------------------------------------------------------------------------------
 
@@ -97,98 +90,11 @@ def coaching_rows(table: NeedsTable) -> Iterator[list]:
     yield [_("Total"), table.answered_total, *table.coaching_total]
 
 
-# --- renderers ------------------------------------------------------------------------------------
-
-
-def _cell_value(value):
-    if isinstance(value, datetime):
-        # Spreadsheets hold no time zone: write Jakarta wall time.
-        return timezone.localtime(value).replace(tzinfo=None)
-    return value
-
-
-def render_xlsx(sheets: Iterable[tuple[str, Iterable[list]]]) -> bytes:
-    """One worksheet per (title, rows); the first row is the header, in bold and frozen."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    workbook = Workbook(write_only=True)
-    for title, rows in sheets:
-        # Excel forbids some characters in sheet names ("Sosialisasi/pencanangan").
-        sheet = workbook.create_sheet(title=re.sub(r"[\\/*?:\[\]]", "-", str(title))[:31])
-        sheet.freeze_panes = "A2"
-        rows = iter(rows)
-        header = next(rows)
-        for index, name in enumerate(header, start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = max(
-                10, min(45, len(str(name)) + 4)
-            )
-        cells = []
-        for name in header:
-            cell = WriteOnlyCell(sheet, value=str(name))
-            cell.font = Font(bold=True)
-            cells.append(cell)
-        sheet.append(cells)
-        for row in rows:
-            values = []
-            for value in row:
-                value = _cell_value(value)
-                cell = WriteOnlyCell(sheet, value=value)
-                if isinstance(value, datetime):
-                    cell.number_format = "dd-mm-yyyy hh:mm"
-                elif isinstance(value, date):
-                    cell.number_format = "dd-mm-yyyy"
-                values.append(cell)
-            sheet.append(values)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def render_pdf(template: str, context: dict) -> bytes:
-    """An HTML template laid out by WeasyPrint with the documents' stylesheet."""
-    import weasyprint
-
-    html = render_to_string(template, context)
-    return weasyprint.HTML(string=html).write_pdf(
-        stylesheets=[weasyprint.CSS(filename=str(PDF_CSS))]
-    )
-
-
-def pdf_context(**context) -> dict:
-    return {
-        "ORGANISATION_NAME": settings.ORGANISATION_NAME,
-        "printed_at": timezone.now(),
-        **context,
-    }
-
-
 # --- the final report draft as DOCX -------------------------------------------------------------
 
 
 def _date(value) -> str:
     return formats.date_format(value, "DATE_FORMAT") if value else "—"
-
-
-def _table(document, header: list[str], rows: list[list[str]]):
-    table = document.add_table(rows=1, cols=len(header))
-    table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, header, strict=True):
-        cell.text = ""
-        cell.paragraphs[0].add_run(str(text)).bold = True
-    for row in rows:
-        cells = table.add_row().cells
-        for cell, text in zip(cells, row, strict=True):
-            cell.text = str(text)
-    return table
-
-
-def _to_fill(document, text: str) -> None:
-    paragraph = document.add_paragraph()
-    run = paragraph.add_run(f"[{text}]")
-    run.italic = True
 
 
 def final_draft_sections(draft: FinalDraft) -> dict:
@@ -228,32 +134,28 @@ def final_draft_docx(draft: FinalDraft) -> bytes:
     """The Laporan akhir draft as an editable Word document, following the outline in
     reference/domain.md. What the system cannot know (problems, conclusions) is left as a
     clearly marked place to write; the LKE results are marked as not yet available."""
-    from docx import Document
-
     texts = final_draft_sections(draft)
-    document = Document()
-    document.add_heading(f"{texts['title']}\n{texts['village_title']}", level=0)
-    document.add_paragraph(texts["subtitle"])
+    doc = DocxWriter()
+    doc.heading(f"{texts['title']}\n{texts['village_title']}", level=0)
+    doc.paragraph(texts["subtitle"])
 
-    document.add_heading(_("I. Introduction"), level=1)
-    document.add_heading(_("A. Background"), level=2)
-    document.add_paragraph(texts["background"])
-    document.add_heading(_("B. Overview of the village"), level=2)
-    _table(document, [_("Item"), _("Value")], [list(map(str, r)) for r in texts["overview"]])
-    document.add_heading(_("C. Governance"), level=2)
-    document.add_paragraph(_("Coaching team (pembina):"))
+    doc.heading(_("I. Introduction"), level=1)
+    doc.heading(_("A. Background"), level=2)
+    doc.paragraph(texts["background"])
+    doc.heading(_("B. Overview of the village"), level=2)
+    doc.table([_("Item"), _("Value")], [list(map(str, r)) for r in texts["overview"]])
+    doc.heading(_("C. Governance"), level=2)
+    doc.paragraph(_("Coaching team (pembina):"))
     if draft.pembina:
-        _table(
-            document,
+        doc.table(
             [_("No."), _("Name"), _("NIP")],
             [[str(i), p.get_full_name(), p.nip or "—"] for i, p in enumerate(draft.pembina, 1)],
         )
     else:
-        _to_fill(document, _("No pembina recorded in the system yet"))
-    document.add_paragraph(_("Agen statistik (from the sosialisasi/pencanangan report):"))
+        doc.to_fill(_("No pembina recorded in the system yet"))
+    doc.paragraph(_("Agen statistik (from the sosialisasi/pencanangan report):"))
     if draft.agents:
-        _table(
-            document,
+        doc.table(
             [_("No."), _("Name"), _("Position"), _("Village official"), _("SK")],
             [
                 [
@@ -268,14 +170,13 @@ def final_draft_docx(draft: FinalDraft) -> bytes:
             ],
         )
     else:
-        _to_fill(document, _("No agen statistik recorded in the system yet"))
+        doc.to_fill(_("No agen statistik recorded in the system yet"))
 
-    document.add_heading(_("II. Preparation"), level=1)
-    document.add_heading(_("A. Sosialisasi/pencanangan"), level=2)
+    doc.heading(_("II. Preparation"), level=1)
+    doc.heading(_("A. Sosialisasi/pencanangan"), level=2)
     sos = draft.sosialisasi
     if sos is not None:
-        _table(
-            document,
+        doc.table(
             [_("Item"), _("Value")],
             [
                 [_("Date"), _date(sos.anchor_date)],
@@ -287,12 +188,11 @@ def final_draft_docx(draft: FinalDraft) -> bytes:
             ],
         )
     else:
-        _to_fill(document, _("The sosialisasi/pencanangan report has not been made yet"))
-    document.add_heading(_("B. Activity design"), level=2)
+        doc.to_fill(_("The sosialisasi/pencanangan report has not been made yet"))
+    doc.heading(_("B. Activity design"), level=2)
     plan = draft.preparation
     if plan:
-        _table(
-            document,
+        doc.table(
             [_("No."), _("Activity"), _("Planned"), _("Target output")],
             [
                 [
@@ -305,14 +205,13 @@ def final_draft_docx(draft: FinalDraft) -> bytes:
             ],
         )
     else:
-        _to_fill(document, _("No preparation activities in the work plan"))
-    _to_fill(document, _("Describe the training and the budget here"))
+        doc.to_fill(_("No preparation activities in the work plan"))
+    doc.to_fill(_("Describe the training and the budget here"))
 
-    document.add_heading(_("III. Coaching and mentoring"), level=1)
-    document.add_heading(_("A. Realisation matrix"), level=2)
+    doc.heading(_("III. Coaching and mentoring"), level=1)
+    doc.heading(_("A. Realisation matrix"), level=2)
     if draft.activities:
-        _table(
-            document,
+        doc.table(
             [_("Row no."), _("Activity detail"), _("Carried out by"), _("Output")],
             [
                 [
@@ -327,11 +226,11 @@ def final_draft_docx(draft: FinalDraft) -> bytes:
             ],
         )
     else:
-        _to_fill(document, _("The work plan has no activities yet"))
-    document.add_heading(_("B. Identification of data needs"), level=2)
+        doc.to_fill(_("The work plan has no activities yet"))
+    doc.heading(_("B. Identification of data needs"), level=2)
     idn = draft.identifikasi
     if idn is not None:
-        document.add_paragraph(
+        doc.paragraph(
             _("Visit on %(date)s; respondent: %(name)s (%(position)s).")
             % {
                 "date": _date(idn.anchor_date),
@@ -339,61 +238,57 @@ def final_draft_docx(draft: FinalDraft) -> bytes:
                 "position": idn.respondent_position or "—",
             }
         )
-        document.add_paragraph(_("1001a Data needed:"))
+        doc.paragraph(_("1001a Data needed:"))
         for need in draft.data_needs:
-            document.add_paragraph(
-                f"{need.description} ({need.get_topic_display()})", style="List Bullet"
-            )
-        document.add_paragraph(_("1001b Statistical activities needed:"))
+            doc.paragraph(f"{need.description} ({need.get_topic_display()})", style="List Bullet")
+        doc.paragraph(_("1001b Statistical activities needed:"))
         for need in draft.activity_needs:
-            document.add_paragraph(
-                f"{need.description} ({need.get_topic_display()})", style="List Bullet"
-            )
-        _table(
-            document,
+            doc.paragraph(f"{need.description} ({need.get_topic_display()})", style="List Bullet")
+        doc.table(
             [_("Coaching needed"), _("Answer")],
             [[label, display_value(value)] for label, value in draft.coaching],
         )
     else:
-        _to_fill(document, _("The identification report has not been made yet"))
-    document.add_heading(_("C. Outputs"), level=2)
+        doc.to_fill(_("The identification report has not been made yet"))
+    doc.heading(_("C. Outputs"), level=2)
     if draft.outputs:
         for output, produced in draft.outputs:
             mark = _("produced") if produced else _("planned")
-            document.add_paragraph(f"{output} ({mark})", style="List Bullet")
+            doc.paragraph(f"{output} ({mark})", style="List Bullet")
     else:
-        _to_fill(document, _("No outputs listed in the work plan"))
-    document.add_heading(_("D. LKE assessment results"), level=2)
+        doc.to_fill(_("No outputs listed in the work plan"))
+    doc.heading(_("D. LKE assessment results"), level=2)
     if draft.lke:
-        document.add_paragraph(f"{draft.lke['instrument']} · {draft.lke['status']}")
+        doc.paragraph(f"{draft.lke['instrument']} · {draft.lke['status']}")
         for label, total, aspects in draft.lke["levels"]:
-            _table(
-                document,
+            doc.table(
                 [label, _("Score (0–100)")],
                 [[_("Total"), display_value(total)]]
                 + [[name, display_value(score)] for name, score in aspects],
             )
     else:
-        document.add_paragraph(_("LKE assessment results: not available yet."))
+        doc.paragraph(_("LKE assessment results: not available yet."))
 
-    document.add_heading(_("IV. Closing"), level=1)
-    document.add_heading(_("A. Problems and solutions"), level=2)
-    _table(document, [_("Row no."), _("Problem"), _("Solution")], [["1", "", ""], ["2", "", ""]])
-    document.add_heading(_("B. Conclusions"), level=2)
-    _to_fill(document, _("To be written by the BPS regency/city"))
+    doc.heading(_("IV. Closing"), level=1)
+    doc.heading(_("A. Problems and solutions"), level=2)
+    doc.table([_("Row no."), _("Problem"), _("Solution")], [["1", "", ""], ["2", "", ""]])
+    doc.heading(_("B. Conclusions"), level=2)
+    doc.to_fill(_("To be written by the BPS regency/city"))
 
-    document.add_heading(_("Appendix"), level=1)
+    doc.heading(_("Appendix"), level=1)
     if draft.appendix:
-        _table(document, [_("Report"), _("Document"), _("File")], [list(r) for r in draft.appendix])
+        doc.table([_("Report"), _("Document"), _("File")], [list(r) for r in draft.appendix])
     else:
-        _to_fill(document, _("No documents uploaded yet"))
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
+        doc.to_fill(_("No documents uploaded yet"))
+    return doc.to_bytes()
+
+
+FINAL_DRAFT_TEMPLATE = "reports/pdf/final_draft.html"
+
+
+def final_draft_context(draft: FinalDraft) -> dict:
+    return {"draft": draft, "texts": final_draft_sections(draft), "kind": ReportKind.LAPORAN_AKHIR}
 
 
 def final_draft_pdf(draft: FinalDraft) -> bytes:
-    return render_pdf(
-        "reports/pdf/final_draft.html",
-        pdf_context(draft=draft, texts=final_draft_sections(draft), kind=ReportKind.LAPORAN_AKHIR),
-    )
+    return render_pdf(FINAL_DRAFT_TEMPLATE, final_draft_context(draft))

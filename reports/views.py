@@ -9,9 +9,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.models import Office
+from core.pdf import render_pdf
 from core.permissions import offices_visible_to
 from core.services import audit_events_for
 from core.views import DOCX, PDF, XLSX, attachment_response, download_response
+from core.xlsx import write_xlsx
 from program.queries import program_year_from, program_years_visible_to
 
 from . import exports, services
@@ -129,9 +131,7 @@ def report_list_xlsx(request, kind: str):
     kind = kind_from_slug(kind)
     year = program_year_from(request.GET, request.user, required=True)
     _filters, rows = _filtered_rows(request, year, kind)
-    content = exports.render_xlsx(
-        [(str(ReportKind(kind).label), exports.report_list_rows(rows, kind))]
-    )
+    content = write_xlsx([(str(ReportKind(kind).label), exports.report_list_rows(rows, kind))])
     return download_response(content, f"laporan-{SLUG_OF[kind]}-{year.year}.xlsx", XLSX)
 
 
@@ -428,18 +428,18 @@ def report_pdf(request, kind: str, village: int):
     if report.pk is None:
         raise Http404
     snapshot = snapshot_of(report)
-    content = exports.render_pdf(
+    content = render_pdf(
         "reports/pdf/report.html",
-        exports.pdf_context(
-            report=report,
-            village=report.village,
-            kind_label=ReportKind(report.kind).label,
-            sections=content_sections(snapshot),
-            files=current_files(report),
-            versions=versions_of(report),
-            deadline=report_deadline(report),
-            purposes=PURPOSES[report.kind],
-        ),
+        {
+            "report": report,
+            "village": report.village,
+            "kind_label": ReportKind(report.kind).label,
+            "sections": content_sections(snapshot),
+            "files": current_files(report),
+            "versions": versions_of(report),
+            "deadline": report_deadline(report),
+            "purposes": PURPOSES[report.kind],
+        },
     )
     return download_response(content, _filename(report, ".pdf"), PDF)
 
@@ -496,7 +496,7 @@ def needs(request):
 @require_GET
 def needs_xlsx(request):
     year, _filters, table = _needs(request)
-    content = exports.render_xlsx(
+    content = write_xlsx(
         [
             (_("Needs by topic"), exports.needs_topic_rows(table)),
             (_("Coaching needed"), exports.coaching_rows(table)),

@@ -8,14 +8,13 @@ from datetime import date, datetime
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.template.loader import render_to_string
 from django.urls import reverse
 from openpyxl import load_workbook
-from weasyprint import CSS, HTML
 
 from conftest import make_user
 from core.deadlines import JAKARTA, Status
 from core.models import AuditEvent, Office, Region
+from core.pdf import lay_out
 from monitoring import exports
 from monitoring.models import Recap
 from monitoring.queries import province_dashboard, recap_items, recap_view
@@ -409,11 +408,28 @@ def test_xlsx_holds_the_frozen_rows(client, ketua_tim, kepala, year_2026, plan):
     assert info["Narasi"] == "Narasi rekap."
 
 
+@frozen
+def test_a_formula_typed_into_the_narrative_is_exported_as_text(ketua_tim, kepala, year_2026, plan):
+    narrative = '=HYPERLINK("http://x","KLIK")'
+    recap = generate_recap(year_2026, period=2, narrative=narrative, by=ketua_tim)
+
+    workbook = load_workbook(io.BytesIO(exports.render_xlsx(recap_view(kepala, recap))))
+
+    info = {row[0].value: row[1] for row in workbook["Keterangan"].iter_rows() if row[1:]}
+    assert (info["Narasi"].data_type, info["Narasi"].value) == ("s", "'" + narrative)
+    assert info["Data per"].is_date
+    figures = {row[1].value: row for row in workbook["Rekap"].iter_rows(min_row=2)}
+    rl = figures["BPS Kabupaten Rejang Lebong"]
+    assert [(c.data_type, c.value) for c in (rl[0], rl[2], rl[4])] == [
+        ("n", 2),
+        ("n", 1),
+        ("n", 66.7),
+    ]
+
+
 def pdf_layout(pdf_html: str):
     """The pages WeasyPrint lays out and their text (no PDF text extractor is installed)."""
-    document = HTML(string=pdf_html).render(
-        stylesheets=[CSS(string=render_to_string("monitoring/recap_pdf.css"))]
-    )
+    document = lay_out(pdf_html)
     texts = []
 
     def walk(box):

@@ -8,11 +8,10 @@ from datetime import date, datetime
 import docx
 import pytest
 import time_machine
-import weasyprint
-from django.template.loader import render_to_string
 from django.urls import reverse
 
 from core.deadlines import JAKARTA
+from core.pdf import lay_out, render_html
 from program.models import Stage, WorkPlanActivity
 from reports import exports, services
 from reports.models import ReportKind
@@ -88,9 +87,7 @@ def docx_text(content: bytes) -> str:
 
 def laid_out_text(html: str) -> str:
     """The text of every box WeasyPrint laid out on the pages of `html`."""
-    document = weasyprint.HTML(string=html).render(
-        stylesheets=[weasyprint.CSS(filename=str(exports.PDF_CSS))]
-    )
+    document = lay_out(html)
 
     def walk(box):
         if hasattr(box, "text"):
@@ -160,10 +157,7 @@ def test_the_docx_draft_holds_the_village_facts_in_the_outline(coached):
 
 def test_the_pdf_draft_holds_the_same_facts(coached):
     draft = final_draft(coached)
-    html = render_to_string(
-        "reports/pdf/final_draft.html",
-        exports.pdf_context(draft=draft, texts=exports.final_draft_sections(draft)),
-    )
+    html = render_html(exports.FINAL_DRAFT_TEMPLATE, exports.final_draft_context(draft))
 
     text = laid_out_text(html)
 
@@ -230,17 +224,17 @@ def test_the_printable_report_lists_fields_agents_and_attachments(coached, tim_r
     report = Report.objects.select_related(
         "village__village__parent", "village__office", "village__program_year"
     ).get(village=coached, kind=ReportKind.SOSIALISASI)
-    html = render_to_string(
+    html = render_html(
         "reports/pdf/report.html",
-        exports.pdf_context(
-            report=report,
-            village=report.village,
-            kind_label=ReportKind(report.kind).label,
-            sections=content_sections(snapshot_of(report)),
-            files=current_files(report),
-            versions=versions_of(report),
-            deadline=report_deadline(report),
-        ),
+        {
+            "report": report,
+            "village": report.village,
+            "kind_label": ReportKind(report.kind).label,
+            "sections": content_sections(snapshot_of(report)),
+            "files": current_files(report),
+            "versions": versions_of(report),
+            "deadline": report_deadline(report),
+        },
     )
 
     text = laid_out_text(html)
