@@ -2,22 +2,18 @@
 penilaian LKE Provinsi as xlsx and PDF. One function yields the rows (header first); one
 renderer per format writes the bytes."""
 
-import re
 from collections.abc import Iterable, Iterator
-from io import BytesIO
 
 from django.core.exceptions import ValidationError
-from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.styles import PatternFill
+
+from core.pdf import render_pdf
+from core.xlsx import HEADER_FONT, XlsxWriter, cell_text, open_workbook, write_xlsx
 
 from .models import Answer, ItemKind, Level, Worksheet
 from .scoring import instrument_tree, tree_items
 
-HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
 HEADING_FILL = PatternFill("solid", fgColor="F2F2F2")
 WORKSHEET_COLUMNS = [
     "kode",
@@ -30,20 +26,10 @@ WORKSHEET_COLUMNS = [
     "bukti",
     "versi",
 ]
-INFO_SHEET, ANSWER_SHEET, CHOICE_SHEET = "Info", "LKE", "Pilihan"
-
-
-def _bold_header(sheet) -> None:
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.fill = HEADER_FILL
-    sheet.freeze_panes = "A2"
-
-
-def _save(book: Workbook) -> bytes:
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
+INFO_SHEET, ANSWER_SHEET = "Info", "LKE"
+ANSWER_WIDTHS = (10, 70, 9, 45, 30, 30, 40, 40)
+MAX_SHEET_ROWS, MAX_SHEET_COLUMNS = 3000, 20  # an import's ceiling, checked before parsing
+RESULTS_TEMPLATE = "lke/results_pdf.html"
 
 
 # --- a worksheet for offline filling ----------------------------------------------------------
@@ -80,6 +66,17 @@ def worksheet_answer_rows(worksheet: Worksheet, level: str) -> Iterator[list]:
         ]
 
 
+def worksheet_info_rows(worksheet: Worksheet, level: str) -> list[list]:
+    """The Info sheet: which worksheet and level the file belongs to (checked on import)."""
+    return [
+        ["lembar", worksheet.pk],
+        ["tingkat", level],
+        ["nama", worksheet.subject_name],
+        ["tahun", worksheet.assessment.program_year.year],
+        ["instrumen", str(worksheet.assessment.instrument)],
+    ]
+
+
 def worksheet_xlsx(worksheet: Worksheet, level: str) -> bytes:
     """The worksheet for offline filling: each choice item's answer cell is a dropdown of its
     options (listed on a hidden sheet), the version column is hidden."""
@@ -89,88 +86,61 @@ def worksheet_xlsx(worksheet: Worksheet, level: str) -> bytes:
         for item in tree_items(tree)
         if item.kind == ItemKind.CHOICE
     }
-    book = Workbook()
-    sheet = book.active
-    sheet.title = ANSWER_SHEET
-    choices = book.create_sheet(CHOICE_SHEET)
-    choices.sheet_state = "hidden"
-    next_column = 1
-    for number, row in enumerate(worksheet_answer_rows(worksheet, level), start=1):
-        sheet.append(row)
+    writer = XlsxWriter()
+    rows = list(worksheet_answer_rows(worksheet, level))
+    sheet = writer.add_sheet(
+        ANSWER_SHEET, rows, widths=dict(enumerate(ANSWER_WIDTHS, start=1)), wrap=True
+    )
+    for number, row in enumerate(rows[1:], start=2):
         code, kind = row[0], row[2]
-        if number > 1 and kind == ItemKind.HEADING:
+        if kind == ItemKind.HEADING:
             for cell in sheet[number]:
-                cell.fill = HEADING_FILL
-                cell.font = Font(bold=True)
-        if number > 1 and code in options:
-            column = get_column_letter(next_column)
-            next_column += 1
-            for index, label in enumerate(options[code], start=1):
-                choices[f"{column}{index}"] = label
-            rule = DataValidation(
-                type="list",
-                formula1=f"={CHOICE_SHEET}!${column}$1:${column}${len(options[code])}",
-                allow_blank=True,
+                cell.fill, cell.font = HEADING_FILL, HEADER_FONT
+        if code in options:
+            writer.add_choices(
+                sheet,
+                f"D{number}",
+                options[code],
+                error=_("Choose one of the options of this item."),
             )
-            rule.error = _("Choose one of the options of this item.")
-            rule.showErrorMessage = True
-            sheet.add_data_validation(rule)
-            rule.add(f"D{number}")
-    _bold_header(sheet)
-    for column, width in zip("ABCDEFGH", (10, 70, 9, 45, 30, 30, 40, 40), strict=True):
-        sheet.column_dimensions[column].width = width
     sheet.column_dimensions["I"].hidden = True
-    for row in sheet.iter_rows(min_row=2, max_col=8):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    info = book.create_sheet(INFO_SHEET)
-    for key, value in (
-        ("lembar", worksheet.pk),
-        ("tingkat", level),
-        ("nama", worksheet.subject_name),
-        ("tahun", worksheet.assessment.program_year.year),
-        ("instrumen", str(worksheet.assessment.instrument)),
-    ):
-        info.append([key, value])
-    return _save(book)
+    writer.add_sheet(INFO_SHEET, worksheet_info_rows(worksheet, level), header=False)
+    return writer.to_bytes()
 
 
 def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return " ".join(str(value).split())
+    return " ".join(cell_text(value).split())
 
 
 def parse_worksheet_xlsx(worksheet: Worksheet, upload, level: str) -> list[dict]:
     """Read a filled worksheet file into rows for services.import_answers. Unknown codes, options
     that are not the item's, a changed version column, a file of another worksheet or level and
     malformed rows are all reported with their row number (ValidationError); nothing is read
-    into the database here."""
-    try:
-        book = load_workbook(upload, read_only=True, data_only=True)
-    except Exception:
-        raise ValidationError(_("The file is not an xlsx workbook.")) from None
-    if ANSWER_SHEET not in book.sheetnames or INFO_SHEET not in book.sheetnames:
-        raise ValidationError(
-            _(
-                "This is not a worksheet file downloaded from this system (sheets %(a)s and %(b)s "
-                "are missing)."
+    into the database here. The file is opened by core.xlsx.open_workbook: too large, not an
+    xlsx, or a sheet beyond MAX_SHEET_ROWS × MAX_SHEET_COLUMNS is refused before parsing."""
+    with open_workbook(upload, max_rows=MAX_SHEET_ROWS, max_cols=MAX_SHEET_COLUMNS) as book:
+        if ANSWER_SHEET not in book or INFO_SHEET not in book:
+            raise ValidationError(
+                _(
+                    "This is not a worksheet file downloaded from this system (sheets %(a)s "
+                    "and %(b)s are missing)."
+                )
+                % {"a": ANSWER_SHEET, "b": INFO_SHEET}
             )
-            % {"a": ANSWER_SHEET, "b": INFO_SHEET}
-        )
-    info = {str(r[0]): r[1] for r in book[INFO_SHEET].iter_rows(values_only=True) if r and r[0]}
-    if str(info.get("lembar")) != str(worksheet.pk) or info.get("tingkat") != level:
-        raise ValidationError(
-            _(
-                "This file belongs to another worksheet or level. Download the file of this "
-                "worksheet again."
+        info = {str(r[0]): r[1] for r in book.rows(INFO_SHEET) if r and r[0]}
+        if str(info.get("lembar")) != str(worksheet.pk) or info.get("tingkat") != level:
+            raise ValidationError(
+                _(
+                    "This file belongs to another worksheet or level. Download the file of this "
+                    "worksheet again."
+                )
             )
-        )
+        return _answer_rows(worksheet, book.rows(ANSWER_SHEET))
+
+
+def _answer_rows(worksheet: Worksheet, rows_in) -> list[dict]:
     tree = instrument_tree(worksheet.assessment.instrument, worksheet.target)
     items = {item.code: item for item in tree_items(tree)}
-    rows_in = book[ANSWER_SHEET].iter_rows(values_only=True)
     header = [_cell(c) for c in next(rows_in, ())]
     if header[: len(WORKSHEET_COLUMNS)] != WORKSHEET_COLUMNS:
         raise ValidationError(
@@ -311,21 +281,9 @@ def office_rows(results: dict) -> Iterator[list]:
 
 
 def xlsx_of(sheets: Iterable[tuple[str, Iterable[list]]]) -> bytes:
-    book = Workbook()
-    book.remove(book.active)
-    for title, rows in sheets:
-        sheet = book.create_sheet(re.sub(r"[\\/*?:\[\]]", "-", str(title))[:31])
-        for row in rows:
-            sheet.append(row)
-        _bold_header(sheet)
-        for index in range(1, sheet.max_column + 1):
-            sheet.column_dimensions[get_column_letter(index)].width = 16
-    return _save(book)
+    return write_xlsx(sheets)
 
 
 def results_pdf(context: dict) -> bytes:
     """The berita acara: the ranking, the Blok IV table, the formula and signature lines."""
-    from weasyprint import HTML
-
-    html = render_to_string("lke/results_pdf.html", context)
-    return HTML(string=html).write_pdf()
+    return render_pdf(RESULTS_TEMPLATE, context)

@@ -14,15 +14,16 @@ The plain form (what a YAML file holds):
 
 Every node may carry `_row` (its row in an xlsx sheet) so an error names the row."""
 
+from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
-from io import BytesIO
 from pathlib import Path
 
 import yaml
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+
+from core.xlsx import XlsxWriter, cell_text, open_workbook
 
 from .models import Instrument, ItemKind, Target
 
@@ -438,7 +439,7 @@ COLUMNS = [
     "tie_break",
 ]
 ROW_KINDS = ["blok", "aspek", "indikator", "butir", "opsi"]
-HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
+MAX_SHEET_ROWS, MAX_SHEET_COLUMNS = 5000, 30  # an import's ceiling, checked before parsing
 
 
 def _yes(value: bool) -> str:
@@ -448,16 +449,20 @@ def _yes(value: bool) -> str:
 def instrument_to_xlsx(data: dict) -> bytes:
     """Two sheets: `Instrumen` (key, value) and `Butir`, one row per block, aspect, indicator,
     item and option in order; a row belongs to the nearest row of the level above it."""
-    book = Workbook()
-    meta = book.active
-    meta.title = META_SHEET
-    meta.append(["kunci", "nilai"])
-    for key, label in META_KEYS:
-        meta.append([label, data[key]])
-    tree = book.create_sheet(TREE_SHEET)
-    tree.append(COLUMNS)
+    writer = XlsxWriter()
+    writer.add_sheet(
+        META_SHEET,
+        [["kunci", "nilai"], *([label, data[key]] for key, label in META_KEYS)],
+        widths={2: 80},
+    )
+    writer.add_sheet(TREE_SHEET, _tree_rows(data), widths={3: 80}, wrap=True)
+    return writer.to_bytes()
+
+
+def _tree_rows(data: dict) -> Iterator[list]:
+    yield COLUMNS
     for block in data["blocks"]:
-        tree.append(
+        yield (
             [
                 "blok",
                 block["code"],
@@ -476,7 +481,7 @@ def instrument_to_xlsx(data: dict) -> bytes:
             ]
         )
         for aspect in block["aspects"]:
-            tree.append(
+            yield (
                 [
                     "aspek",
                     aspect["code"],
@@ -491,7 +496,7 @@ def instrument_to_xlsx(data: dict) -> bytes:
                 ]
             )
             for indicator in aspect["indicators"]:
-                tree.append(
+                yield (
                     [
                         "indikator",
                         indicator["code"],
@@ -506,7 +511,7 @@ def instrument_to_xlsx(data: dict) -> bytes:
                     ]
                 )
                 for item in indicator["items"]:
-                    tree.append(
+                    yield (
                         [
                             "butir",
                             item["code"],
@@ -522,7 +527,7 @@ def instrument_to_xlsx(data: dict) -> bytes:
                         ]
                     )
                     for option in item["options"]:
-                        tree.append(
+                        yield (
                             [
                                 "opsi",
                                 None,
@@ -536,26 +541,15 @@ def instrument_to_xlsx(data: dict) -> bytes:
                                 _yes(option["example"]),
                             ]
                         )
-    for sheet in (meta, tree):
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-            cell.fill = HEADER_FILL
-        sheet.freeze_panes = "A2"
-    tree.column_dimensions["C"].width = 80
-    meta.column_dimensions["B"].width = 80
-    for row in tree.iter_rows(min_row=2, min_col=3, max_col=3):
-        row[0].alignment = Alignment(wrap_text=True, vertical="top")
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def _cell(value):
-    if value is None:
-        return ""
+    """Numbers and booleans as they are (12.0 as 12), text through core.xlsx.cell_text."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    return value.strip() if isinstance(value, str) else value
+    if value is None or isinstance(value, str):
+        return cell_text(value)
+    return value
 
 
 def instrument_from_xlsx(upload) -> dict:
@@ -563,10 +557,14 @@ def instrument_from_xlsx(upload) -> dict:
     `_row`), or raise InstrumentDataError naming each bad row. The result still goes through
     `check_instrument_data`."""
     try:
-        book = load_workbook(upload, read_only=True, data_only=True)
-    except Exception:
-        raise InstrumentDataError([_("The file is not an xlsx workbook.")]) from None
-    missing = [name for name in (META_SHEET, TREE_SHEET) if name not in book.sheetnames]
+        with open_workbook(upload, max_rows=MAX_SHEET_ROWS, max_cols=MAX_SHEET_COLUMNS) as book:
+            return _instrument_from_book(book)
+    except ValidationError as error:
+        raise InstrumentDataError(error.messages) from None
+
+
+def _instrument_from_book(book) -> dict:
+    missing = [name for name in (META_SHEET, TREE_SHEET) if name not in book]
     if missing:
         raise InstrumentDataError(
             [_("The workbook has no sheet named %(name)s.") % {"name": name} for name in missing]
@@ -574,7 +572,7 @@ def instrument_from_xlsx(upload) -> dict:
     errors: list[str] = []
     data: dict = {"blocks": []}
     labels = {label: key for key, label in META_KEYS}
-    for number, row in enumerate(book[META_SHEET].iter_rows(values_only=True), start=1):
+    for number, row in enumerate(book.rows(META_SHEET), start=1):
         if number == 1 or not row or row[0] is None:
             continue
         key = labels.get(str(row[0]).strip())
@@ -585,8 +583,8 @@ def instrument_from_xlsx(upload) -> dict:
             )
             continue
         data[key] = _cell(row[1] if len(row) > 1 else None)
-    rows = book[TREE_SHEET].iter_rows(values_only=True)
-    header = [str(c or "").strip() for c in next(rows, ())]
+    rows = book.rows(TREE_SHEET)
+    header = [cell_text(c) for c in next(rows, ())]
     if header[: len(COLUMNS)] != COLUMNS:
         raise InstrumentDataError(
             [

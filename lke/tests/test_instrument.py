@@ -2,6 +2,7 @@
 xlsx export/import with row-numbered errors, and editing in the admin."""
 
 import io
+import time
 from io import BytesIO
 
 import pytest
@@ -303,3 +304,44 @@ def test_admin_cannot_change_an_instrument_in_use(
     assert (
         client.get(reverse("admin:lke_item_change", args=[item.pk])).status_code == 200
     )  # view only
+
+
+def test_an_instrument_file_with_a_million_blank_rows_is_refused_quickly(
+    client, admin_provinsi, small_instrument
+):
+    from core.tests.hostile_xlsx import million_blank_rows
+
+    book = load_workbook(BytesIO(instrument_to_xlsx(instrument_to_data(small_instrument))))
+    sheets = {
+        name: [list(r) for r in book[name].iter_rows(values_only=True)] for name in book.sheetnames
+    }
+    content = million_blank_rows(sheets, on="Butir")
+    client.force_login(admin_provinsi)
+
+    started = time.perf_counter()
+    response = client.post(
+        reverse("lke:instrument_import"), {"file": SimpleUploadedFile("i.xlsx", content)}
+    )
+    elapsed = time.perf_counter() - started
+
+    assert response.status_code == 400
+    assert elapsed < 1.5
+    [message] = response.context["errors"]
+    assert message.startswith("Salah satu sheet pada i.xlsx lebih besar daripada")
+    assert Instrument.objects.count() == 1
+
+
+def test_an_oversized_instrument_file_is_refused(
+    client, settings, admin_provinsi, small_instrument
+):
+    content = instrument_to_xlsx(instrument_to_data(small_instrument))
+    settings.XLSX_IMPORT_MAX_BYTES = len(content) - 1
+    client.force_login(admin_provinsi)
+
+    response = client.post(
+        reverse("lke:instrument_import"), {"file": SimpleUploadedFile("i.xlsx", content)}
+    )
+
+    assert response.status_code == 400
+    assert "batas untuk impor Excel adalah" in response.context["errors"][0]
+    assert Instrument.objects.count() == 1

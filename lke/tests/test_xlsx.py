@@ -2,15 +2,18 @@
 back; unknown codes, invalid options, malformed rows and stale rows are reported by row and
 nothing is saved."""
 
+import time
 from io import BytesIO
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from core.tests.hostile_xlsx import million_blank_rows
+from lke import services
 from lke.models import Answer, Level
 
-from .conftest import answer, to_verification
+from .conftest import answer, item, option, to_verification
 
 
 def download(client, worksheet, level=None) -> "load_workbook":
@@ -201,3 +204,90 @@ def test_readers_cannot_import(client, ws_rl, pimpinan_rejang_lebong):
     )
 
     assert response.status_code == 403
+
+
+# --- hostile content (issue 9, defects 2 and 3) -------------------------------------------------
+
+
+def test_a_formula_typed_into_a_note_is_exported_as_text_and_imports_back(
+    client, ws_rl, tim_rejang_lebong
+):
+    instrument = ws_rl.assessment.instrument
+    services.save_answer(
+        ws_rl,
+        item=item(instrument, "k1.a"),
+        level=Level.SELF,
+        option=option(instrument, "k1.a", 3),
+        note='=HYPERLINK("http://x","KLIK")',
+        version=0,
+        by=tim_rejang_lebong,
+    )
+    client.force_login(tim_rejang_lebong)
+
+    book = download(client, ws_rl)
+    sheet = book["LKE"]
+    note = sheet.cell(row=rows_by_code(sheet)["k1.a"], column=5)
+    version = sheet.cell(row=rows_by_code(sheet)["k1.a"], column=9)
+    response = upload(client, ws_rl, book)
+
+    assert (note.data_type, note.value) == ("s", '\'=HYPERLINK("http://x","KLIK")')
+    assert (version.data_type, version.value) == ("n", 1)
+    assert response.status_code == 302
+    saved = Answer.objects.get(worksheet=ws_rl, item__code="k1.a")
+    assert saved.note == '=HYPERLINK("http://x","KLIK")'
+
+
+def test_a_million_blank_rows_are_refused_quickly_and_nothing_is_saved(
+    client, ws_rl, tim_rejang_lebong
+):
+    client.force_login(tim_rejang_lebong)
+    book = download(client, ws_rl)
+    sheets = {
+        "LKE": [list(book["LKE"].iter_rows(values_only=True))[0], ["k1.a", "", "", "Opsi 4"]],
+        "Info": [list(row) for row in book["Info"].iter_rows(values_only=True)],
+    }
+    content = million_blank_rows(sheets, on="LKE", declare_dimension=False)
+
+    started = time.perf_counter()
+    response = client.post(
+        reverse("lke:worksheet_import", args=[ws_rl.pk]),
+        {"file": SimpleUploadedFile("lke.xlsx", content)},
+    )
+    elapsed = time.perf_counter() - started
+
+    assert response.status_code == 400
+    assert elapsed < 1.5
+    [message] = response.context["import_errors"]
+    assert message.startswith("Salah satu sheet pada lke.xlsx lebih besar daripada")
+    assert "paling banyak 3000 baris dan 20 kolom" in message
+    assert not Answer.objects.exists()
+
+
+def test_an_oversized_worksheet_file_is_refused(client, settings, ws_rl, tim_rejang_lebong):
+    client.force_login(tim_rejang_lebong)
+    content = download(client, ws_rl)
+    out = BytesIO()
+    content.save(out)
+    settings.XLSX_IMPORT_MAX_BYTES = len(out.getvalue()) - 1
+
+    response = client.post(
+        reverse("lke:worksheet_import", args=[ws_rl.pk]),
+        {"file": SimpleUploadedFile("lke.xlsx", out.getvalue())},
+    )
+
+    assert response.status_code == 400
+    assert "batas untuk impor Excel adalah" in response.context["import_errors"][0]
+    assert not Answer.objects.exists()
+
+
+def test_a_renamed_pdf_is_refused_as_not_a_workbook(client, ws_rl, tim_rejang_lebong):
+    client.force_login(tim_rejang_lebong)
+
+    response = client.post(
+        reverse("lke:worksheet_import", args=[ws_rl.pk]),
+        {"file": SimpleUploadedFile("lke.xlsx", b"PK\x03\x04" + b"%PDF-1.4" * 10)},
+    )
+
+    assert response.status_code == 400
+    assert response.context["import_errors"] == ["lke.xlsx bukan buku kerja Excel (.xlsx)."]
+    assert not Answer.objects.exists()
