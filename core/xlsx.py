@@ -233,25 +233,34 @@ def _not_xlsx(upload) -> ValidationError:
     )
 
 
-_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s/>]")
+_ROOT_TAG = re.compile(rb"<(\w+:)?worksheet[\s>]")
+
+
+def _rows_in(part) -> int:
+    """The row elements of one worksheet part, counted on the stream (bytes.count is fast
+    enough for a million rows; a regex is not)."""
+    head = part.read(1 << 16)
+    root = _ROOT_TAG.search(head)
+    tag = b"<" + ((root.group(1) or b"") if root else b"") + b"row"
+    tokens = [tag + end for end in (b" ", b">", b"/")]
+    count, tail, chunk = 0, b"", head
+    while chunk:
+        data = tail + chunk
+        count += sum(data.count(token) for token in tokens)
+        tail = data[-8:]
+        count -= sum(tail.count(token) for token in tokens)  # counted again with the next
+        chunk = part.read(1 << 20)
+    return count + sum(tail.count(token) for token in tokens)
 
 
 def _most_rows_in_a_sheet(upload) -> int:
-    """The largest number of row elements in any worksheet part, counted on the stream."""
+    """The largest number of row elements in any worksheet part."""
     most = 0
     with zipfile.ZipFile(upload) as archive:
         for member in archive.namelist():
-            if not (member.startswith("xl/worksheets/") and member.endswith(".xml")):
-                continue
-            count, tail = 0, b""
-            with archive.open(member) as part:
-                while chunk := part.read(1 << 20):
-                    data = tail + chunk
-                    count += len(_ROW_TAG.findall(data))
-                    tail = data[-16:]
-                    count -= len(_ROW_TAG.findall(tail))  # counted again with the next chunk
-            count += len(_ROW_TAG.findall(tail))
-            most = max(most, count)
+            if member.startswith("xl/worksheets/") and member.endswith(".xml"):
+                with archive.open(member) as part:
+                    most = max(most, _rows_in(part))
     return most
 
 

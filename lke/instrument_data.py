@@ -459,87 +459,55 @@ def instrument_to_xlsx(data: dict) -> bytes:
     return writer.to_bytes()
 
 
+def _row(**cells) -> list:
+    """A `Butir` row with the named columns filled, the others empty."""
+    return [cells.get(column) for column in COLUMNS]
+
+
+def _grouping_row(kind: str, node: dict) -> list:
+    return _row(
+        baris=kind,
+        kode=node["code"],
+        teks=node["title"],
+        bobot=_number(Decimal(node["weight"])),
+        contoh=_yes(node["example"]),
+    )
+
+
 def _tree_rows(data: dict) -> Iterator[list]:
     yield COLUMNS
     for block in data["blocks"]:
-        yield (
-            [
-                "blok",
-                block["code"],
-                block["title"],
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                block["target"],
-                _yes(block["scored"]),
-                ",".join(block["tie_break"]),
-            ]
+        yield _row(
+            baris="blok",
+            kode=block["code"],
+            teks=block["title"],
+            sasaran=block["target"],
+            dinilai=_yes(block["scored"]),
+            tie_break=",".join(block["tie_break"]),
         )
         for aspect in block["aspects"]:
-            yield (
-                [
-                    "aspek",
-                    aspect["code"],
-                    aspect["title"],
-                    _number(Decimal(aspect["weight"])),
-                    None,
-                    None,
-                    None,
-                    None,
-                    None,
-                    _yes(aspect["example"]),
-                ]
-            )
+            yield _grouping_row("aspek", aspect)
             for indicator in aspect["indicators"]:
-                yield (
-                    [
-                        "indikator",
-                        indicator["code"],
-                        indicator["title"],
-                        _number(Decimal(indicator["weight"])),
-                        None,
-                        None,
-                        None,
-                        None,
-                        None,
-                        _yes(indicator["example"]),
-                    ]
-                )
+                yield _grouping_row("indikator", indicator)
                 for item in indicator["items"]:
-                    yield (
-                        [
-                            "butir",
-                            item["code"],
-                            item["text"],
-                            _number(Decimal(item["weight"])),
-                            item["kind"],
-                            item["max_score"],
-                            None,
-                            item["evidence"],
-                            _yes(item["evidence_required"]),
-                            _yes(item["example"]),
-                            item["source"],
-                        ]
+                    yield _row(
+                        baris="butir",
+                        kode=item["code"],
+                        teks=item["text"],
+                        bobot=_number(Decimal(item["weight"])),
+                        jenis_butir=item["kind"],
+                        skor_maks=item["max_score"],
+                        bukti=item["evidence"],
+                        bukti_wajib=_yes(item["evidence_required"]),
+                        contoh=_yes(item["example"]),
+                        sumber=item["source"],
                     )
                     for option in item["options"]:
-                        yield (
-                            [
-                                "opsi",
-                                None,
-                                option["label"],
-                                None,
-                                None,
-                                None,
-                                option["score"],
-                                None,
-                                None,
-                                _yes(option["example"]),
-                            ]
+                        yield _row(
+                            baris="opsi",
+                            teks=option["label"],
+                            skor=option["score"],
+                            contoh=_yes(option["example"]),
                         )
 
 
