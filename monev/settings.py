@@ -78,12 +78,14 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "axes",
+    "ninja",  # listed so its docs page uses the Swagger UI files shipped in the package (no CDN)
     "core",
     "program",
     "reports",
     "meetings",
     "lke",
     "monitoring",
+    "api",
 ]
 
 MIDDLEWARE = [

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from api.urls import api_urlpatterns
+
 admin.site.site_header = "Monev Desa Cantik"
 admin.site.site_title = "Monev Desa Cantik"
 
@@ -13,4 +15,6 @@ urlpatterns = [
     path("laporan/", include("reports.urls")),
     path("rapat/", include("meetings.urls")),
     path("lke/", include("lke.urls")),
+    path("", include("api.urls")),
+    *api_urlpatterns,
 ]

@@ -1,0 +1,203 @@
+"""Online meetings with their agenda, attendance and decisions, and the action items agreed in
+them (with their deadline status). Read only."""
+
+from datetime import date, datetime
+
+from django.db.models import Prefetch
+from ninja import Field, Query, Router, Schema
+
+from core.deadlines import Status
+from core.permissions import visible_office_ids
+from meetings.models import ActionItem, AgendaItem, Attendance, Meeting
+from meetings.queries import (
+    action_items_visible_to,
+    get_meeting_for,
+    meetings_visible_to,
+    with_statuses,
+)
+
+from ..errors import READ_ERRORS
+from ..paging import PageParams, page_of, paginate
+from .common import MAX_ID, OfficeRef, UserRef, object_id, office_ref, user_ref
+
+router = Router(tags=["meetings"])
+
+
+class MeetingOut(Schema):
+    id: int
+    program_year_id: int
+    year: int
+    title: str
+    period_start: date
+    starts_at: datetime
+    ends_at: datetime
+    platform: str
+    state: Meeting.State
+    invited_offices: list[OfficeRef]
+
+
+class AgendaOut(Schema):
+    position: int
+    title: str
+    presenter: str
+    allotted_minutes: int
+    minutes: str
+
+
+class AttendanceOut(Schema):
+    office: OfficeRef
+    status: Attendance.Status
+    attendees: str
+    note: str
+
+
+class ActionItemOut(Schema):
+    id: int
+    meeting_id: int
+    meeting_title: str
+    owner_office: OfficeRef
+    description: str
+    due_date: date
+    state: ActionItem.State
+    deadline_status: Status
+    extended_until: date | None
+    done_at: datetime | None
+    done_by: UserRef | None
+    done_note: str
+    confirmed_at: datetime | None
+
+
+class MeetingDetail(MeetingOut):
+    decisions: str
+    agenda: list[AgendaOut]
+    attendance: list[AttendanceOut]
+    action_items: list[ActionItemOut] = Field(description="Those of offices you may see")
+
+
+class MeetingFilter(Schema):
+    program_year: int | None = Field(None, ge=1, le=MAX_ID)
+    state: Meeting.State | None = None
+
+
+class ActionItemFilter(MeetingFilter):
+    office: int | None = Field(None, ge=1, le=MAX_ID, description="Owner office id")
+    meeting: int | None = Field(None, ge=1, le=MAX_ID)
+    state: ActionItem.State | None = None
+
+
+def meeting_out(meeting: Meeting) -> dict:
+    return {
+        "id": meeting.pk,
+        "program_year_id": meeting.program_year_id,
+        "year": meeting.program_year.year,
+        "title": meeting.title,
+        "period_start": meeting.period_start,
+        "starts_at": meeting.starts_at,
+        "ends_at": meeting.ends_at,
+        "platform": meeting.platform,
+        "state": meeting.state,
+        "invited_offices": [office_ref(o) for o in meeting.invited_offices.all()],
+    }
+
+
+def action_item_out(item: ActionItem) -> dict:
+    return {
+        "id": item.pk,
+        "meeting_id": item.meeting_id,
+        "meeting_title": item.meeting.title,
+        "owner_office": office_ref(item.owner_office),
+        "description": item.description,
+        "due_date": item.due_date,
+        "state": item.state,
+        "deadline_status": item.tracked,
+        "extended_until": item.extended_until,
+        "done_at": item.done_at,
+        "done_by": user_ref(item.done_by),
+        "done_note": item.done_note,
+        "confirmed_at": item.confirmed_at,
+    }
+
+
+def _meetings(user):
+    return meetings_visible_to(user).prefetch_related("invited_offices")
+
+
+@router.get(
+    "/meetings", response={200: page_of(MeetingOut), **READ_ERRORS}, summary="Meetings in scope"
+)
+def meeting_list(request, page: Query[PageParams], filters: Query[MeetingFilter]):
+    meetings = _meetings(request.user)
+    if filters.program_year is not None:
+        meetings = meetings.filter(program_year_id=filters.program_year)
+    if filters.state:
+        meetings = meetings.filter(state=filters.state)
+    return paginate(meetings.order_by("starts_at", "id"), page, meeting_out)
+
+
+@router.get(
+    "/meetings/{meeting_id}",
+    response={200: MeetingDetail, **READ_ERRORS},
+    summary="A meeting with agenda, attendance and action items",
+)
+def meeting_detail(request, meeting_id: int = object_id()):
+    meeting = get_meeting_for(request.user, meeting_id)
+    meeting = (
+        _meetings(request.user)
+        .prefetch_related(
+            Prefetch("agenda_items", queryset=AgendaItem.objects.order_by("position", "id")),
+            # Attendance of the offices the user reaches (a kab/kota sees its own line).
+            Prefetch(
+                "attendances",
+                queryset=Attendance.objects.filter(office_id__in=visible_office_ids(request.user))
+                .select_related("office")
+                .order_by("office__code"),
+            ),
+        )
+        .get(pk=meeting.pk)
+    )
+    items = with_statuses(
+        action_items_visible_to(request.user).filter(meeting=meeting).order_by("due_date", "id")
+    )
+    return meeting_out(meeting) | {
+        "decisions": meeting.decisions,
+        "agenda": [
+            {
+                "position": a.position,
+                "title": a.title,
+                "presenter": a.presenter,
+                "allotted_minutes": a.allotted_minutes,
+                "minutes": a.minutes,
+            }
+            for a in meeting.agenda_items.all()
+        ],
+        "attendance": [
+            {
+                "office": office_ref(a.office),
+                "status": a.status,
+                "attendees": a.attendees,
+                "note": a.note,
+            }
+            for a in meeting.attendances.all()
+        ],
+        "action_items": [action_item_out(i) for i in items],
+    }
+
+
+@router.get(
+    "/action-items",
+    response={200: page_of(ActionItemOut), **READ_ERRORS},
+    summary="Action items of the offices in scope, with deadline status",
+)
+def action_item_list(request, page: Query[PageParams], filters: Query[ActionItemFilter]):
+    items = action_items_visible_to(request.user).order_by("due_date", "id")
+    if filters.program_year is not None:
+        items = items.filter(meeting__program_year_id=filters.program_year)
+    if filters.office is not None:
+        items = items.filter(owner_office_id=filters.office)
+    if filters.meeting is not None:
+        items = items.filter(meeting_id=filters.meeting)
+    if filters.state:
+        items = items.filter(state=filters.state)
+    result = paginate(items, page, lambda item: item)
+    result["items"] = [action_item_out(i) for i in with_statuses(result["items"])]
+    return result
