@@ -29,7 +29,10 @@ def token_create(request):
             response = render(request, "api/token_created.html", {"token": token, "secret": secret})
             response["Cache-Control"] = "no-store"
             return response
-    messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else error)
     return redirect("profile")
 
 
