@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test e2e lint format install install-dev messages clean bench
+.PHONY: run test e2e lint format install install-dev messages clean bench api-fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ test: lint
 e2e: install-dev
 	$(BIN)/pytest -q -m e2e
 
+# Schemathesis against the OpenAPI document of a live gunicorn on a free loopback port, with
+# demo data and two tokens; bounded by FUZZ_SECONDS per token (scripts/api-fuzz).
+api-fuzz: install
+	scripts/api-fuzz
+
 format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
@@ -73,4 +78,4 @@ bench: install
 	@printf '\n== PostgreSQL ==\n'; cat var/bench-postgresql.md
 
 clean:
-	rm -rf $(VENV) staticfiles
+	rm -rf $(VENV) .venv-fuzz staticfiles

@@ -60,3 +60,8 @@ def object_id(description: str = "id"):
 class YearFilter(Schema):
     program_year: int | None = Field(None, ge=1, le=MAX_ID, description="Program year id")
     office: int | None = Field(None, ge=1, le=MAX_ID, description="Office id")
+
+
+# As Django's form fields do, text containing NUL characters is refused (PostgreSQL cannot
+# store them): 422 from the schema.
+NO_NUL = r"^[^\x00]*$"

@@ -27,7 +27,7 @@ from program.queries import program_years_visible_to
 from ..auth import write_auth
 from ..errors import READ_ERRORS, WRITE_ERRORS
 from ..paging import PageParams, page_of, paginate
-from .common import MAX_ID, OfficeRef, UserRef, object_id, office_ref, user_ref
+from .common import MAX_ID, NO_NUL, OfficeRef, UserRef, object_id, office_ref, user_ref
 
 router = Router(tags=["lke"])
 
@@ -237,8 +237,8 @@ class AnswerIn(Schema):
         ge=0, le=2**31 - 1, description="The answer's version as read; 0 when not answered yet"
     )
     option_id: int | None = Field(None, ge=1, le=MAX_ID, description="For a choice item")
-    text: str = Field("", max_length=5000, description="For a text item")
-    note: str = Field("", max_length=2000)
+    text: str = Field("", max_length=5000, pattern=NO_NUL, description="For a text item")
+    note: str = Field("", max_length=2000, pattern=NO_NUL)
 
 
 class SavedAnswer(Schema):

@@ -22,7 +22,7 @@ from program.queries import (
 from ..auth import write_auth
 from ..errors import READ_ERRORS, WRITE_ERRORS
 from ..paging import PageParams, page_of, paginate
-from .common import FileOut, OfficeRef, UserRef, YearFilter, file_out, object_id, office_ref
+from .common import NO_NUL, FileOut, OfficeRef, UserRef, YearFilter, file_out, object_id, office_ref
 
 router = Router(tags=["program"])
 
@@ -228,8 +228,8 @@ def activity_detail(request, activity_id: int = object_id()):
 class RealisationIn(Schema):
     version: int = Field(ge=1, le=2**31 - 1, description="The activity's version as read")
     realised_on: date
-    realisation_output: str = Field("", max_length=200)
-    realisation_notes: str = Field("", max_length=5000)
+    realisation_output: str = Field("", max_length=200, pattern=NO_NUL)
+    realisation_notes: str = Field("", max_length=5000, pattern=NO_NUL)
 
 
 @router.put(

@@ -131,3 +131,17 @@ def test_lists_paginate_with_a_total(world, api_client, tim_provinsi):
     second = client.get("/api/v1/villages", {"limit": 1, "offset": 1}).json()
     assert (first["total"], first["limit"], len(first["items"]), second["offset"]) == (2, 1, 1, 1)
     assert first["items"][0]["id"] != second["items"][0]["id"]
+
+
+def test_text_with_a_nul_character_is_refused_by_the_schema(world, api_client, tim_kaur):
+    activity = world.sides["1704"].activity
+    response = _put(
+        api_client(tim_kaur),
+        f"/api/v1/work-plan-activities/{activity.pk}/realisation",
+        {"version": 1, "realised_on": "2026-05-10", "realisation_notes": "a\x00b"},
+    )
+    assert (response.status_code, response.json()["errors"][0]["field"]) == (
+        422,
+        "body.data.realisation_notes",
+    )
+    assert WorkPlanActivity.objects.get(pk=activity.pk).realised_on is None

@@ -242,6 +242,27 @@ def _national_xlsx(target: Target):
     return lambda: client.get(url, {"tahun": target.year.year})
 
 
+def _api(path: Callable[[Target], str], **params):
+    """A GET of the JSON API with a read-only token of the target user. Each build makes one
+    token named "bench" in the bench database (the secret is never stored, so it cannot be
+    reused); the API app is imported here only because the bench measures every app."""
+
+    def build(target: Target):
+        from api.services import create_token
+
+        _token, secret = create_token(target.user, name="bench", scope="read", by=target.user)
+        client = Client(raise_request_exception=True, headers={"Authorization": f"Bearer {secret}"})
+        url = path(target)
+        query = {k: (v(target) if callable(v) else v) for k, v in params.items()}
+        return lambda: client.get(url, query)
+
+    return build
+
+
+def _api_year(suffix: str = ""):
+    return lambda t: f"/api/v1/program-years/{t.year.pk}{suffix}"
+
+
 LARGEST = {"target": "largest"}
 CASES = [
     Case("dashboard", PAGE_BUDGET_MS, _get("monitoring:dashboard")),
@@ -338,6 +359,61 @@ CASES = [
         **LARGEST,
     ),
     Case("lke: national results xlsx", NATIONAL_XLSX_BUDGET_MS, _national_xlsx),
+    Case(
+        "api: villages (50)",
+        PAGE_BUDGET_MS,
+        _api(lambda t: "/api/v1/villages", program_year=lambda t: t.year.pk, limit=50),
+    ),
+    Case(
+        "api: villages (50, largest province)",
+        PAGE_BUDGET_MS,
+        _api(lambda t: "/api/v1/villages", program_year=lambda t: t.year.pk, limit=50),
+        same_queries_as="api: villages (50)",
+        **LARGEST,
+    ),
+    Case(
+        "api: reports (50)",
+        PAGE_BUDGET_MS,
+        _api(lambda t: "/api/v1/reports", program_year=lambda t: t.year.pk, limit=50),
+    ),
+    Case(
+        "api: reports (50, largest province)",
+        PAGE_BUDGET_MS,
+        _api(lambda t: "/api/v1/reports", program_year=lambda t: t.year.pk, limit=50),
+        same_queries_as="api: reports (50)",
+        **LARGEST,
+    ),
+    Case(
+        "api: action items (50)",
+        PAGE_BUDGET_MS,
+        _api(lambda t: "/api/v1/action-items", program_year=lambda t: t.year.pk, limit=50),
+    ),
+    Case(
+        "api: LKE worksheets (50)",
+        PAGE_BUDGET_MS,
+        _api(lambda t: "/api/v1/lke/worksheets", program_year=lambda t: t.year.pk, limit=50),
+    ),
+    Case(
+        "api: LKE worksheet",
+        PAGE_BUDGET_MS,
+        _api(lambda t: f"/api/v1/lke/worksheets/{_worksheet(t).pk}"),
+    ),
+    Case("api: dashboard", PAGE_BUDGET_MS, _api(_api_year("/dashboard"))),
+    Case(
+        "api: dashboard (largest province)",
+        PAGE_BUDGET_MS,
+        _api(_api_year("/dashboard")),
+        same_queries_as="api: dashboard",
+        **LARGEST,
+    ),
+    Case("api: LKE results", PAGE_BUDGET_MS, _api(_api_year("/lke-results"))),
+    Case(
+        "api: LKE results (largest province)",
+        PAGE_BUDGET_MS,
+        _api(_api_year("/lke-results")),
+        same_queries_as="api: LKE results",
+        **LARGEST,
+    ),
 ]
 
 
