@@ -2,8 +2,10 @@
 
 from datetime import datetime
 
+from django.db import models
 from ninja import Field, Path, Schema
 
+from core.deadlines import Status
 from core.models import Attachment, Office, User
 
 
@@ -65,3 +67,12 @@ class YearFilter(Schema):
 # As Django's form fields do, text containing NUL characters is refused (PostgreSQL cannot
 # store them): 422 from the schema.
 NO_NUL = r"^[^\x00]*$"
+
+
+def named_choices(name: str, choices: type[models.TextChoices]) -> type[models.TextChoices]:
+    """The same values under a name of their own: the OpenAPI document names an enum after its
+    class, and several apps call theirs `Status` or `State` (one would replace the other)."""
+    return models.TextChoices(name, [(member.name, member.value) for member in choices])
+
+
+DeadlineStatus = named_choices("DeadlineStatus", Status)

@@ -27,16 +27,26 @@ from program.queries import program_years_visible_to
 from ..auth import write_auth
 from ..errors import READ_ERRORS, WRITE_ERRORS
 from ..paging import PageParams, page_of, paginate
-from .common import MAX_ID, NO_NUL, OfficeRef, UserRef, object_id, office_ref, user_ref
+from .common import (
+    MAX_ID,
+    NO_NUL,
+    OfficeRef,
+    UserRef,
+    named_choices,
+    object_id,
+    office_ref,
+    user_ref,
+)
 
 router = Router(tags=["lke"])
+WorksheetStatus = named_choices("WorksheetStatus", Status)
 
 
 class WorksheetOut(Schema):
     id: int
     year: int
     target: Target
-    status: Status
+    status: WorksheetStatus
     office: OfficeRef
     village_id: int | None
     subject_name: str
@@ -118,7 +128,7 @@ class WorksheetFilter(Schema):
     program_year: int | None = Field(None, ge=1, le=MAX_ID)
     office: int | None = Field(None, ge=1, le=MAX_ID)
     target: Target | None = None
-    status: Status | None = None
+    status: WorksheetStatus | None = None
 
 
 def worksheet_out(worksheet: Worksheet) -> dict:

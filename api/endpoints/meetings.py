@@ -6,7 +6,6 @@ from datetime import date, datetime
 from django.db.models import Prefetch
 from ninja import Field, Query, Router, Schema
 
-from core.deadlines import Status
 from core.permissions import visible_office_ids
 from meetings.models import ActionItem, AgendaItem, Attendance, Meeting
 from meetings.queries import (
@@ -18,9 +17,21 @@ from meetings.queries import (
 
 from ..errors import READ_ERRORS
 from ..paging import PageParams, page_of, paginate
-from .common import MAX_ID, OfficeRef, UserRef, object_id, office_ref, user_ref
+from .common import (
+    MAX_ID,
+    DeadlineStatus,
+    OfficeRef,
+    UserRef,
+    named_choices,
+    object_id,
+    office_ref,
+    user_ref,
+)
 
 router = Router(tags=["meetings"])
+MeetingState = named_choices("MeetingState", Meeting.State)
+AttendanceStatus = named_choices("AttendanceStatus", Attendance.Status)
+ActionItemState = named_choices("ActionItemState", ActionItem.State)
 
 
 class MeetingOut(Schema):
@@ -32,7 +43,7 @@ class MeetingOut(Schema):
     starts_at: datetime
     ends_at: datetime
     platform: str
-    state: Meeting.State
+    state: MeetingState
     invited_offices: list[OfficeRef]
 
 
@@ -46,7 +57,7 @@ class AgendaOut(Schema):
 
 class AttendanceOut(Schema):
     office: OfficeRef
-    status: Attendance.Status
+    status: AttendanceStatus
     attendees: str
     note: str
 
@@ -58,8 +69,8 @@ class ActionItemOut(Schema):
     owner_office: OfficeRef
     description: str
     due_date: date
-    state: ActionItem.State
-    deadline_status: Status
+    state: ActionItemState
+    deadline_status: DeadlineStatus
     extended_until: date | None
     done_at: datetime | None
     done_by: UserRef | None
@@ -76,13 +87,13 @@ class MeetingDetail(MeetingOut):
 
 class MeetingFilter(Schema):
     program_year: int | None = Field(None, ge=1, le=MAX_ID)
-    state: Meeting.State | None = None
+    state: MeetingState | None = None
 
 
 class ActionItemFilter(MeetingFilter):
     office: int | None = Field(None, ge=1, le=MAX_ID, description="Owner office id")
     meeting: int | None = Field(None, ge=1, le=MAX_ID)
-    state: ActionItem.State | None = None
+    state: ActionItemState | None = None
 
 
 def meeting_out(meeting: Meeting) -> dict:

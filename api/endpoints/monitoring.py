@@ -40,7 +40,7 @@ class OfficeFigures(Schema):
     total: FiguresOut
 
 
-class ActivityOut(Schema):
+class DashboardActivity(Schema):
     code: str
     label: str
 
@@ -48,7 +48,7 @@ class ActivityOut(Schema):
 class DashboardOut(Schema):
     year: int
     as_of: datetime
-    activities: list[ActivityOut]
+    activities: list[DashboardActivity]
     offices: list[OfficeFigures]
     totals: OfficeFigures = Field(description="The kab/kota rows added up")
 

@@ -6,7 +6,6 @@ from datetime import date
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 
-from core.deadlines import Status
 from program import services
 from program.models import ParticipatingVillage, ProgramYear, VillageKind
 from program.queries import (
@@ -22,7 +21,17 @@ from program.queries import (
 from ..auth import write_auth
 from ..errors import READ_ERRORS, WRITE_ERRORS
 from ..paging import PageParams, page_of, paginate
-from .common import NO_NUL, FileOut, OfficeRef, UserRef, YearFilter, file_out, object_id, office_ref
+from .common import (
+    NO_NUL,
+    DeadlineStatus,
+    FileOut,
+    OfficeRef,
+    UserRef,
+    YearFilter,
+    file_out,
+    object_id,
+    office_ref,
+)
 
 router = Router(tags=["program"])
 
@@ -180,7 +189,7 @@ class ActivityOut(Schema):
     realisation_output: str
     realisation_notes: str
     version: int = Field(description="Send it back with a change; a stale one is refused (409)")
-    status: Status = Field(description="Deadline status")
+    status: DeadlineStatus = Field(description="Deadline status")
     extended_until: date | None
     evidence: list[FileOut]
 

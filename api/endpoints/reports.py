@@ -8,13 +8,12 @@ from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 
-from core.deadlines import Status
 from reports.models import Report, ReportKind, ReportState, Review
 from reports.queries import report_deadline, reports_visible_to, snapshot_of, versions_of
 
 from ..errors import READ_ERRORS
 from ..paging import PageParams, page_of, paginate
-from .common import OfficeRef, UserRef, YearFilter, object_id, office_ref, user_ref
+from .common import DeadlineStatus, OfficeRef, UserRef, YearFilter, object_id, office_ref, user_ref
 
 router = Router(tags=["reports"])
 
@@ -55,7 +54,7 @@ class VersionOut(Schema):
 class DeadlineOut(Schema):
     due: datetime | None
     done_at: datetime | None
-    status: Status
+    status: DeadlineStatus
     extended_until: date | None
 
 

@@ -39,3 +39,23 @@ def test_docs_page_uses_local_files_and_no_inline_script(db):
     assert all('src="' in attrs or 'type="application/json"' in attrs for attrs in scripts)
     assert finders.find("ninja/swagger-ui-bundle.js") is not None
     assert finders.find("ninja/swagger-ui-init.js") is not None
+
+
+def test_no_two_schemas_or_enums_share_a_name():
+    """The OpenAPI document names components after their classes: a second `Status` would
+    silently replace the first (schemathesis found exactly that)."""
+    import enum
+    import inspect
+
+    from ninja import Schema
+
+    from api.endpoints import core, lke, meetings, monitoring, program, reports
+
+    seen = {}
+    for module in (core, program, reports, meetings, lke, monitoring):
+        for value in vars(module).values():
+            if inspect.isclass(value) and (
+                issubclass(value, Schema) or issubclass(value, enum.Enum)
+            ):
+                seen.setdefault(value.__name__, set()).add(value)
+    assert {name: classes for name, classes in seen.items() if len(classes) > 1} == {}
