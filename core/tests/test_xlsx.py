@@ -217,3 +217,19 @@ def test_a_missing_sheet_is_named():
         book.sheet("Butir")
 
     assert refused.value.messages == ["Buku kerja tidak memiliki sheet bernama Butir."]
+
+
+def test_a_fully_loaded_workbook_keeps_merged_cells_and_the_same_ceilings():
+    writer = XlsxWriter()
+    sheet = writer.add_sheet("Data", [["Blok", None], ["a", "b"], ["c", "d"]])
+    sheet.merge_cells("A1:B1")
+    content = writer.to_bytes()
+
+    with open_workbook(upload(content), read_only=False) as book:
+        rows = list(book.rows("Data"))
+        merged = [str(r) for r in book.sheet("Data").merged_cells.ranges]
+    with pytest.raises(ValidationError), open_workbook(upload(content), read_only=False) as book:
+        list(book.rows("Data", max_rows=2))
+
+    assert rows == [("Blok", None), ("a", "b"), ("c", "d")]
+    assert merged == ["A1:B1"]
