@@ -44,7 +44,9 @@ class MeetingOut(Schema):
     ends_at: datetime
     platform: str
     state: MeetingState
-    invited_offices: list[OfficeRef]
+    invited_offices: list[OfficeRef] = Field(
+        description="The invited offices you may see (a kab/kota sees its own invitation)"
+    )
 
 
 class AgendaOut(Schema):
@@ -96,7 +98,7 @@ class ActionItemFilter(MeetingFilter):
     state: ActionItemState | None = None
 
 
-def meeting_out(meeting: Meeting) -> dict:
+def meeting_out(meeting: Meeting, visible: frozenset[int]) -> dict:
     return {
         "id": meeting.pk,
         "program_year_id": meeting.program_year_id,
@@ -107,7 +109,9 @@ def meeting_out(meeting: Meeting) -> dict:
         "ends_at": meeting.ends_at,
         "platform": meeting.platform,
         "state": meeting.state,
-        "invited_offices": [office_ref(o) for o in meeting.invited_offices.all()],
+        "invited_offices": [
+            office_ref(o) for o in meeting.invited_offices.all() if o.pk in visible
+        ],
     }
 
 
@@ -142,7 +146,8 @@ def meeting_list(request, page: Query[PageParams], filters: Query[MeetingFilter]
         meetings = meetings.filter(program_year_id=filters.program_year)
     if filters.state:
         meetings = meetings.filter(state=filters.state)
-    return paginate(meetings.order_by("starts_at", "id"), page, meeting_out)
+    visible = visible_office_ids(request.user)
+    return paginate(meetings.order_by("starts_at", "id"), page, lambda m: meeting_out(m, visible))
 
 
 @router.get(
@@ -169,7 +174,7 @@ def meeting_detail(request, meeting_id: int = object_id()):
     items = with_statuses(
         action_items_visible_to(request.user).filter(meeting=meeting).order_by("due_date", "id")
     )
-    return meeting_out(meeting) | {
+    return meeting_out(meeting, visible_office_ids(request.user)) | {
         "decisions": meeting.decisions,
         "agenda": [
             {

@@ -145,3 +145,36 @@ def test_text_with_a_nul_character_is_refused_by_the_schema(world, api_client, t
         "body.data.realisation_notes",
     )
     assert WorkPlanActivity.objects.get(pk=activity.pk).realised_on is None
+
+
+def test_a_kabkota_sees_only_its_own_part_of_a_shared_meeting(
+    world, api_client, tim_kaur, tim_provinsi, ketua_tim, rejang_lebong, kaur
+):
+    from meetings.models import Attendance
+    from meetings.services import AttendanceEntry, add_action_item, record_attendance
+
+    meeting = world.sides["1704"].meeting
+    meeting.invited_offices.add(rejang_lebong)
+    record_attendance(
+        meeting,
+        entries=[
+            AttendanceEntry(kaur, Attendance.Status.HADIR, "Andi"),
+            AttendanceEntry(rejang_lebong, Attendance.Status.IZIN, "", "Lapangan"),
+        ],
+        by=ketua_tim,
+    )
+    add_action_item(
+        meeting,
+        owner_office=rejang_lebong,
+        description="Kirim daftar hadir",
+        due_date=date(2026, 6, 1),
+        by=ketua_tim,
+    )
+    own = api_client(tim_kaur).get(f"/api/v1/meetings/{meeting.pk}").json()
+    everything = api_client(tim_provinsi).get(f"/api/v1/meetings/{meeting.pk}").json()
+    assert [o["code"] for o in own["invited_offices"]] == ["1704"]
+    assert [a["office"]["code"] for a in own["attendance"]] == ["1704"]
+    assert {i["owner_office"]["code"] for i in own["action_items"]} == {"1704"}
+    assert sorted(o["code"] for o in everything["invited_offices"]) == ["1702", "1704"]
+    assert [a["office"]["code"] for a in everything["attendance"]] == ["1702", "1704"]
+    assert {i["owner_office"]["code"] for i in everything["action_items"]} == {"1702", "1704"}
