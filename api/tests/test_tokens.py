@@ -2,6 +2,7 @@
 read-write, last-used time, revocation effective at once; all audited."""
 
 import hashlib
+import json
 import re
 
 from django.contrib.contenttypes.models import ContentType
@@ -116,3 +117,21 @@ def test_errors_come_in_one_shape_in_indonesian(tim_kaur):
     )
     assert anonymous.json()["detail"].startswith("Kirim token API yang sah")
     assert anonymous["WWW-Authenticate"] == 'Bearer realm="api"'
+
+
+def test_a_fault_of_ours_answers_500_in_the_same_shape_and_is_logged(caplog):
+    from django.test import RequestFactory
+
+    from api.api import api
+
+    request = RequestFactory().get("/api/v1/me")
+    with caplog.at_level("ERROR", logger="django.request"):
+        response = api.on_exception(request, RuntimeError("kaboom"))
+    assert response.status_code == 500
+    assert json.loads(response.content) == {
+        "detail": "Terjadi kesalahan di sisi kami dan sudah dicatat. Coba lagi nanti.",
+        "code": "server_error",
+        "errors": [],
+    }
+    assert "GET /api/v1/me" in caplog.text
+    assert caplog.records[-1].exc_info[1].args == ("kaboom",)
