@@ -40,6 +40,14 @@ class LoginForm(AuthenticationForm):
         "invalid_login": _("Wrong username or password. Letter case matters in both."),
     }
 
+    def clean(self):
+        # A name longer than the column cannot be anyone's: refuse it as a wrong login before
+        # authenticate(), so the lockout table (django-axes) never has to store it.
+        username = self.cleaned_data.get("username") or ""
+        if len(username) > self.username_field.max_length:
+            raise self.get_invalid_login_error()
+        return super().clean()
+
 
 class NotificationSettingsForm(StyledFormMixin, forms.Form):
     """Which kinds of e-mail the user wants: every kind is on unless switched off."""

@@ -7,6 +7,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .limits import SHORT_TEXT
+
 
 class Region(models.Model):
     """A row of the Kemendagri region master: province, kab/kota, kecamatan or desa/kelurahan.
@@ -266,7 +268,7 @@ class Extension(models.Model):
     subject = GenericForeignKey("subject_type", "subject_id")
     office = models.ForeignKey(Office, models.PROTECT, related_name="extensions")
     until = models.DateField(_("new deadline"))
-    reason = models.TextField(_("reason"))
+    reason = models.TextField(_("reason"), max_length=SHORT_TEXT)
     granted_by = models.ForeignKey(User, models.PROTECT, related_name="+")
     granted_at = models.DateTimeField(_("granted at"), default=timezone.now)
 

@@ -214,6 +214,9 @@ def validate_upload(upload: UploadedFile) -> tuple[str, str]:
     return content_type, extensions[0]
 
 
+NAME_LENGTH = Attachment._meta.get_field("original_name").max_length
+
+
 def store_attachment(
     upload: UploadedFile, *, owner: models.Model, by: User, purpose: str = "", office=None
 ) -> Attachment:
@@ -227,7 +230,7 @@ def store_attachment(
     upload.seek(0)
     attachment = Attachment(
         token=uuid.uuid4(),
-        original_name=upload.name[-255:],
+        original_name=shortened_name(upload.name, NAME_LENGTH),
         content_type=content_type,
         extension=extension,
         size=upload.size,
@@ -252,6 +255,17 @@ def store_attachment(
         attachment.file.delete(save=False)
         raise
     return attachment
+
+
+def shortened_name(name: str, limit: int) -> str:
+    """A file name cut to at most `limit` characters, keeping its start and its extension and
+    marking the cut with "…" (so a long name fits a title column instead of failing)."""
+    if len(name) <= limit:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if not dot or len(extension) > 10:
+        return name[: limit - 1] + "…"
+    return f"{stem[: limit - len(extension) - 2]}….{extension}"
 
 
 def attachment_name(attachment: Attachment) -> str:

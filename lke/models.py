@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.limits import MEDIUM_TEXT, SHORT_TEXT
 from core.models import AppendOnlyError, Attachment, Office, User
 from program.models import ParticipatingVillage, ProgramYear
 
@@ -32,7 +33,7 @@ class Instrument(models.Model):
     year = models.PositiveSmallIntegerField(_("year"))
     version = models.PositiveSmallIntegerField(_("version"), default=1)
     title = models.CharField(_("title"), max_length=200)
-    source_note = models.TextField(_("source"), blank=True)
+    source_note = models.TextField(_("source"), blank=True, max_length=MEDIUM_TEXT)
     nilai_scale = models.PositiveSmallIntegerField(_("NILAI scale"), default=4)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
@@ -134,11 +135,11 @@ class Item(models.Model):
     instrument = models.ForeignKey(Instrument, models.CASCADE, related_name="items")
     indicator = models.ForeignKey(Indicator, models.CASCADE, related_name="items")
     code = models.CharField(_("code"), max_length=20)
-    text = models.TextField(_("text"))
+    text = models.TextField(_("text"), max_length=MEDIUM_TEXT)
     kind = models.CharField(_("kind"), max_length=10, choices=ItemKind.choices)
     max_score = models.PositiveSmallIntegerField(_("max score"), null=True, blank=True)
     weight = models.DecimalField(_("weight"), **WEIGHT)
-    evidence_hint = models.TextField(_("evidence"), blank=True)
+    evidence_hint = models.TextField(_("evidence"), blank=True, max_length=MEDIUM_TEXT)
     evidence_required = models.BooleanField(_("evidence required"), default=False)
     is_example = models.BooleanField(_("example text"), default=False)
     source_note = models.CharField(_("source"), max_length=300, blank=True)
@@ -170,7 +171,7 @@ class Item(models.Model):
 
 class Option(models.Model):
     item = models.ForeignKey(Item, models.CASCADE, related_name="options")
-    label = models.TextField(_("label"))
+    label = models.TextField(_("label"), max_length=SHORT_TEXT)
     score = models.PositiveSmallIntegerField(_("score"))
     is_example = models.BooleanField(_("example text"), default=False)
     order = models.PositiveSmallIntegerField(default=0)
@@ -246,7 +247,7 @@ class Worksheet(models.Model):
     status = models.CharField(
         _("status"), max_length=25, choices=Status.choices, default=Status.SELF_ASSESSMENT
     )
-    return_comment = models.TextField(_("comments on return"), blank=True)
+    return_comment = models.TextField(_("comments on return"), blank=True, max_length=MEDIUM_TEXT)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     finalised_at = models.DateTimeField(_("finalised at"), null=True, blank=True)
     signed_off_at = models.DateTimeField(_("signed off at"), null=True, blank=True)
@@ -314,9 +315,9 @@ class Answer(models.Model):
     option = models.ForeignKey(
         Option, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("answer")
     )
-    text = models.TextField(_("answer"), blank=True)
-    note = models.TextField(_("note"), blank=True)
-    reason = models.TextField(_("reason for a changed score"), blank=True)
+    text = models.TextField(_("answer"), blank=True, max_length=MEDIUM_TEXT)
+    note = models.TextField(_("note"), blank=True, max_length=SHORT_TEXT)
+    reason = models.TextField(_("reason for a changed score"), blank=True, max_length=SHORT_TEXT)
     version = models.PositiveIntegerField(default=1)
     answered_by = models.ForeignKey(User, models.PROTECT, related_name="+")
     answered_at = models.DateTimeField(default=timezone.now)

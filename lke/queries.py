@@ -27,6 +27,7 @@ from .models import (
     Assessment,
     Evidence,
     Instrument,
+    Item,
     Level,
     Status,
     Target,
@@ -63,6 +64,18 @@ def get_worksheet_for(user: User, pk: int, *, write: bool = False) -> Worksheet:
     if write:
         require(has_role(user, worksheet.office, WRITE_ROLES))
     return worksheet
+
+
+def get_item_of(worksheet: Worksheet, item_pk: int) -> Item:
+    """An item of the worksheet's own blocks (instrument and target): anything else, such as a
+    Blok IV item posted to a Blok III worksheet, is a 404."""
+    return get_object_or_404(
+        Item.objects.filter(
+            instrument=worksheet.assessment.instrument_id,
+            indicator__aspect__block__target=worksheet.target,
+        ),
+        pk=item_pk,
+    )
 
 
 def editable_level(user: User, worksheet: Worksheet) -> str | None:

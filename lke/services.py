@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.models import User
-from core.services import audit, store_attachment
+from core.services import audit, shortened_name, store_attachment
 from program.models import ParticipatingVillage, ProgramYear
 
 from .instrument_data import InstrumentDataError, check_instrument_data
@@ -247,6 +247,8 @@ def add_missing_worksheets(assessment: Assessment, *, by: User) -> int:
 
 
 # --- answers -----------------------------------------------------------------------------------
+
+TITLE_LENGTH = Evidence._meta.get_field("title").max_length
 
 EDITABLE_STATUS = {
     Level.SELF: Status.SELF_ASSESSMENT,
@@ -542,21 +544,25 @@ def add_evidence_file(worksheet: Worksheet, *, item: Item, upload, by: User) -> 
     attachment = store_attachment(
         upload, owner=worksheet, by=by, purpose=item.code, office=worksheet.office
     )
-    evidence = Evidence.objects.create(
-        worksheet=worksheet,
-        item=item,
-        kind=Evidence.Kind.FILE,
-        attachment=attachment,
-        title=attachment.original_name,
-        added_by=by,
-    )
-    audit(
-        worksheet,
-        by=by,
-        action="lke.evidence.add",
-        office=worksheet.office,
-        changes={f"{item.code} · evidence": (None, evidence.title)},
-    )
+    try:
+        evidence = Evidence.objects.create(
+            worksheet=worksheet,
+            item=item,
+            kind=Evidence.Kind.FILE,
+            attachment=attachment,
+            title=shortened_name(attachment.original_name, TITLE_LENGTH),
+            added_by=by,
+        )
+        audit(
+            worksheet,
+            by=by,
+            action="lke.evidence.add",
+            office=worksheet.office,
+            changes={f"{item.code} · evidence": (None, evidence.title)},
+        )
+    except Exception:
+        attachment.file.delete(save=False)  # the rows roll back; the stored file must go too
+        raise
     return evidence
 
 
@@ -574,7 +580,7 @@ def add_evidence_link(
         item=item,
         kind=Evidence.Kind.LINK,
         url=url,
-        title=title.strip() or url[:200],
+        title=shortened_name(title.strip() or url, TITLE_LENGTH),
         added_by=by,
     )
     audit(
@@ -596,10 +602,10 @@ def add_evidence_document(worksheet: Worksheet, *, item: Item, document, by: Use
     _check_evidence_open(worksheet, item)
     if document.attachment is not None:
         values = {"kind": Evidence.Kind.DOCUMENT, "attachment": document.attachment}
-        title = document.attachment.original_name
+        title = shortened_name(document.attachment.original_name, TITLE_LENGTH)
     else:
         values = {"kind": Evidence.Kind.MEETING, "url": document.url}
-        title = document.label[:200]
+        title = shortened_name(document.label, TITLE_LENGTH)
     if Evidence.objects.filter(worksheet=worksheet, item=item, **values).exists():
         raise ValidationError(
             _("This document is already evidence of item %(code)s.") % {"code": item.code}

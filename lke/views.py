@@ -29,7 +29,7 @@ from .instrument_data import (
     instrument_to_data,
     instrument_to_xlsx,
 )
-from .models import Instrument, Item, Level, Target
+from .models import Instrument, Level, Target
 from .queries import (
     allowed_actions,
     assessment_of,
@@ -44,6 +44,7 @@ from .queries import (
     evidence_counts,
     evidence_required_counts,
     get_evidence_for,
+    get_item_of,
     get_worksheet_for,
     national_results,
     results_for,
@@ -186,9 +187,7 @@ def _item_response(request, worksheet, item_pk: int, *, status: int = 200, error
 @require_POST
 def answer_save(request, pk: int, item_pk: int):
     worksheet = get_worksheet_for(request.user, pk, write=True)
-    item = get_object_or_404(
-        Item.objects.filter(instrument=worksheet.assessment.instrument_id), pk=item_pk
-    )
+    item = get_item_of(worksheet, item_pk)
     form = AnswerForm(request.POST, item=item)
     if not form.is_valid():
         return _item_response(
@@ -220,9 +219,7 @@ EVIDENCE_FORMS = {
 def evidence_add(request, pk: int, item_pk: int, kind: str):
     worksheet = get_worksheet_for(request.user, pk, write=True)
     require(editable_level(request.user, worksheet) is not None)
-    item = get_object_or_404(
-        Item.objects.filter(instrument=worksheet.assessment.instrument_id), pk=item_pk
-    )
+    item = get_item_of(worksheet, item_pk)
     extra = (
         {"documents": documents_for_evidence(request.user, worksheet)} if kind == "dokumen" else {}
     )

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.deadlines import JAKARTA
 from core.forms import StyledFormMixin
+from core.limits import LONG_TEXT, MEDIUM_TEXT, SHORT_TEXT
 from core.models import Office, User
 from core.services import allowed_types_label
 from program.models import ProgramYear
@@ -51,6 +52,7 @@ class ReasonMixin:
         if correction:
             self.fields["reason"] = forms.CharField(
                 label=_("Reason for the correction"),
+                max_length=SHORT_TEXT,
                 widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
                 help_text=_("The meeting is closed: the correction and its reason are logged."),
             )
@@ -208,6 +210,7 @@ class AttendanceForm(ReasonMixin, StyledFormMixin, forms.Form):
             self.fields[f"attendees_{office.pk}"] = forms.CharField(
                 label=_("Who attended"),
                 required=False,
+                max_length=MEDIUM_TEXT,
                 widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
                 help_text=_("One name per line."),
             )
@@ -258,6 +261,7 @@ class MinutesForm(ReasonMixin, StyledFormMixin, forms.Form):
     decisions = forms.CharField(
         label=_("Decisions"),
         required=False,
+        max_length=LONG_TEXT,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("One decision per line."),
     )
@@ -273,6 +277,7 @@ class MinutesForm(ReasonMixin, StyledFormMixin, forms.Form):
             self.fields[f"minutes_{item.pk}"] = forms.CharField(
                 label=f"{item.position}. {item.title}",
                 required=False,
+                max_length=LONG_TEXT,
                 widget=forms.Textarea(attrs={"rows": 4, "class": "form-control"}),
             )
         self.add_reason(correction)

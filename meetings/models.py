@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.deadlines import JAKARTA
+from core.limits import LONG_TEXT, MEDIUM_TEXT, SHORT_TEXT
 from core.models import Office, User
 from program.models import ProgramYear
 
@@ -44,7 +45,7 @@ class Meeting(models.Model):
     invited_staff = models.ManyToManyField(
         User, blank=True, related_name="invited_meetings", verbose_name=_("invited province staff")
     )
-    decisions = models.TextField(_("decisions"), blank=True)
+    decisions = models.TextField(_("decisions"), blank=True, max_length=LONG_TEXT)
     # RFC 5545 SEQUENCE: raised with every updated invitation so calendars replace the event.
     invitation_sequence = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(User, models.PROTECT, related_name="+")
@@ -109,7 +110,7 @@ class AgendaItem(models.Model):
     title = models.CharField(_("agenda item"), max_length=200)
     presenter = models.CharField(_("presenter"), max_length=150, blank=True)
     allotted_minutes = models.PositiveSmallIntegerField(_("minutes allotted"))
-    minutes = models.TextField(_("minutes"), blank=True)
+    minutes = models.TextField(_("minutes"), blank=True, max_length=LONG_TEXT)
 
     class Meta:
         ordering = ["meeting", "position", "id"]
@@ -136,7 +137,7 @@ class Attendance(models.Model):
     meeting = models.ForeignKey(Meeting, models.CASCADE, related_name="attendances")
     office = models.ForeignKey(Office, models.PROTECT, related_name="meeting_attendances")
     status = models.CharField(_("attendance"), max_length=12, choices=Status.choices)
-    attendees = models.TextField(_("who attended"), blank=True)
+    attendees = models.TextField(_("who attended"), blank=True, max_length=MEDIUM_TEXT)
     note = models.CharField(_("note"), max_length=300, blank=True)
     recorded_by = models.ForeignKey(User, models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
@@ -176,14 +177,14 @@ class ActionItem(models.Model):
     owner_office = models.ForeignKey(
         Office, models.PROTECT, related_name="meeting_action_items", verbose_name=_("owner")
     )
-    description = models.TextField(_("description"))
+    description = models.TextField(_("description"), max_length=MEDIUM_TEXT)
     due_date = models.DateField(_("due date"))
     state = models.CharField(
         _("status"), max_length=10, choices=State.choices, default=State.OPEN, db_index=True
     )
     done_at = models.DateTimeField(_("marked done at"), null=True, blank=True)
     done_by = models.ForeignKey(User, models.PROTECT, null=True, blank=True, related_name="+")
-    done_note = models.TextField(_("completion note"), blank=True)
+    done_note = models.TextField(_("completion note"), blank=True, max_length=SHORT_TEXT)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     confirmed_by = models.ForeignKey(User, models.PROTECT, null=True, blank=True, related_name="+")
     created_by = models.ForeignKey(User, models.PROTECT, related_name="+")

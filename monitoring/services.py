@@ -16,7 +16,7 @@ from program.models import ProgramYear
 from .models import Recap
 from .queries import monitoring_periods, recap_dashboard
 
-NARRATIVE_MAX = 5000
+NARRATIVE_MAX = Recap._meta.get_field("narrative").max_length
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.deadlines import Unit, add_months
+from core.limits import LONG_TEXT, MEDIUM_TEXT
 from core.models import Office, Region, User
 
 
@@ -71,7 +72,7 @@ class ParticipatingVillage(models.Model):
     pembina = models.ManyToManyField(
         User, blank=True, related_name="coached_villages", verbose_name=_("pembina")
     )
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=LONG_TEXT)
 
     class Meta:
         ordering = ["office__code", "village__code"]
@@ -172,7 +173,7 @@ class WorkPlanActivity(models.Model):
     planned_end = models.DateField(_("planned end"))
     realised_on = models.DateField(_("realised on"), null=True, blank=True)
     realisation_output = models.CharField(_("output produced"), max_length=200, blank=True)
-    realisation_notes = models.TextField(_("realisation notes"), blank=True)
+    realisation_notes = models.TextField(_("realisation notes"), blank=True, max_length=MEDIUM_TEXT)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.limits import MEDIUM_TEXT
 from core.models import User
 from program.models import ParticipatingVillage
 
@@ -67,7 +68,7 @@ class Report(models.Model):
     # sosialisasi/pencanangan
     place = models.CharField(_("place"), max_length=200, blank=True)
     attendance_count = models.PositiveIntegerField(_("number of attendees"), null=True, blank=True)
-    notable_attendees = models.TextField(_("notable attendees"), blank=True)
+    notable_attendees = models.TextField(_("notable attendees"), blank=True, max_length=MEDIUM_TEXT)
     charter_signed = models.BooleanField(
         _("commitment charter (piagam komitmen) signed"), null=True, blank=True
     )
@@ -89,7 +90,7 @@ class Report(models.Model):
     coaching_website = models.BooleanField(
         _("1002e coaching on the website/village information system"), null=True, blank=True
     )
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=MEDIUM_TEXT)
 
     revision = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(User, models.PROTECT, related_name="+")
@@ -221,7 +222,7 @@ class Review(models.Model):
     report = models.ForeignKey(Report, models.PROTECT, related_name="reviews")
     version = models.ForeignKey(ReportVersion, models.PROTECT, related_name="reviews")
     decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
-    comment = models.TextField(_("comment"), blank=True)
+    comment = models.TextField(_("comment"), blank=True, max_length=MEDIUM_TEXT)
     section_comments = models.JSONField(_("comments per section"), default=dict, blank=True)
     by = models.ForeignKey(User, models.PROTECT, related_name="+", verbose_name=_("by"))
     at = models.DateTimeField(_("time"), default=timezone.now)
