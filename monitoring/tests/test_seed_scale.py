@@ -7,12 +7,14 @@ from datetime import datetime
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.db.models import Count
+from django.test import override_settings
 
 from core.deadlines import JAKARTA, Status
-from core.models import AuditEvent, Membership, Office, Region, Role, User
+from core.models import Attachment, AuditEvent, Membership, Office, Region, Role, User
 from lke.models import Answer, Assessment, Level, Snapshot, Worksheet
 from lke.models import Status as LkeStatus
 from lke.scoring import instrument_tree, required_items, score_level
@@ -41,11 +43,21 @@ def seed(**options) -> str:
 
 
 @pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
+def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
     """One seed for the module's tests, inside a transaction rolled back after the last one
     (each test's own transaction nests in it as a savepoint). Module fixtures end with the
-    module, so the tests that need a database without it come first in this file."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    module, so the tests that need a database without it come first in this file. The seeded
+    report files go to a temporary folder: the autouse `_media_in_tmp` of conftest is
+    per test, so without this the module's seed wrote them into the checkout's var/media/."""
+    media = tmp_path_factory.mktemp("seed-media")
+    storages = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": media},
+        },
+    }
+    with override_settings(STORAGES=storages), django_db_blocker.unblock(), transaction.atomic():
         with time_machine.travel(TODAY, tick=True):
             output = seed()
         yield output
@@ -308,3 +320,11 @@ def test_bench_measures_reports_meetings_and_lke_on_the_seeded_data(db, seeded, 
             assert float(p50) > 0 and int(queries) > 0
 
     assert Answer.objects.count() == answers  # the answer saves were rolled back
+
+
+def test_the_seed_writes_no_file_into_the_checkout(db, seeded):
+    names = list(Attachment.objects.values_list("file", flat=True)[:50])
+    var_media = settings.BASE_DIR / "var" / "media"
+
+    assert names
+    assert [name for name in names if (var_media / name).exists()] == []
