@@ -104,6 +104,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "monev.urls"
+# Composition across apps, by the project: the Laporan akhir draft (reports) shows the village's
+# LKE result, and reports may not import lke (lke reads reports). Empty: the draft has no LKE part.
+FINAL_DRAFT_LKE_RESULT = "lke.queries.final_result_of_village"
 WSGI_APPLICATION = "monev.wsgi.application"
 AUTH_USER_MODEL = "core.User"
 

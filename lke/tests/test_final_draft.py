@@ -1,9 +1,12 @@
 """The laporan akhir draft (reports app) carries the village's finalised LKE result, handed in
-by the LKE app (reports may not import lke)."""
+by the project's composition (settings.FINAL_DRAFT_LKE_RESULT; reports may not import lke)."""
 
 import io
+import re
+from pathlib import Path
 
 import docx
+from django.conf import settings
 
 from lke.services import finalise_worksheet
 from lke.tests.conftest import fill, to_verification
@@ -32,3 +35,21 @@ def test_final_draft_shows_the_frozen_lke_result_once_finalised(
     )
     assert "Diverifikasi provinsi" in text
     assert "belum tersedia" not in text
+
+
+def test_no_app_hands_another_app_anything_at_start_up():
+    """The draft's LKE part is composed by the project (settings.FINAL_DRAFT_LKE_RESULT)."""
+    apps_dir = Path(settings.BASE_DIR)
+    names = ["core", "program", "reports", "meetings", "lke", "monitoring"]
+    crossing = [
+        f"{app}/apps.py imports {other}"
+        for app in names
+        for other in names
+        if other != app
+        and re.search(
+            rf"^\s*(from|import) {other}\b", (apps_dir / app / "apps.py").read_text(), re.M
+        )
+    ]
+
+    assert crossing == []
+    assert settings.FINAL_DRAFT_LKE_RESULT == "lke.queries.final_result_of_village"

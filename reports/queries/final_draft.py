@@ -2,7 +2,9 @@
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.utils.module_loading import import_string
 
 from core.models import Attachment, User
 from program.models import (
@@ -23,14 +25,13 @@ from ..models import (
 
 # --- the generated draft of the final report --------------------------------------------------
 
-# The LKE app may read reports but not the other way round, so it hands in the function that
-# gives a village's frozen LKE result (see lke.apps.LkeConfig.ready): (village) -> dict | None.
-_lke_result = None
 
-
-def provide_lke_result(function) -> None:
-    global _lke_result
-    _lke_result = function
+def _lke_result(village: ParticipatingVillage) -> dict | None:
+    """The village's frozen LKE result, from the function the project names in
+    settings.FINAL_DRAFT_LKE_RESULT: reports may not import lke (lke reads reports), so the
+    project, which sees every app, composes the two; no app registers anything at start-up."""
+    path = settings.FINAL_DRAFT_LKE_RESULT
+    return import_string(path)(village) if path else None
 
 
 @dataclass
@@ -113,5 +114,5 @@ def final_draft(village: ParticipatingVillage) -> FinalDraft:
         outputs=outputs,
         appendix=appendix,
         final_report=reports.get(ReportKind.LAPORAN_AKHIR),
-        lke=_lke_result(village) if _lke_result else None,
+        lke=_lke_result(village),
     )
