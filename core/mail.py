@@ -78,6 +78,17 @@ def queue_mail(
     )
 
 
+def people(office_ids: Iterable[int], roles: Iterable[str]) -> list[User]:
+    """The active users holding one of `roles` in one of the offices (who must act)."""
+    return list(
+        User.objects.filter(
+            is_active=True,
+            memberships__office_id__in=list(office_ids),
+            memberships__role__in=list(roles),
+        ).distinct()
+    )
+
+
 def recipients(users: Iterable[User], kind: str) -> list[User]:
     """The active users with an address who have not switched `kind` off, one per address, in
     username order."""

@@ -12,6 +12,7 @@ from core.models import User
 from core.services import audit, shortened_name, store_attachment
 from program.models import ParticipatingVillage, ProgramYear
 
+from . import notifications
 from .instrument_data import InstrumentDataError, check_instrument_data
 from .models import (
     FINAL_STATUSES,
@@ -672,6 +673,7 @@ def _move(worksheet: Worksheet, action: str, *, by: User, reason: str = "", **fi
         changes={"status": (old, target)},
         reason=reason,
     )
+    notifications.worksheet_moved(worksheet, action, by=by, reason=reason)
     return worksheet
 
 

@@ -17,10 +17,11 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core.deadlines import JAKARTA
-from core.mail import queue_mail
+from core.mail import notify, people, queue_mail
 from core.mail import recipients as mail_recipients
 from core.models import NotificationKind, Office, Role, User
 from core.permissions import PROVINCE_TEAM, has_role
@@ -554,6 +555,7 @@ def add_action_item(
         "due_date": (None, due_date),
     }
     audit(item, by=by, action="action_item.add", office=owner_office, changes=changes)
+    _action_item_assigned(item)
     audit(
         meeting,
         by=by,
@@ -710,6 +712,34 @@ def reopen_action_item(item: ActionItem, *, reason: str, by: User) -> ActionItem
         reason=reason.strip(),
     )
     return item
+
+
+def _action_item_assigned(item: ActionItem) -> None:
+    """Tell the owner office's team (and its head) a follow-up of a meeting is theirs."""
+    office = item.owner_office
+    roles = (
+        [Role.TIM_PROVINSI, Role.KETUA_TIM]
+        if office.is_province
+        else [
+            Role.TIM_KABKOTA,
+            Role.PIMPINAN_KABKOTA,
+        ]
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        facts = {
+            "meeting": item.meeting.title,
+            "due": date_format(item.due_date, "j F Y"),
+            "office": office.short_name,
+        }
+        notify(
+            people([office.pk], roles),
+            kind=NotificationKind.ACTION_ITEM,
+            subject=_("Action item for %(office)s, due %(due)s") % facts,
+            message=_('The meeting "%(meeting)s" gave %(office)s an action item, due on %(due)s.')
+            % facts,
+            details=item.description,
+            link=reverse("meetings:action_detail", args=[item.pk]),
+        )
 
 
 # --- invitations ------------------------------------------------------------------------------

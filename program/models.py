@@ -30,6 +30,11 @@ class ProgramYear(models.Model):
         default=7,
         help_text=_("An open item due within this many days shows as due soon."),
     )
+    reminder_days = models.PositiveSmallIntegerField(
+        _("reminder (working days before the deadline)"),
+        default=3,
+        help_text=_("The e-mail reminder of an open item goes out this many working days before."),
+    )
 
     class Meta:
         ordering = ["province__code", "-year"]

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from core.models import Attachment, User
 from core.services import attachments_of, audit, store_attachment, validate_upload
 
+from . import notifications
 from .models import (
     COACHING_FIELDS,
     KIND_FIELDS,
@@ -463,6 +464,7 @@ def submit_report(report: Report, *, by: User) -> ReportVersion:
         changes={"state": (old_state, target), "version": (None, number)},
         office=current.village.office,
     )
+    notifications.report_submitted(current, by=by, resubmitted=number > 1)
     return version
 
 
@@ -525,6 +527,7 @@ def return_report(
         reason=comment,
         office=current.village.office,
     )
+    notifications.report_reviewed(current, review)
     return review
 
 
@@ -555,4 +558,5 @@ def approve_report(
         reason=comment.strip(),
         office=current.village.office,
     )
+    notifications.report_reviewed(current, review)
     return review

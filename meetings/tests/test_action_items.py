@@ -229,3 +229,31 @@ def test_editing_after_closing_is_a_correction_by_ketua_tim_with_a_reason(
     event = audit_events_for(item).first()
     assert (event.action, event.reason) == ("action_item.correct", "Disepakati mundur")
     assert event.changes == {"due_date": ["2026-06-05", "2026-06-19"]}
+
+
+def test_a_new_action_item_is_mailed_to_the_owner_office_team_and_head(
+    held, ketua_tim, rejang_lebong, tim_rejang_lebong, pimpinan_rejang_lebong, tim_kaur
+):
+    from core.models import OutgoingMail
+
+    for user in (tim_rejang_lebong, pimpinan_rejang_lebong, tim_kaur):
+        user.email = f"{user.username}@bps.go.id"
+        user.save(update_fields=["email"])
+    OutgoingMail.objects.all().delete()
+
+    item = services.add_action_item(
+        held,
+        owner_office=rejang_lebong,
+        description="Unggah laporan identifikasi kebutuhan desa",
+        due_date=date(2026, 6, 5),
+        by=ketua_tim,
+    )
+
+    mails = OutgoingMail.objects.order_by("to")
+    assert [m.to for m in mails] == [
+        "pimpinan_rejang_lebong@bps.go.id",
+        "tim_rejang_lebong@bps.go.id",
+    ]
+    assert mails[0].subject == f"Tindak lanjut untuk {rejang_lebong.short_name}, batas 5 Juni 2026"
+    assert "Unggah laporan identifikasi kebutuhan desa" in mails[0].body
+    assert f"/rapat/tindak-lanjut/{item.pk}/" in mails[0].body

@@ -485,3 +485,19 @@ def test_draft_pdf_says_it_is_not_signed(ketua_tim, year_2026, plan):
     text = pdf_text(exports.render_pdf_html(recap_view(ketua_tim, recap)))
     assert "DRAF – belum ditandatangani" in text
     assert "Ditandatangani secara elektronik" not in text
+
+
+@frozen
+def test_a_new_recap_is_mailed_to_the_head_to_sign_once(tim_provinsi, kepala, year_2026, plan):
+    from core.models import OutgoingMail
+
+    kepala.email = "kepala@bps.go.id"
+    kepala.save(update_fields=["email"])
+
+    recap = generate_recap(year_2026, period=2, narrative="", by=tim_provinsi)
+    generate_recap(year_2026, period=2, narrative="lagi", by=tim_provinsi)  # a regeneration
+
+    (mail,) = OutgoingMail.objects.all()
+    assert mail.to == "kepala@bps.go.id"
+    assert mail.subject.startswith("Rekap monitoring siap ditandatangani: Periode 2")
+    assert f"/rekap/{recap.pk}/" in mail.body

@@ -20,7 +20,7 @@ from core.deadlines import DONE_STATUSES, Status, TrackedItem, due_at, end_of_da
 from core.models import Attachment, Office, Role, User
 from core.permissions import PROVINCE_TEAM, has_role, memberships_of, require, visible_office_ids
 from core.services import attachments_of, extensions_for
-from program.models import ParticipatingVillage, ProgramYear, SopActivity
+from program.models import ParticipatingVillage, ProgramYear, SopActivity, Stage, WorkPlanActivity
 
 from ..models import Report, ReportKind, ReportState, ReportVersion, Review
 
@@ -176,16 +176,64 @@ def deadline_of(
     )
 
 
+# The work-plan stage whose realisation dates a report that has no date of its own: the
+# pencanangan (coordination & socialisation), the identification visit, the end of coaching.
+ANCHOR_STAGES = {
+    ReportKind.SOSIALISASI: Stage.KOORDINASI,
+    ReportKind.IDENTIFIKASI: Stage.IDENTIFIKASI,
+    ReportKind.LAPORAN_AKHIR: Stage.PELAKSANAAN,
+}
+
+
+def work_plan_anchors(activities: QuerySet[WorkPlanActivity]) -> dict[tuple[int, str], date]:
+    """(village id, report kind) → the date the work plan says the report's event happened:
+    the first realised activity of the sosialisasi and identification stages; for the final
+    report, the last coaching activity once every coaching activity is realised. One query."""
+    rows = activities.filter(stage__in=ANCHOR_STAGES.values()).values_list(
+        "village_id", "stage", "realised_on"
+    )
+    kind_of = {stage: kind for kind, stage in ANCHOR_STAGES.items()}
+    realised: dict[tuple[int, str], list[date]] = defaultdict(list)
+    open_coaching = set()
+    for village_id, stage, realised_on in rows:
+        if realised_on is None:
+            if stage == Stage.PELAKSANAAN:
+                open_coaching.add(village_id)
+            continue
+        realised[(village_id, kind_of[stage])].append(realised_on)
+    anchors = {}
+    for (village_id, kind), dates in realised.items():
+        if kind == ReportKind.LAPORAN_AKHIR:
+            if village_id not in open_coaching:
+                anchors[(village_id, kind)] = max(dates)
+        else:
+            anchors[(village_id, kind)] = min(dates)
+    return anchors
+
+
+def done_at_of(report: Report | None) -> datetime | None:
+    """When a report counts as done: its first submission, but only while it is submitted or
+    approved. A returned report is open again until it is resubmitted; then its first
+    submission decides whether it was on time."""
+    if report is None or report.state not in (ReportState.SUBMITTED, ReportState.APPROVED):
+        return None
+    return report.first_submitted_at
+
+
 def report_deadline(report: Report, *, now: datetime | None = None) -> Deadline:
-    """The deadline of one report (or of a report not started: not yet due)."""
+    """The deadline of one report (or of a report not started: dated by the work plan)."""
     village = report.village
     sop = SopActivity.objects.filter(program_year=village.program_year, code=report.kind).first()
     until = None
     if report.pk is not None:
         until = extensions_for(Report, [village.office_id]).get((str(report.pk), village.office_id))
+    anchor = report.anchor_date
+    if anchor is None:
+        anchors = work_plan_anchors(WorkPlanActivity.objects.filter(village=village))
+        anchor = anchors.get((village.pk, report.kind))
     return deadline_of(
-        report.anchor_date,
-        report.first_submitted_at,
+        anchor,
+        done_at_of(report) if report.pk else None,
         sop=sop,
         program_year=village.program_year,
         extended_until=until,
@@ -219,8 +267,9 @@ def report_rows(
     now: datetime | None = None,
 ) -> list[ReportRow]:
     """A row per village (of `program_year`, as given) and kind, villages in the given order.
-    Four queries whatever the number of villages: the villages, their reports, the SOP
-    activities, the extensions."""
+    Five queries whatever the number of villages: the villages, their reports, the SOP
+    activities, the extensions, the work plan's realisations (the anchor of a report without
+    a date of its own)."""
     now = now or timezone.now()
     villages = list(villages)
     office_ids = {v.office_id for v in villages}
@@ -234,6 +283,11 @@ def report_rows(
     }
     sops = {a.code: a for a in program_year.sop_activities.filter(code__in=kinds)}
     extensions = extensions_for(Report, office_ids) if reports else {}
+    anchors = work_plan_anchors(
+        WorkPlanActivity.objects.filter(
+            village__program_year=program_year, village__office_id__in=office_ids
+        )
+    )
     rows = []
     for village in villages:
         for kind in kinds:
@@ -245,8 +299,8 @@ def report_rows(
                     kind=kind,
                     report=report,
                     deadline=deadline_of(
-                        report.anchor_date if report else None,
-                        report.first_submitted_at if report else None,
+                        (report.anchor_date if report else None) or anchors.get((village.pk, kind)),
+                        done_at_of(report),
                         sop=sops.get(kind),
                         program_year=program_year,
                         extended_until=until,
@@ -268,7 +322,7 @@ def tracked_items(
     while the anchor date is unknown (no report, or no date entered yet). done_at: the first
     submission. subject: (content type of reports.Report, report pk), the object an extension
     is granted on; ("", when the report does not exist yet: it has no deadline to extend).
-    url: the report's page. Four queries whatever the number of villages."""
+    url: the report's page. Five queries whatever the number of villages."""
     villages = ParticipatingVillage.objects.filter(
         program_year=program_year, office_id__in=office_ids
     ).select_related("village")

@@ -222,4 +222,6 @@ def test_tracked_items_cost_the_same_number_of_queries_for_more_villages(
     with CaptureQueriesContext(connection) as large:
         assert len(tracked_items(year_2026, [rejang_lebong.pk], now=at(20))) == 30
 
-    assert len(large) == len(small) <= 4
+    assert (
+        len(large) == len(small) <= 5
+    )  # villages, reports, SOP activities, extensions, work-plan anchors
