@@ -9,7 +9,7 @@ of each activity code it emits to `monitoring.figures.ACTIVITY_LABELS`; the dash
 imports its models."""
 
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from django.contrib.contenttypes.models import ContentType
@@ -68,10 +68,9 @@ def recap_items(
 ) -> list[TrackedItem]:
     """The bimonthly recap as the province office's own SOP item: one item per period of the
     year's "monitoring" SOP activity, due at the end of the period's last day (Jakarta), done
-    when a recap of that period exists, at the moment its snapshot in force was generated
-    (regenerating a draft after the due date makes it late: what counts is when the figures
-    the province stands behind were taken). Signing off is the head's approval and does not
-    move the date. No extensions: the province does not grant itself one.
+    once the head has signed the recap of that period, at the moment of the signature (a
+    draft is work still waiting on the province). No extensions: the province does not grant
+    itself one.
     Two queries (the SOP activity and the recaps)."""
     now = now or timezone.now()
     if program_year.province_id not in office_ids:
@@ -85,7 +84,7 @@ def recap_items(
     recaps = {
         r.period: r
         for r in Recap.objects.filter(program_year=program_year).only(
-            "pk", "period", "generated_at", "program_year_id"
+            "pk", "period", "signed_at", "program_year_id"
         )
     }
     subject_type = ContentType.objects.get_for_model(SopActivity).pk
@@ -94,7 +93,7 @@ def recap_items(
     for number, (start, end) in enumerate(sop.periods(), start=1):
         recap = recaps.get(number)
         due = end_of_day(end)
-        done_at = recap.generated_at if recap else None
+        done_at = recap.signed_at if recap else None
         items.append(
             TrackedItem(
                 activity=SopActivity.Code.MONITORING.value,
@@ -200,15 +199,42 @@ def province_dashboard(
     return _dashboard(program_year, offices, kind=kind, now=now)
 
 
+def items_as_of(items: list[TrackedItem], moment: datetime, *, soon_days: int) -> list[TrackedItem]:
+    """The items as they stood at `moment`: work done after it is open again (overdue, due
+    soon, under dispensasi or not yet due as it was then). One query (the extensions)."""
+    later = [i for i in items if i.done_at is not None and i.done_at > moment]
+    if not later:
+        return items
+    extensions = _extension_dates({i.office_id for i in later})
+    result = []
+    for item in items:
+        if item.done_at is not None and item.done_at > moment:
+            until = extensions.get((*item.subject, item.office_id)) if item.extended else None
+            status = item_status(
+                due=item.due,
+                done_at=None,
+                now=moment,
+                soon_days=soon_days,
+                extended_due=end_of_day(until) if until else None,
+            )
+            item = replace(item, done_at=None, status=status)
+        result.append(item)
+    return result
+
+
 def recap_dashboard(program_year: ProgramYear, *, now: datetime) -> Dashboard:
-    """The figures a recap freezes: every kab/kota of the year's province and the province
-    office itself, whoever generates it."""
+    """The figures a recap freezes, as they stood at `now` (the end of the recap's period, or
+    the moment of generation while the period runs): every kab/kota of the year's province
+    and the province office itself, whoever generates it. Work done after `now` is not
+    counted, however late the recap is generated."""
     province = program_year.province_id
     offices = sorted(
         Office.objects.filter(Q(pk=province) | Q(parent_id=province)),
         key=lambda o: (o.is_province, o.code),
     )
-    return _dashboard(program_year, offices, kind=None, now=now)
+    items = tracked_items(program_year, [o.pk for o in offices], now=now)
+    items = items_as_of(items, now, soon_days=program_year.soon_days)
+    return _dashboard(program_year, offices, kind=None, now=now, items=items)
 
 
 # --- drill-downs ------------------------------------------------------------------------------

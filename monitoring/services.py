@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.deadlines import end_of_day
 from core.mail import in_mail_language, notify, people
 from core.models import NotificationKind, Role, User
 from core.permissions import has_role
@@ -53,7 +54,9 @@ def _check(action: str, state: str | None, *, program_year: ProgramYear, by: Use
 @transaction.atomic
 def generate_recap(program_year: ProgramYear, *, period: int, narrative: str, by: User) -> Recap:
     """Freeze the province dashboard of `program_year` as the recap of `period` (1 = the first
-    period of the year's "monitoring" SOP activity).
+    period of the year's "monitoring" SOP activity), as it stood at the end of the period's
+    last day (or at this moment, while the period runs): work done after the period's end is
+    not counted in it. Mails the province head that the recap waits to be signed.
 
     Allowed for tim_provinsi and ketua_tim (PermissionDenied otherwise), for a period that has
     begun. A draft of the same period is replaced by a new snapshot (audited as a
@@ -74,7 +77,10 @@ def generate_recap(program_year: ProgramYear, *, period: int, narrative: str, by
         Recap.objects.select_for_update().filter(program_year=program_year, period=period).first()
     )
     _check("generate", recap.state if recap else None, program_year=program_year, by=by)
-    snapshot = recap_dashboard(program_year, now=now).to_snapshot()
+    # The state at the end of the period (or now, while it runs): what was done after the
+    # period's end belongs to the next recap, whenever this one is generated.
+    as_of = min(now, end_of_day(end))
+    snapshot = recap_dashboard(program_year, now=as_of).to_snapshot()
     if recap is None:
         recap = Recap.objects.create(
             program_year=program_year,

@@ -28,6 +28,7 @@ pytestmark = pytest.mark.django_db
 
 frozen = time_machine.travel(NOW, tick=False)
 JUNE_1 = datetime(2026, 6, 1, 9, tzinfo=JAKARTA)
+JULY_15 = datetime(2026, 7, 15, 9, tzinfo=JAKARTA)
 
 
 def rows_by_code(recap: Recap) -> dict:
@@ -47,13 +48,13 @@ def audit_actions(recap: Recap) -> list[str]:
 
 @frozen
 def test_province_team_generates_a_draft_with_a_frozen_snapshot(tim_provinsi, year_2026, plan):
-    recap = generate_recap(year_2026, period=2, narrative="Kaur perlu didampingi.", by=tim_provinsi)
+    recap = generate_recap(year_2026, period=3, narrative="Kaur perlu didampingi.", by=tim_provinsi)
 
     assert (recap.state, recap.period, recap.period_start, recap.period_end) == (
         Recap.State.DRAFT,
-        2,
-        date(2026, 3, 1),
-        date(2026, 4, 30),
+        3,
+        date(2026, 5, 1),
+        date(2026, 6, 30),
     )
     assert (recap.generated_by, recap.generated_at, recap.narrative) == (
         tim_provinsi,
@@ -71,17 +72,19 @@ def test_province_team_generates_a_draft_with_a_frozen_snapshot(tim_provinsi, ye
     assert (event.actor, event.office_id, event.changes) == (
         tim_provinsi,
         year_2026.province_id,
-        {"state": [None, "draft"], "period": [None, 2]},
+        {"state": [None, "draft"], "period": [None, 3]},
     )
 
 
 @frozen
-def test_generated_recap_marks_its_period_done_on_the_dashboard(
-    ketua_tim, year_2026, plan, province
+def test_a_signed_recap_marks_its_period_done_on_the_dashboard(
+    ketua_tim, kepala, year_2026, plan, province
 ):
-    generate_recap(year_2026, period=2, narrative="", by=ketua_tim)
+    recap = generate_recap(year_2026, period=2, narrative="", by=ketua_tim)
+    assert recap_items(year_2026, [province.pk], now=NOW)[1].status == Status.LEWAT  # a draft
+    sign_recap(recap, by=kepala)
     items = recap_items(year_2026, [province.pk], now=NOW)
-    # Period 2 ended 30 April; generated 18 May: done, late. Period 1 still overdue.
+    # Period 2 ended 30 April; signed 18 May: done, late. Period 1 still overdue.
     assert [i.status for i in items[:3]] == [
         Status.LEWAT,
         Status.TERLAMBAT,
@@ -95,7 +98,7 @@ def test_generated_recap_marks_its_period_done_on_the_dashboard(
 def test_snapshot_does_not_change_when_the_work_plan_changes(
     client, ketua_tim, year_2026, plan, rejang_lebong
 ):
-    recap = generate_recap(year_2026, period=2, narrative="", by=ketua_tim)
+    recap = generate_recap(year_2026, period=3, narrative="", by=ketua_tim)
     before = recap.snapshot
 
     WorkPlanActivity.objects.filter(pk=plan["overdue"].pk).update(realised_on=date(2026, 5, 17))
@@ -180,12 +183,12 @@ def test_periods_not_begun_or_unknown_are_refused(ketua_tim, year_2026, period, 
 def test_trend_against_the_previous_recap_in_percentage_points(
     ketua_tim, tim_rejang_lebong, year_2026, plan
 ):
-    first = generate_recap(year_2026, period=2, narrative="", by=ketua_tim)
-    # The overdue activity is realised late on 20 May; by 1 June "soon" (20 May) and the
+    first = generate_recap(year_2026, period=3, narrative="", by=ketua_tim)
+    # The overdue activity is realised late on 20 May; by 15 July "soon" (20 May) and the
     # extended one (25 May) have run out: done 3 of 5 expected, on time 1 of 3.
     WorkPlanActivity.objects.filter(pk=plan["overdue"].pk).update(realised_on=date(2026, 5, 20))
-    with time_machine.travel(JUNE_1, tick=False):
-        second = generate_recap(year_2026, period=3, narrative="", by=ketua_tim)
+    with time_machine.travel(JULY_15, tick=False):
+        second = generate_recap(year_2026, period=4, narrative="", by=ketua_tim)
 
     first_view = recap_view(ketua_tim, first)
     assert {ln.row.office_code: ln.trend["completeness"] for ln in first_view.lines}["1702"] is None
@@ -201,10 +204,10 @@ def test_trend_against_the_previous_recap_in_percentage_points(
 
 @frozen
 def test_recap_page_shows_the_trend_arrows(client, ketua_tim, year_2026, plan):
-    generate_recap(year_2026, period=2, narrative="", by=ketua_tim)
+    generate_recap(year_2026, period=3, narrative="", by=ketua_tim)
     WorkPlanActivity.objects.filter(pk=plan["overdue"].pk).update(realised_on=date(2026, 5, 20))
-    with time_machine.travel(JUNE_1, tick=False):
-        second = generate_recap(year_2026, period=3, narrative="", by=ketua_tim)
+    with time_machine.travel(JULY_15, tick=False):
+        second = generate_recap(year_2026, period=4, narrative="", by=ketua_tim)
     client.force_login(ketua_tim)
     html = client.get(reverse("monitoring:recap_detail", args=[second.pk])).content.decode()
     assert "▼ 6,7 pp" in html
@@ -366,14 +369,14 @@ def test_recap_of_another_province_is_404(client, ketua_tim, year_2026):
 
 @frozen
 def test_xlsx_holds_the_frozen_rows(client, ketua_tim, kepala, year_2026, plan):
-    recap = generate_recap(year_2026, period=2, narrative="Narasi rekap.", by=ketua_tim)
+    recap = generate_recap(year_2026, period=3, narrative="Narasi rekap.", by=ketua_tim)
     sign_recap(recap, by=kepala)
     client.force_login(ketua_tim)
 
     response = client.get(reverse("monitoring:recap_xlsx", args=[recap.pk]))
 
     assert response["Content-Disposition"] == (
-        'attachment; filename="rekap-progres-2026-periode-2.xlsx"'
+        'attachment; filename="rekap-progres-2026-periode-3.xlsx"'
     )
     workbook = load_workbook(io.BytesIO(response.content))
     rows = list(workbook.active.iter_rows(values_only=True))
@@ -501,3 +504,21 @@ def test_a_new_recap_is_mailed_to_the_head_to_sign_once(tim_provinsi, kepala, ye
     assert mail.to == "kepala@bps.go.id"
     assert mail.subject.startswith("Rekap monitoring siap ditandatangani: Periode 2")
     assert f"/rekap/{recap.pk}/" in mail.body
+
+
+@frozen
+def test_the_recap_of_a_past_period_holds_the_state_at_the_end_of_that_period(
+    ketua_tim, year_2026, village_rejang_lebong, rejang_lebong
+):
+    from monitoring.tests.conftest import activity
+
+    # Period 2 is 1 March – 30 April. One activity realised on its last day, one the day after.
+    activity(village_rejang_lebong, "Tepat", date(2026, 4, 20), realised=date(2026, 4, 30))
+    activity(village_rejang_lebong, "Sehari sesudah", date(2026, 4, 20), realised=date(2026, 5, 1))
+
+    recap = generate_recap(year_2026, period=2, narrative="", by=ketua_tim)  # on 18 May
+
+    work_plan = rows_by_code(recap)["1702"]["activities"]["rencana_kerja"]
+    assert (work_plan["expected"], work_plan["done"], work_plan["overdue"]) == (2, 1, 1)
+    live = province_dashboard(ketua_tim, year_2026, now=NOW).row_for(rejang_lebong.pk)
+    assert live.activity("rencana_kerja").done == 2  # today both are done
