@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('program', '0002_programyear_soon_days_programyear_working_days_and_more'),
+        ('program', '0003_text_limits'),
     ]
 
     operations = [
