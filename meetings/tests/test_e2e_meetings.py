@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from conftest import browser_login, make_user, screenshot
 from core.deadlines import JAKARTA
+from core.mail import deliver_outbox
 from core.models import Office, Role
 from meetings.models import ActionItem, Meeting
 from program.services import create_program_year
@@ -65,6 +66,7 @@ def test_schedule_hold_record_close_and_download_the_laporan_rapat(page, people,
     assert page.locator("#notulen li").count() == 3
     page.get_by_role("button", name="Jadwalkan & kirim undangan").click()
     assert page.locator("[data-testid=meeting-state]").inner_text() == "Dijadwalkan"
+    deliver_outbox()  # invitations are queued in the outbox and sent by the worker
     assert sorted(m.to[0] for m in mail.outbox) == ["andi@bps.go.id", "sari@bps.go.id"]
     assert all(a.get_content_type() == "text/calendar" for m in mail.outbox for a in m.attachments)
     screenshot(page, "meeting-scheduled")
