@@ -60,11 +60,13 @@ def invitation_ics(
     *,
     attendee: tuple[str, str] | None,
     page_url: str,
+    method: str = "REQUEST",
     now: datetime | None = None,
 ) -> str:
-    """A METHOD:REQUEST calendar with one VEVENT for the meeting, times in UTC. The UID is
-    stable per meeting and SEQUENCE rises with every update, so a calendar replaces the event
-    instead of adding a second one."""
+    """A calendar with one VEVENT for the meeting, times in UTC: METHOD:REQUEST (an invitation
+    or its update) or METHOD:CANCEL (STATUS:CANCELLED, for a cancelled meeting). The UID is
+    stable per meeting and SEQUENCE rises with every update and the cancellation, so a
+    calendar replaces or removes the event instead of adding a second one."""
     host = urlparse(page_url).hostname or "monev-desacantik"
     organiser = settings.DEFAULT_FROM_EMAIL
     agenda = [
@@ -81,7 +83,7 @@ def invitation_ics(
         "VERSION:2.0",
         f"PRODID:-//{_ics_text(settings.ORGANISATION_NAME)}//Monev Desa Cantik//ID",
         "CALSCALE:GREGORIAN",
-        "METHOD:REQUEST",
+        f"METHOD:{method}",
         "BEGIN:VEVENT",
         f"UID:rapat-{meeting.pk}@{host}",
         f"DTSTAMP:{_ics_time(now or timezone.now())}",
@@ -100,7 +102,8 @@ def invitation_ics(
             f"ATTENDEE;CN={_ics_param(name)};ROLE=REQ-PARTICIPANT;"
             f"PARTSTAT=NEEDS-ACTION;RSVP=FALSE:mailto:{address}"
         )
-    lines += ["STATUS:CONFIRMED", "TRANSP:OPAQUE", "END:VEVENT", "END:VCALENDAR"]
+    status = "CANCELLED" if method == "CANCEL" else "CONFIRMED"
+    lines += [f"STATUS:{status}", "TRANSP:OPAQUE", "END:VEVENT", "END:VCALENDAR"]
     return "".join(fold(line) + "\r\n" for line in lines)
 
 

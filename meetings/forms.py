@@ -344,6 +344,15 @@ class ReopenForm(StyledFormMixin, forms.Form):
     )
 
 
+class CancelMeetingForm(StyledFormMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("Why is the meeting cancelled?"),
+        help_text=_("Sent to every invitee with the cancellation."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=1000,
+    )
+
+
 class ActionFilterForm(StyledFormMixin, forms.Form):
     """Filters of the action item list; unknown values are ignored."""
 

@@ -12,14 +12,16 @@ from program.models import ProgramYear
 class Meeting(models.Model):
     """One online meeting of the province team with the kab/kota teams (SOP activity 2).
 
-    The state only moves forward: draft → scheduled → held → closed (see services.TRANSITIONS).
-    `period_start` is the first day of the two-month SOP period the meeting is held for."""
+        The state only moves forward: draft → scheduled → held → closed, or scheduled → cancelled
+    (see services.TRANSITIONS).
+        `period_start` is the first day of the two-month SOP period the meeting is held for."""
 
     class State(models.TextChoices):
         DRAFT = "draft", _("Draft")
         SCHEDULED = "scheduled", _("Scheduled")
         HELD = "held", _("Held")
         CLOSED = "closed", _("Closed")
+        CANCELLED = "cancelled", _("Cancelled")
 
     class Platform(models.TextChoices):
         ZOOM = "zoom", "Zoom"
@@ -55,6 +57,11 @@ class Meeting(models.Model):
     held_by = models.ForeignKey(User, models.PROTECT, null=True, blank=True, related_name="+")
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_by = models.ForeignKey(User, models.PROTECT, null=True, blank=True, related_name="+")
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(User, models.PROTECT, null=True, blank=True, related_name="+")
+    cancellation_reason = models.TextField(
+        _("reason for cancelling"), blank=True, max_length=SHORT_TEXT
+    )
 
     class Meta:
         ordering = ["program_year", "starts_at", "id"]
@@ -69,12 +76,18 @@ class Meeting(models.Model):
                 condition=Q(state="draft") | ~Q(link=""), name="meeting_link_once_scheduled"
             ),
             models.CheckConstraint(
-                condition=Q(state__in=["draft", "scheduled"]) | Q(held_at__isnull=False),
+                condition=Q(state__in=["draft", "scheduled", "cancelled"])
+                | Q(held_at__isnull=False),
                 name="meeting_held_at_once_held",
             ),
             models.CheckConstraint(
                 condition=~Q(state="closed") | Q(closed_at__isnull=False),
                 name="meeting_closed_at_once_closed",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="cancelled")
+                | (Q(cancelled_at__isnull=False) & ~Q(cancellation_reason="")),
+                name="meeting_cancelled_with_reason",
             ),
         ]
 

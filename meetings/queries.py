@@ -182,7 +182,7 @@ class CadencePeriod:
     start: date
     end: date
     label: str
-    meetings: list[Meeting]  # the year's non-draft meetings held for this period
+    meetings: list[Meeting]  # the year's scheduled, held or closed meetings for this period
     item: TrackedItem
 
     @property
@@ -205,7 +205,7 @@ def _cadence_periods(program_year: ProgramYear, *, now: datetime) -> list[Cadenc
     starts = {start for start, _end in periods}
     meetings = list(
         Meeting.objects.filter(program_year=program_year)
-        .exclude(state=Meeting.State.DRAFT)
+        .exclude(state__in=[Meeting.State.DRAFT, Meeting.State.CANCELLED])
         .order_by("starts_at", "id")
     )
     by_period: dict[date, list[Meeting]] = defaultdict(list)

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -40,6 +41,7 @@ TRANSITIONS = {
     (State.DRAFT, State.SCHEDULED): "meeting.schedule",
     (State.SCHEDULED, State.HELD): "meeting.hold",
     (State.HELD, State.CLOSED): "meeting.close",
+    (State.SCHEDULED, State.CANCELLED): "meeting.cancel",
 }
 ActionState = ActionItem.State
 ACTION_TRANSITIONS = {
@@ -302,7 +304,7 @@ def update_meeting(
         changes=changes,
     )
     if resend:
-        queue_invitations(meeting, site_url=site_url, updated=True)
+        queue_invitations(meeting, site_url=site_url, change=Change.UPDATED)
     return meeting
 
 
@@ -352,7 +354,42 @@ def schedule_meeting(meeting: Meeting, *, by: User, site_url: str) -> Meeting:
         office=meeting.program_year.province,
         changes={"state": (State.DRAFT, State.SCHEDULED)},
     )
-    queue_invitations(meeting, site_url=site_url, updated=False)
+    queue_invitations(meeting, site_url=site_url, change=Change.NEW)
+    return meeting
+
+
+@transaction.atomic
+def cancel_meeting(meeting: Meeting, *, by: User, reason: str, site_url: str) -> Meeting:
+    """scheduled → cancelled, by the province team, with a reason, before the meeting is held.
+    Every invitee gets a cancellation with an .ics METHOD:CANCEL (same UID, a higher SEQUENCE)
+    so calendars remove the event; queued in this transaction. Audited with the reason."""
+    meeting = _locked(Meeting, meeting.pk)
+    _require_team(meeting, by)
+    action = _check_transition(meeting.state, State.CANCELLED, TRANSITIONS, State)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the meeting is cancelled.")}, code="reason")
+    meeting.state, meeting.cancelled_at, meeting.cancelled_by = State.CANCELLED, timezone.now(), by
+    meeting.cancellation_reason = reason
+    meeting.invitation_sequence += 1
+    meeting.save(
+        update_fields=[
+            "state",
+            "cancelled_at",
+            "cancelled_by",
+            "cancellation_reason",
+            "invitation_sequence",
+        ]
+    )
+    audit(
+        meeting,
+        by=by,
+        action=action,
+        office=meeting.program_year.province,
+        changes={"state": (State.SCHEDULED, State.CANCELLED)},
+        reason=reason,
+    )
+    queue_invitations(meeting, site_url=site_url, change=Change.CANCELLED)
     return meeting
 
 
@@ -766,10 +803,20 @@ def invitation_recipients(meeting: Meeting) -> list[tuple[str, str]]:
     return list(recipients.values())
 
 
-def queue_invitations(meeting: Meeting, *, site_url: str, updated: bool) -> int:
-    """Put one invitation per recipient in the mail outbox, each with the meeting's .ics
-    (METHOD:REQUEST). Called inside the transaction that scheduled or changed the meeting,
-    so a rolled-back change sends nothing. Returns the number queued."""
+class Change(StrEnum):
+    """What an invitation mail announces."""
+
+    NEW = "new"
+    UPDATED = "updated"
+    CANCELLED = "cancelled"
+
+
+def queue_invitations(meeting: Meeting, *, site_url: str, change: Change) -> int:
+    """Put one mail per recipient in the outbox, each with the meeting's .ics: METHOD:REQUEST
+    for a new or changed meeting, METHOD:CANCEL for a cancelled one (the SEQUENCE is the
+    meeting's current one, raised by every change). Called inside the transaction that
+    scheduled, changed or cancelled the meeting, so a rolled-back change sends nothing.
+    Returns the number queued."""
     meeting = (
         Meeting.objects.select_related("program_year__province")
         .prefetch_related("agenda_items")
@@ -777,12 +824,13 @@ def queue_invitations(meeting: Meeting, *, site_url: str, updated: bool) -> int:
     )
     recipients = invitation_recipients(meeting)
     page_url = site_url.rstrip("/") + meeting_url(meeting)
+    method = "CANCEL" if change == Change.CANCELLED else "REQUEST"
     with translation.override(settings.LANGUAGE_CODE):
-        subject_format = (
-            _("Changed schedule: %(title)s, %(date)s")
-            if updated
-            else _("Invitation: %(title)s, %(date)s")
-        )
+        subject_format = {
+            Change.NEW: _("Invitation: %(title)s, %(date)s"),
+            Change.UPDATED: _("Changed schedule: %(title)s, %(date)s"),
+            Change.CANCELLED: _("Cancelled: %(title)s, %(date)s"),
+        }[change]
         subject = subject_format % {
             "title": meeting.title,
             "date": meeting.local_start.strftime("%d-%m-%Y %H:%M WIB"),
@@ -790,17 +838,19 @@ def queue_invitations(meeting: Meeting, *, site_url: str, updated: bool) -> int:
         for name, address in recipients:
             body = render_to_string(
                 "meetings/email/invitation.txt",
-                {"meeting": meeting, "name": name, "updated": updated, "page_url": page_url},
+                {"meeting": meeting, "name": name, "change": change, "page_url": page_url},
             )
-            ics = invitation_ics(meeting, attendee=(name, address), page_url=page_url)
+            ics = invitation_ics(
+                meeting, attendee=(name, address), page_url=page_url, method=method
+            )
             queue_mail(
                 address,
                 subject=subject,
                 body=body,
                 kind=NotificationKind.MEETING,
-                attachments=[invitation_attachment(ics)],
+                attachments=[invitation_attachment(ics, method=method)],
             )
-    logger.info("meeting %s: %s invitation(s) queued", meeting.pk, len(recipients))
+    logger.info("meeting %s: %s %s mail(s) queued", meeting.pk, len(recipients), change)
     return len(recipients)
 
 

@@ -21,6 +21,7 @@ from .forms import (
     ActionFilterForm,
     ActionItemForm,
     AttendanceForm,
+    CancelMeetingForm,
     MarkDoneForm,
     MeetingForm,
     MinutesForm,
@@ -105,30 +106,36 @@ def meeting_create(request):
     )
 
 
-@login_required
-@require_GET
-def meeting_detail(request, pk: int):
-    meeting = queries.get_meeting_for(request.user, pk)
+STEPS = [(v, label) for v, label in Meeting.State.choices if v != Meeting.State.CANCELLED]
+
+
+def _detail_context(request, meeting: Meeting, **extra) -> dict:
     user = request.user
     items = queries.with_statuses(
         meeting.action_items.select_related("owner_office", "meeting__program_year")
     )
-    return render(
-        request,
-        "meetings/meeting_detail.html",
-        {
-            "meeting": meeting,
-            "report": exports.report_context(meeting),
-            "action_items": items,
-            "visible_offices": visible_office_ids(user),
-            "can_manage": queries.can_manage(user, meeting.program_year.province),
-            "can_record": queries.can_record(user, meeting),
-            "can_close": queries.can_close(user, meeting),
-            "can_hold_now": timezone.now() >= meeting.starts_at,
-            "states": Meeting.State.choices,
-            "step_index": Meeting.State.values.index(meeting.state),
-        },
-    )
+    values = [value for value, _label in STEPS]
+    return {
+        "meeting": meeting,
+        "report": exports.report_context(meeting),
+        "action_items": items,
+        "visible_offices": visible_office_ids(user),
+        "can_manage": queries.can_manage(user, meeting.program_year.province),
+        "can_record": queries.can_record(user, meeting),
+        "can_close": queries.can_close(user, meeting),
+        "can_hold_now": timezone.now() >= meeting.starts_at,
+        "states": STEPS,
+        "step_index": values.index(meeting.state) if meeting.state in values else -1,
+        "cancel_form": CancelMeetingForm(),
+        **extra,
+    }
+
+
+@login_required
+@require_GET
+def meeting_detail(request, pk: int):
+    meeting = queries.get_meeting_for(request.user, pk)
+    return render(request, "meetings/meeting_detail.html", _detail_context(request, meeting))
 
 
 @login_required
@@ -184,6 +191,28 @@ def meeting_schedule(request, pk: int):
         _("The meeting is scheduled; the invitations are being sent."),
     )
     return redirect("meetings:detail", pk=meeting.pk)
+
+
+@login_required
+@require_POST
+def meeting_cancel(request, pk: int):
+    meeting = queries.get_meeting_for(request.user, pk, write=True)
+    form = CancelMeetingForm(request.POST)
+    if form.is_valid():
+        try:
+            services.cancel_meeting(
+                meeting,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                site_url=_site_url(request),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The meeting is cancelled; every invitee is notified."))
+            return redirect("meetings:detail", pk=meeting.pk)
+    context = _detail_context(request, meeting, cancel_form=form)
+    return render(request, "meetings/meeting_detail.html", context, status=400)
 
 
 @login_required
@@ -340,7 +369,8 @@ def meeting_ics(request, pk: int):
         raise Http404
     attendee = (request.user.get_full_name(), request.user.email) if request.user.email else None
     page_url = request.build_absolute_uri(_detail_url(meeting))
-    ics = exports.invitation_ics(meeting, attendee=attendee, page_url=page_url)
+    method = "CANCEL" if meeting.state == Meeting.State.CANCELLED else "REQUEST"
+    ics = exports.invitation_ics(meeting, attendee=attendee, page_url=page_url, method=method)
     return download_response(
         ics.encode(), f"rapat-{meeting.pk}.ics", "text/calendar; charset=utf-8"
     )

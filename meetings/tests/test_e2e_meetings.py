@@ -148,3 +148,57 @@ def test_schedule_hold_record_close_and_download_the_laporan_rapat(page, people,
     page.get_by_role("button", name="Konfirmasi").click()
     assert page.locator("[data-testid=action-status]").first.inner_text().strip() == "Dikonfirmasi"
     assert ActionItem.objects.get().state == ActionItem.State.CONFIRMED
+
+
+def test_the_team_lead_cancels_a_scheduled_meeting_after_confirming(page, people):
+    from meetings import services
+
+    start = (timezone.now().astimezone(JAKARTA) + timedelta(days=3)).replace(
+        hour=9, minute=0, second=0, microsecond=0
+    )
+    year = create_program_year(Office.objects.get(code="1700"), year=start.year, by=None)
+    period = next(
+        s for s, e in year.sop_activities.get(code="rapat").periods() if s <= start.date() <= e
+    )
+    meeting = services.create_meeting(
+        year,
+        title="Rapat koordinasi tim Desa Cantik",
+        period_start=period,
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        platform=Meeting.Platform.ZOOM,
+        link="https://zoom.us/j/81234567890",
+        invited_offices=[Office.objects.get(code="1702")],
+        invited_staff=[],
+        agenda=[services.AgendaEntry(title="Progres", presenter="", allotted_minutes=30)],
+        by=people["lead"],
+    )
+    services.schedule_meeting(meeting, by=people["lead"], site_url="http://testserver")
+    deliver_outbox()
+    mail.outbox.clear()
+    questions = []
+
+    def answer(dialog):
+        questions.append(dialog.message)
+        dialog.dismiss() if len(questions) == 1 else dialog.accept()
+
+    page.on("dialog", answer)
+    browser_login(page, "ketua_tim")
+    page.goto(f"/rapat/{meeting.pk}/")
+    page.fill("#id_reason", "Bentrok dengan rapat nasional")
+    screenshot(page, "meeting-cancel-form")
+    page.get_by_role("button", name="Batalkan rapat").click()  # dismissed: nothing happens
+    assert Meeting.objects.get().state == Meeting.State.SCHEDULED
+    page.get_by_role("button", name="Batalkan rapat").click()
+
+    assert page.locator("[data-testid=meeting-state]").inner_text() == "Dibatalkan"
+    assert questions == ["Batalkan rapat dan kirim pemberitahuan pembatalan ke semua undangan?"] * 2
+    assert "Alasan: Bentrok dengan rapat nasional" in page.inner_text(
+        "[data-testid=meeting-cancelled]"
+    )
+    screenshot(page, "meeting-cancelled")
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot(page, "meeting-cancelled-phone")
+    deliver_outbox()
+    assert [m.to for m in mail.outbox] == [["andi@bps.go.id"]]
+    assert mail.outbox[0].subject.startswith("Dibatalkan: Rapat koordinasi tim Desa Cantik")

@@ -314,6 +314,58 @@ def test_state_changes_by_role(world, as_persona, persona, name, target, allowed
     assert state == (after if expected == 302 else target)
 
 
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_cancel_by_role(world, as_persona, persona):
+    response = as_persona(persona).post(
+        reverse("meetings:cancel", args=[world.scheduled.pk]), {"reason": "Bentrok jadwal"}
+    )
+
+    expected = expect(persona, "scheduled", allowed=TEAM, ok=302)
+    assert response.status_code == expected
+    meeting = Meeting.objects.get(pk=world.scheduled.pk)
+    assert meeting.state == ("cancelled" if expected == 302 else "scheduled")
+
+
+def test_the_meeting_page_offers_cancelling_a_scheduled_meeting_to_the_team_only(world, as_persona):
+    url = reverse("meetings:detail", args=[world.scheduled.pk])
+    cancel = reverse("meetings:cancel", args=[world.scheduled.pk])
+
+    team_page = as_persona("ketua_tim").get(url).content.decode()
+    kabkota_page = as_persona("tim_rejang_lebong").get(url).content.decode()
+    held_page = as_persona("ketua_tim").get(reverse("meetings:detail", args=[world.held.pk]))
+
+    assert f'action="{cancel}"' in team_page
+    assert "Batalkan rapat dan kirim pemberitahuan pembatalan ke semua undangan?" in team_page
+    assert f'action="{cancel}"' not in kabkota_page
+    assert 'data-testid="cancel-meeting"' not in held_page.content.decode()
+
+
+def test_cancelling_without_a_reason_is_refused_on_the_page(world, as_persona):
+    response = as_persona("ketua_tim").post(
+        reverse("meetings:cancel", args=[world.scheduled.pk]), {"reason": "  "}
+    )
+
+    assert response.status_code == 400
+    assert response.context["cancel_form"].errors["reason"] == ["Bidang ini tidak boleh kosong."]
+    assert Meeting.objects.get(pk=world.scheduled.pk).state == "scheduled"
+
+
+def test_a_cancelled_meeting_shows_the_reason_and_no_progress_steps(world, as_persona):
+    client = as_persona("ketua_tim")
+    client.post(reverse("meetings:cancel", args=[world.scheduled.pk]), {"reason": "Bentrok jadwal"})
+
+    page = (
+        as_persona("tim_rejang_lebong")
+        .get(reverse("meetings:detail", args=[world.scheduled.pk]))
+        .content.decode()
+    )
+
+    assert 'data-testid="meeting-cancelled"' in page
+    assert "Alasan: Bentrok jadwal" in page
+    assert 'data-testid="meeting-steps"' not in page
+    assert ">Dibatalkan</span>" in page
+
+
 def test_a_refused_transition_comes_back_as_a_message(world, as_persona):
     client = as_persona("ketua_tim")
 
@@ -613,6 +665,7 @@ ALL = [
     ("delete", "post", "meeting"),
     ("schedule", "post", "meeting"),
     ("hold", "post", "meeting"),
+    ("cancel", "post", "meeting"),
     ("close", "post", "meeting"),
     ("attendance", "get", "meeting"),
     ("minutes", "get", "meeting"),
