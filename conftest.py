@@ -251,3 +251,86 @@ def smtp_server(settings):
     settings.EMAIL_TIMEOUT = 5
     yield server
     server.stop()
+
+
+# --- a real S3-compatible server ---------------------------------------------------------------
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """moto in server mode (`moto_server`, a separate process speaking the S3 protocol over
+    HTTP) on a free loopback port, for the whole session; its endpoint URL."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    port = free_port()
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1)
+                break
+            except OSError:
+                if server.poll() is not None:
+                    pytest.fail(f"moto_server exited with {server.returncode}")
+                time.sleep(0.05)
+        else:
+            pytest.fail("moto_server did not answer within 10 s")
+        yield endpoint
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture
+def s3_bucket(settings, monkeypatch, s3_server):
+    """Files of this test go to a fresh bucket on the S3 server, with the storage options that
+    FILE_STORAGE=s3 gives (monev.settings.s3_storage_options, read from the S3_* variables);
+    the boto3 Bucket, to look inside it."""
+    import uuid
+
+    import boto3
+
+    from monev.settings import s3_storage_options
+
+    for name, value in {
+        "S3_BUCKET": f"monev-test-{uuid.uuid4().hex[:12]}",
+        "S3_ENDPOINT_URL": s3_server,
+        "S3_REGION": "us-east-1",
+        "S3_ACCESS_KEY": "monev-test",
+        "S3_SECRET_KEY": "monev-test-secret",
+        "S3_ADDRESSING_STYLE": "path",
+    }.items():
+        monkeypatch.setenv(name, value)
+    options = s3_storage_options()
+    bucket = boto3.resource(
+        "s3",
+        endpoint_url=options["endpoint_url"],
+        region_name=options["region_name"],
+        aws_access_key_id=options["access_key"],
+        aws_secret_access_key=options["secret_key"],
+    ).Bucket(options["bucket_name"])
+    bucket.create()
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},
+    }
+    yield bucket
+    bucket.objects.all().delete()
+    bucket.delete()

@@ -23,15 +23,31 @@ def download_response(content: bytes, filename: str, content_type: str) -> HttpR
 
 def attachment_response(attachment: Attachment) -> FileResponse:
     """Stream a stored file as a download. Callers have checked the owner is visible."""
+    stream, length = _stored_stream(attachment)
     response = FileResponse(
-        attachment.file.open("rb"),
+        stream,
         as_attachment=True,
         filename=attachment.original_name,
         content_type=attachment.content_type,
     )
+    if length is not None:
+        response["Content-Length"] = length
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _stored_stream(attachment: Attachment):
+    """(readable stream, length or None) of the stored bytes. From object storage, the object's
+    body as it arrives (django-storages' S3File would first copy the whole object into the
+    server's memory); from disk, the file itself (FileResponse measures it)."""
+    from storages.backends.s3 import S3Storage  # here: boto3 takes 0.2 s to import
+
+    storage = attachment.file.storage
+    if isinstance(storage, S3Storage):
+        stored = storage.bucket.Object(attachment.file.name).get()
+        return stored["Body"], stored["ContentLength"]
+    return attachment.file.open("rb"), None
 
 
 class LoginView(auth_views.LoginView):

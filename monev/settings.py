@@ -193,6 +193,38 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 
 # Files are never served from a public URL: permission-checked views stream them.
 FILE_STORAGE = env_str("FILE_STORAGE", "local")
+
+
+def s3_storage_options() -> dict:
+    """The options of the S3 storage (django-storages) from the S3_* variables.
+
+    A private bucket: objects get no ACL of their own, so they inherit the bucket's (private,
+    public access blocked; a bucket with ACLs disabled refuses per-object ACLs anyway), and the
+    app's policy needs no s3:PutObjectAcl. Downloads are streamed by the permission-checked
+    views (core.views.attachment_response); no URL of the bucket is ever shown. Without keys,
+    boto3's own chain is used (instance role, AWS_* variables)."""
+    addressing_style = env_str("S3_ADDRESSING_STYLE", "auto")
+    if addressing_style not in {"auto", "path", "virtual"}:
+        raise ImproperlyConfigured(
+            f"S3_ADDRESSING_STYLE={addressing_style!r}: use 'auto', 'path' or 'virtual'."
+        )
+    bucket = env_str("S3_BUCKET")
+    if not bucket:
+        raise ImproperlyConfigured("FILE_STORAGE=s3 needs S3_BUCKET.")
+    return {
+        "bucket_name": bucket,
+        "endpoint_url": env_str("S3_ENDPOINT_URL"),
+        "region_name": env_str("S3_REGION"),
+        "access_key": env_str("S3_ACCESS_KEY"),
+        "secret_key": env_str("S3_SECRET_KEY"),
+        "addressing_style": addressing_style,
+        "signature_version": "s3v4",
+        "default_acl": None,
+        "querystring_auth": True,
+        "file_overwrite": False,
+    }
+
+
 if FILE_STORAGE == "local":
     _default_storage = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
@@ -201,19 +233,8 @@ if FILE_STORAGE == "local":
 elif FILE_STORAGE == "s3":
     _default_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": env_str("S3_BUCKET"),
-            "endpoint_url": env_str("S3_ENDPOINT_URL"),
-            "region_name": env_str("S3_REGION"),
-            "access_key": env_str("S3_ACCESS_KEY"),
-            "secret_key": env_str("S3_SECRET_KEY"),
-            "default_acl": "private",
-            "querystring_auth": True,
-            "file_overwrite": False,
-        },
+        "OPTIONS": s3_storage_options(),
     }
-    if not _default_storage["OPTIONS"]["bucket_name"]:
-        raise ImproperlyConfigured("FILE_STORAGE=s3 needs S3_BUCKET.")
 else:
     raise ImproperlyConfigured(f"FILE_STORAGE={FILE_STORAGE!r}: use 'local' or 's3'.")
 STORAGES = {
