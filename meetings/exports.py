@@ -10,14 +10,12 @@ from django.conf import settings
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from core.deadlines import JAKARTA
 from core.docx import DocxWriter
 from core.mail import Attachment as MailAttachment
 from core.pdf import render_pdf
 from core.xlsx import write_xlsx
 
-from .models import ActionItem, Attendance, Meeting
-from .queries import meeting_periods, period_label
+from .models import ActionItem, Meeting
 
 # --- iCalendar (RFC 5545) ------------------------------------------------------------------------
 
@@ -117,70 +115,32 @@ def invitation_attachment(ics: str, *, method: str = "REQUEST") -> MailAttachmen
 # --- the Laporan rapat ---------------------------------------------------------------------------
 
 
-def _attendance_rows(meeting: Meeting) -> list[dict]:
-    recorded = {a.office_id: a for a in meeting.attendances.all()}
-    rows = []
-    for number, office in enumerate(meeting.invited_offices.order_by("code"), start=1):
-        row = recorded.get(office.pk)
-        rows.append(
-            {
-                "number": number,
-                "office": office,
-                "status": row.get_status_display() if row else _("Not recorded"),
-                "code": row.status if row else "",
-                "present": bool(row and row.status == Attendance.Status.HADIR),
-                "attendees": row.attendee_list if row else [],
-                "note": row.note if row else "",
-            }
-        )
-    return rows
-
-
-def report_context(meeting: Meeting) -> dict:
-    """Everything the Laporan rapat and the attendance list print, gathered once."""
-    province = meeting.program_year.province
-    attendance = _attendance_rows(meeting)
-    present = sum(1 for row in attendance if row["present"])
-    signed_on = (meeting.closed_at or meeting.held_at or timezone.now()).astimezone(JAKARTA)
+def _document(record: dict) -> dict:
+    """A meeting record (queries.meeting_record_for: what the viewer may see) with the
+    letterhead."""
     return {
-        "meeting": meeting,
+        **record,
         "organisation": settings.ORGANISATION_NAME,
         "letterhead_unit": _("Desa Cantik coaching team"),
-        "province": province,
-        "place": province.region.display_name,
-        "agenda": list(meeting.agenda_items.all()),
-        "attendance": attendance,
-        "present_count": present,
-        "missing_count": sum(1 for row in attendance if not row["code"]),
-        "invited_count": len(attendance),
-        "staff": list(meeting.invited_staff.order_by("full_name", "username")),
-        "decisions": meeting.decision_list,
-        "action_items": list(
-            meeting.action_items.select_related("owner_office").order_by("due_date", "id")
-        ),
-        "is_final": meeting.state == Meeting.State.CLOSED,
-        "recorder": meeting.held_by,
-        "approver": meeting.closed_by,
-        "signed_on": signed_on.date(),
-        "date_text": formats.date_format(meeting.local_start, "l, j F Y"),
-        "time_text": f"{meeting.local_start:%H.%M}–{meeting.local_end:%H.%M} WIB",
-        "period": _period_text(meeting),
     }
 
 
-def report_pdf(meeting: Meeting) -> bytes:
-    """The Laporan rapat as a printable A4 PDF."""
-    return render_pdf("meetings/pdf/report.html", report_context(meeting))
+def report_pdf(record: dict) -> bytes:
+    """The Laporan rapat of a meeting record (queries.meeting_record_for) as a printable A4
+    PDF."""
+    return render_pdf("meetings/pdf/report.html", _document(record))
 
 
-def attendance_pdf(meeting: Meeting) -> bytes:
-    """The attendance list (daftar hadir) as a printable A4 PDF."""
-    return render_pdf("meetings/pdf/attendance.html", report_context(meeting))
+def attendance_pdf(record: dict) -> bytes:
+    """The attendance list (daftar hadir) of a meeting record as a printable A4 PDF."""
+    return render_pdf("meetings/pdf/attendance.html", _document(record))
 
 
-def report_docx(meeting: Meeting) -> bytes:
-    """The Laporan rapat as an editable DOCX with the same content as the PDF."""
-    c = report_context(meeting)
+def report_docx(record: dict) -> bytes:
+    """The Laporan rapat of a meeting record as an editable DOCX with the same content as the
+    PDF."""
+    c = _document(record)
+    meeting = c["meeting"]
     doc = DocxWriter()
     doc.paragraph(c["organisation"].upper(), bold=True, size=13, align="center")
     doc.paragraph(c["letterhead_unit"], size=10, align="center")
@@ -278,13 +238,6 @@ def _signature_name(user) -> str:
         return "(" + "." * 40 + ")"
     text = user.get_full_name()
     return f"{text}\nNIP {user.nip}" if user.nip else text
-
-
-def _period_text(meeting: Meeting) -> str:
-    for start, end in meeting_periods(meeting.program_year):
-        if start == meeting.period_start:
-            return period_label(start, end)
-    return formats.date_format(meeting.period_start, "F Y")
 
 
 def report_filename(meeting: Meeting, kind: str, extension: str) -> str:

@@ -19,10 +19,10 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from core.deadlines import Status, TrackedItem, end_of_day, item_status
-from core.models import Office, Role, User
+from core.deadlines import JAKARTA, Status, TrackedItem, end_of_day, item_status
+from core.models import AuditEvent, Office, Role, User
 from core.permissions import PROVINCE_TEAM, has_role, memberships_of, require, visible_office_ids
-from core.services import extensions_for
+from core.services import audit_events_for, extensions_for
 from program.models import ProgramYear, SopActivity
 
 from .models import ActionItem, Attendance, Meeting
@@ -82,6 +82,20 @@ def action_items_visible_to(user: User) -> QuerySet[ActionItem]:
     )
 
 
+def invited_offices_visible_to(user: User, meeting: Meeting) -> QuerySet[Office]:
+    """The meeting's invited offices the user reaches, by code: the province sees every
+    invitation, a kab/kota its own."""
+    return meeting.invited_offices.filter(pk__in=visible_office_ids(user)).order_by("code")
+
+
+def attendance_visible_to(user: User, meeting: Meeting) -> QuerySet[Attendance]:
+    """The meeting's attendance rows (status, who attended, note) of the offices the user
+    reaches: the province sees all, a kab/kota its own row."""
+    return meeting.attendances.filter(office_id__in=visible_office_ids(user)).select_related(
+        "office"
+    )
+
+
 def can_mark_done(user: User, item: ActionItem) -> bool:
     """The owner office's own team marks its action items done: tim_kabkota of a kab/kota
     office, the province team for the province office's own items."""
@@ -97,6 +111,118 @@ def can_review(user: User, item: ActionItem) -> bool:
 def get_action_item_for(user: User, pk: int) -> ActionItem:
     """404 outside the user's scope. Writes check can_mark_done / can_review (403)."""
     return get_object_or_404(action_items_visible_to(user), pk=pk)
+
+
+# --- one meeting as its viewer may see it --------------------------------------------------------
+
+# Audit rows on a meeting that concern one office's attendance (their changes are keyed by the
+# office's short name) or one office's action item (the row's office is the owner office).
+ATTENDANCE_ACTIONS = frozenset({"meeting.attendance", "meeting.correct_attendance"})
+ACTION_ITEM_ACTIONS = frozenset(
+    {"meeting.action_item", "meeting.correct_action_items", "meeting.action_item_delete"}
+)
+
+
+def _attendance_rows(invited: list[Office], recorded: list[Attendance]) -> list[dict]:
+    by_office = {a.office_id: a for a in recorded}
+    rows = []
+    for number, office in enumerate(invited, start=1):
+        row = by_office.get(office.pk)
+        rows.append(
+            {
+                "number": number,
+                "office": office,
+                "status": row.get_status_display() if row else _("Not recorded"),
+                "code": row.status if row else "",
+                "present": bool(row and row.status == Attendance.Status.HADIR),
+                "attendees": row.attendee_list if row else [],
+                "note": row.note if row else "",
+            }
+        )
+    return rows
+
+
+def _period_text(meeting: Meeting) -> str:
+    for start, end in meeting_periods(meeting.program_year):
+        if start == meeting.period_start:
+            return period_label(start, end)
+    return formats.date_format(meeting.period_start, "F Y")
+
+
+def meeting_history_visible_to(user: User, meeting: Meeting) -> list[AuditEvent]:
+    """The meeting's audit rows (newest first) as the user may read them. The province sees
+    every row. A kab/kota user sees the rows about the meeting itself, the attendance changes
+    of its own offices only (the row keeps the changes keyed by its offices' names, without
+    the reason written for the other offices; a row with none is left out), the rows about
+    its own offices' action items, and invitation lists cut to its own offices."""
+    events = list(audit_events_for(meeting))
+    office_ids = visible_office_ids(user)
+    if meeting.program_year.province_id in office_ids:
+        return events
+    names = set(Office.objects.filter(pk__in=office_ids).values_list("short_name", flat=True))
+    shown = []
+    for event in events:
+        if event.action in ACTION_ITEM_ACTIONS:
+            if event.office_id in office_ids:
+                shown.append(event)
+            continue
+        changes = dict(event.changes)
+        if event.action in ATTENDANCE_ACTIONS:
+            changes = {name: pair for name, pair in changes.items() if name in names}
+            if not changes:
+                continue
+            if len(changes) < len(event.changes):
+                event.reason = ""
+        if "invited_offices" in changes:
+            changes["invited_offices"] = [
+                [name for name in side if name in names] if isinstance(side, list) else side
+                for side in changes["invited_offices"]
+            ]
+        event.changes = changes  # shown only; the row itself is never saved again
+        shown.append(event)
+    return shown
+
+
+def meeting_record_for(user: User, meeting: Meeting, *, history: bool = False) -> dict:
+    """One meeting as `user` may see it: what the meeting page, its Riwayat, the Laporan rapat
+    (PDF, DOCX) and the daftar hadir print, gathered once, in a constant number of queries.
+
+    Everyone who sees the meeting gets its common parts (facts, agenda with minutes,
+    decisions, invited province staff). Attendance and action items are only those of the
+    offices the user reaches (attendance_visible_to, action_items_visible_to): the province
+    sees every office, a kab/kota its own; the counts are over those rows. With `history`,
+    `events` holds the Riwayat (meeting_history_visible_to)."""
+    invited = list(invited_offices_visible_to(user, meeting))
+    attendance = _attendance_rows(invited, list(attendance_visible_to(user, meeting)))
+    action_items = with_statuses(
+        action_items_visible_to(user).filter(meeting=meeting).order_by("due_date", "id")
+    )
+    signed_on = (meeting.closed_at or meeting.held_at or timezone.now()).astimezone(JAKARTA)
+    province = meeting.program_year.province
+    record = {
+        "meeting": meeting,
+        "province": province,
+        "place": province.region.display_name,
+        "agenda": list(meeting.agenda_items.all()),
+        "invited_offices": invited,
+        "attendance": attendance,
+        "present_count": sum(1 for row in attendance if row["present"]),
+        "missing_count": sum(1 for row in attendance if not row["code"]),
+        "invited_count": len(attendance),
+        "staff": list(meeting.invited_staff.order_by("full_name", "username")),
+        "decisions": meeting.decision_list,
+        "action_items": action_items,
+        "is_final": meeting.state == Meeting.State.CLOSED,
+        "recorder": meeting.held_by,
+        "approver": meeting.closed_by,
+        "signed_on": signed_on.date(),
+        "date_text": formats.date_format(meeting.local_start, "l, j F Y"),
+        "time_text": f"{meeting.local_start:%H.%M}–{meeting.local_end:%H.%M} WIB",
+        "period": _period_text(meeting),
+    }
+    if history:
+        record["events"] = meeting_history_visible_to(user, meeting)
+    return record
 
 
 # --- lists ---------------------------------------------------------------------------------------
@@ -116,15 +242,18 @@ def _count(queryset: QuerySet, outer: str = "meeting") -> Coalesce:
 
 def meeting_list(user: User, program_year: ProgramYear) -> QuerySet[Meeting]:
     """The year's meetings visible to the user with invited, present and recorded counts and
-    the number of open action items, in a constant number of queries."""
+    the number of open action items, counted over the offices the user reaches (a kab/kota
+    sees its own invitation, attendance and items), in a constant number of queries."""
+    office_ids = visible_office_ids(user)
+    attendance = Attendance.objects.filter(office_id__in=office_ids)
     return (
         meetings_visible_to(user)
         .filter(program_year=program_year)
         .annotate(
-            invited_count=_count(Invitation.objects.all()),
-            present_count=_count(Attendance.objects.filter(status=Attendance.Status.HADIR)),
-            recorded_count=_count(Attendance.objects.all()),
-            open_items=_count(ActionItem.objects.filter(state=ActionItem.State.OPEN)),
+            invited_count=_count(Invitation.objects.filter(office_id__in=office_ids)),
+            present_count=_count(attendance.filter(status=Attendance.Status.HADIR)),
+            recorded_count=_count(attendance),
+            open_items=_count(action_items_visible_to(user).filter(state=ActionItem.State.OPEN)),
         )
         .order_by("starts_at", "id")
     )
@@ -190,21 +319,25 @@ class CadencePeriod:
         return self.item.done_at is not None
 
 
-def _cadence_periods(program_year: ProgramYear, *, now: datetime) -> list[CadencePeriod]:
+def _cadence_periods(
+    program_year: ProgramYear, *, now: datetime, meetings: QuerySet[Meeting] | None = None
+) -> list[CadencePeriod]:
     """One entry per two-month period: done when a meeting for that period was held (at that
     meeting's start), due at the end of the period's last day. A meeting counts for the
     period it was planned for (`period_start`), else for the period its date falls in.
 
     No extensions: the cadence is the province office's own work and the province does not
     grant itself one (as for the monitoring recap); the subject is the year's "rapat"
-    SopActivity, shared by the periods."""
+    SopActivity, shared by the periods. `meetings` (default: all) are the meetings that count
+    and are linked: a viewer's own list passes the meetings it may see."""
     activity = _rapat_activity(program_year)
     if activity is None:
         return []
     periods = activity.periods()
     starts = {start for start, _end in periods}
     meetings = list(
-        Meeting.objects.filter(program_year=program_year)
+        (Meeting.objects.all() if meetings is None else meetings)
+        .filter(program_year=program_year)
         .exclude(state__in=[Meeting.State.DRAFT, Meeting.State.CANCELLED])
         .order_by("starts_at", "id")
     )
@@ -328,12 +461,26 @@ class Cadence:
         return sum(1 for p in self.periods if p.held or p.item.status == Status.LEWAT)
 
 
+def cadence_for(user: User, program_year: ProgramYear, *, now: datetime | None = None) -> Cadence:
+    """The cadence panel of the meetings list as `user` may see it: the periods count and link
+    only the meetings the user may see (a kab/kota: those its office is invited to), the rows
+    are the kab/kota offices the user reaches."""
+    return cadence(
+        program_year, visible_office_ids(user), now=now, meetings=meetings_visible_to(user)
+    )
+
+
 def cadence(
-    program_year: ProgramYear, office_ids: Collection[int], *, now: datetime | None = None
+    program_year: ProgramYear,
+    office_ids: Collection[int],
+    *,
+    now: datetime | None = None,
+    meetings: QuerySet[Meeting] | None = None,
 ) -> Cadence:
     """For the dashboard and the meetings list: per two-month period whether the meeting was
-    held, and per kab/kota office in `office_ids` its attendance across the year's held
-    meetings and its open and overdue action items. Constant number of queries."""
+    held (among `meetings`, default all), and per kab/kota office in `office_ids` its
+    attendance across the year's held meetings and its open and overdue action items.
+    Constant number of queries."""
     now = now or timezone.now()
     offices = list(
         Office.objects.filter(
@@ -375,7 +522,7 @@ def cadence(
         )
         for office in offices
     ]
-    return Cadence(periods=_cadence_periods(program_year, now=now), offices=rows)
+    return Cadence(periods=_cadence_periods(program_year, now=now, meetings=meetings), offices=rows)
 
 
 # --- evidence for other apps (LKE) ---------------------------------------------------------------

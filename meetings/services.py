@@ -593,11 +593,13 @@ def add_action_item(
     }
     audit(item, by=by, action="action_item.add", office=owner_office, changes=changes)
     _action_item_assigned(item)
+    # On the meeting under the owner office: a kab/kota sees in the meeting's Riwayat only
+    # the rows of its own items (queries.meeting_history_visible_to).
     audit(
         meeting,
         by=by,
         action="meeting.correct_action_items" if correction else "meeting.action_item",
-        office=meeting.program_year.province,
+        office=owner_office,
         changes={"action item": (None, str(item))},
         reason=reason.strip(),
     )
@@ -664,7 +666,7 @@ def delete_action_item(item: ActionItem, *, by: User) -> None:
         meeting,
         by=by,
         action="meeting.action_item_delete",
-        office=meeting.program_year.province,
+        office=item.owner_office,
         changes={"action item": (str(item), None)},
     )
     item.delete()

@@ -66,7 +66,6 @@ def _recording_meeting(request, pk: int) -> Meeting:
 @require_GET
 def meeting_list(request):
     year = program_year_from(request.GET, request.user, required=True)
-    office_ids = visible_office_ids(request.user)
     meetings = list(queries.meeting_list(request.user, year))
     for meeting in meetings:
         meeting.rate = queries.attendance_rate(meeting.present_count, meeting.invited_count)
@@ -77,7 +76,7 @@ def meeting_list(request):
             "year": year,
             "years": program_years_visible_to(request.user).order_by("-year"),
             "meetings": meetings,
-            "cadence": queries.cadence(year, office_ids),
+            "cadence": queries.cadence_for(request.user, year),
             "can_create": queries.can_manage(request.user, year.province),
         },
     )
@@ -111,15 +110,12 @@ STEPS = [(v, label) for v, label in Meeting.State.choices if v != Meeting.State.
 
 def _detail_context(request, meeting: Meeting, **extra) -> dict:
     user = request.user
-    items = queries.with_statuses(
-        meeting.action_items.select_related("owner_office", "meeting__program_year")
-    )
+    record = queries.meeting_record_for(user, meeting)
     values = [value for value, _label in STEPS]
     return {
         "meeting": meeting,
-        "report": exports.report_context(meeting),
-        "action_items": items,
-        "visible_offices": visible_office_ids(user),
+        "report": record,
+        "action_items": record["action_items"],
         "can_manage": queries.can_manage(user, meeting.program_year.province),
         "can_record": queries.can_record(user, meeting),
         "can_close": queries.can_close(user, meeting),
@@ -320,10 +316,9 @@ def action_create(request, pk: int):
 @require_GET
 def meeting_history(request, pk: int):
     meeting = queries.get_meeting_for(request.user, pk)
+    record = queries.meeting_record_for(request.user, meeting, history=True)
     return render(
-        request,
-        "meetings/meeting_history.html",
-        {"meeting": meeting, "events": audit_events_for(meeting)},
+        request, "meetings/meeting_history.html", {"meeting": meeting, "events": record["events"]}
     )
 
 
@@ -337,12 +332,16 @@ def _held_meeting(request, pk: int) -> Meeting:
     return meeting
 
 
+def _record(request, meeting: Meeting) -> dict:
+    return queries.meeting_record_for(request.user, meeting)
+
+
 @login_required
 @require_GET
 def report_pdf(request, pk: int):
     meeting = _held_meeting(request, pk)
     name = exports.report_filename(meeting, "laporan-rapat", "pdf")
-    return download_response(exports.report_pdf(meeting), name, PDF)
+    return download_response(exports.report_pdf(_record(request, meeting)), name, PDF)
 
 
 @login_required
@@ -350,7 +349,7 @@ def report_pdf(request, pk: int):
 def report_docx(request, pk: int):
     meeting = _held_meeting(request, pk)
     name = exports.report_filename(meeting, "laporan-rapat", "docx")
-    return download_response(exports.report_docx(meeting), name, DOCX)
+    return download_response(exports.report_docx(_record(request, meeting)), name, DOCX)
 
 
 @login_required
@@ -358,7 +357,7 @@ def report_docx(request, pk: int):
 def attendance_pdf(request, pk: int):
     meeting = _held_meeting(request, pk)
     name = exports.report_filename(meeting, "daftar-hadir", "pdf")
-    return download_response(exports.attendance_pdf(meeting), name, PDF)
+    return download_response(exports.attendance_pdf(_record(request, meeting)), name, PDF)
 
 
 @login_required

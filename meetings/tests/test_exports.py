@@ -11,12 +11,17 @@ import pytest
 
 from meetings import exports, services
 from meetings.models import Meeting
-from meetings.queries import with_statuses
+from meetings.queries import meeting_record_for, with_statuses
 
 
 def pdf_text(content: bytes) -> str:
     reader = pypdf.PdfReader(io.BytesIO(content))
     return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def record(meeting: Meeting) -> dict:
+    """The meeting as the province team lead who made it sees it (every office)."""
+    return meeting_record_for(meeting.created_by, meeting)
 
 
 def docx_text(content: bytes) -> str:
@@ -71,7 +76,7 @@ def closed_meeting(make_meeting, ketua_tim, rejang_lebong, kaur):
 def test_report_pdf_is_a4_and_holds_attendance_minutes_decisions_and_action_items(
     closed_meeting,
 ):
-    content = exports.report_pdf(closed_meeting)
+    content = exports.report_pdf(record(closed_meeting))
 
     reader = pypdf.PdfReader(io.BytesIO(content))
     box = reader.pages[0].mediabox
@@ -103,13 +108,13 @@ def test_report_pdf_is_a4_and_holds_attendance_minutes_decisions_and_action_item
 def test_report_of_a_meeting_not_closed_yet_is_marked_draft(make_meeting):
     meeting = make_meeting(Meeting.State.HELD)
 
-    text = pdf_text(exports.report_pdf(meeting))
+    text = pdf_text(exports.report_pdf(record(meeting)))
 
     assert "DRAF" in text
 
 
 def test_report_docx_holds_the_same_facts_and_opens_in_word_format(closed_meeting):
-    content = exports.report_docx(closed_meeting)
+    content = exports.report_docx(record(closed_meeting))
 
     text = docx_text(content)
     for expected in [
@@ -128,7 +133,7 @@ def test_report_docx_holds_the_same_facts_and_opens_in_word_format(closed_meetin
 
 
 def test_attendance_list_pdf_lists_every_invited_office(closed_meeting):
-    text = " ".join(pdf_text(exports.attendance_pdf(closed_meeting)).split())
+    text = " ".join(pdf_text(exports.attendance_pdf(record(closed_meeting))).split())
 
     assert "DAFTAR HADIR" in text
     assert "BPS Kabupaten Rejang Lebong Hadir Andi Saputra Rina Marlina" in text
@@ -185,7 +190,7 @@ def test_a_formula_typed_into_an_action_item_is_exported_as_text(closed_meeting)
 
 
 def test_the_docx_is_a4_with_page_numbers_in_the_footer(closed_meeting):
-    document = docx.Document(io.BytesIO(exports.report_docx(closed_meeting)))
+    document = docx.Document(io.BytesIO(exports.report_docx(record(closed_meeting))))
 
     section = document.sections[0]
     assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) == (21.0, 29.7)
