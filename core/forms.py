@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
-from .models import NotificationKind
+from .models import NotificationKind, User
 
 
 class StyledFormMixin:
@@ -58,3 +58,24 @@ class NotificationSettingsForm(StyledFormMixin, forms.Form):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
+
+
+class ProfileForm(StyledFormMixin, forms.ModelForm):
+    """The user's own display name and NIP (the model validates the NIP, for the admin too)."""
+
+    class Meta:
+        model = User
+        fields = ["full_name", "nip"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Spaces and dots typed between the digit groups are removed before the 18-digit check.
+        self.fields["nip"].max_length = None
+        self.fields["nip"].validators = []
+        self.fields["nip"].widget.attrs.update({"maxlength": "30", "inputmode": "numeric"})
+
+    def clean_full_name(self):
+        return " ".join(self.cleaned_data["full_name"].split())
+
+    def clean_nip(self):
+        return "".join(self.cleaned_data["nip"].replace(".", " ").split())

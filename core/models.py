@@ -2,6 +2,7 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -104,9 +105,28 @@ class Office(models.Model):
         return self.pk if self.is_province else self.parent_id
 
 
+NIP_VALIDATOR = RegexValidator(
+    r"^[0-9]{18}$", _("The NIP has 18 digits, without spaces or dots (e.g. 198705112010121001).")
+)
+
+
 class User(AbstractUser):
-    full_name = models.CharField(_("full name"), max_length=150, blank=True)
-    nip = models.CharField(_("NIP"), max_length=18, blank=True)
+    """`full_name` is the display name: the name with titles as documents print it (berita
+    acara, laporan, signatures). `nip` is the 18-digit civil-servant number printed under it."""
+
+    full_name = models.CharField(
+        _("display name"),
+        max_length=150,
+        blank=True,
+        help_text=_("Your name with titles, as documents print it (e.g. Dr. Andi Saputra, S.ST)."),
+    )
+    nip = models.CharField(
+        _("NIP"),
+        max_length=18,
+        blank=True,
+        validators=[NIP_VALIDATOR],
+        help_text=_("18 digits; printed under your name on the documents you sign."),
+    )
 
     class Meta:
         verbose_name = _("user")

@@ -398,6 +398,22 @@ def import_regions(lines: Iterable[str]) -> ImportResult:
 
 
 @transaction.atomic
+@transaction.atomic
+def update_profile(user: User, *, full_name: str, nip: str, by: User) -> None:
+    """Change the display name and NIP of `user`: the user themself (the admin edits them in
+    the admin, audited there). Checked by the model's validators; audited when changed."""
+    if by.pk != user.pk:
+        raise PermissionDenied
+    changes = diff_fields(user, {"full_name": full_name, "nip": nip})
+    if not changes:
+        return
+    for name, (_old, new) in changes.items():
+        setattr(user, name, new)
+    user.clean_fields(exclude=[f.name for f in user._meta.fields if f.name not in changes])
+    user.save(update_fields=list(changes))
+    audit(user, by=by, action="user.profile", changes=changes)
+
+
 def set_notification_preferences(user: User, *, enabled: Iterable[str], by: User) -> None:
     """Keep the e-mail kinds in `enabled` on for `user` and switch every other kind off. Only
     the user themself changes their own preferences (PermissionDenied otherwise). Audited

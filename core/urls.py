@@ -14,6 +14,7 @@ urlpatterns = [
         name="password_change",
     ),
     path("akun/profil/", views.profile, name="profile"),
+    path("akun/profil/data/", views.profile_update, name="profile_update"),
     path("akun/profil/notifikasi/", views.notification_settings, name="notification_settings"),
     path(
         "akun/kata-sandi/selesai/",

@@ -7,9 +7,15 @@ from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from .forms import LoginForm, NotificationSettingsForm
-from .models import Attachment, NotificationKind
-from .services import DOCX, PDF, XLSX, set_notification_preferences  # noqa: F401  (re-exported for the apps' views)
+from .forms import LoginForm, NotificationSettingsForm, ProfileForm
+from .models import Attachment, NotificationKind, User
+from .services import (  # noqa: F401  (DOCX, PDF, XLSX re-exported for the apps' views)
+    DOCX,
+    PDF,
+    XLSX,
+    set_notification_preferences,
+    update_profile,
+)
 
 
 def download_response(content: bytes, filename: str, content_type: str) -> HttpResponse:
@@ -65,7 +71,28 @@ def favicon(request):
 def profile(request):
     """The user's own profile: who they are in the system, and (a section of its own) which
     e-mails they receive."""
-    return render(request, "core/profile.html", {"notification_form": _notification_form(request)})
+    return render(request, "core/profile.html", _profile_context(request))
+
+
+def _profile_context(request, **forms) -> dict:
+    return {
+        "notification_form": forms.get("notification_form") or _notification_form(request),
+        "profile_form": forms.get("profile_form") or ProfileForm(instance=request.user),
+    }
+
+
+@login_required
+@require_POST
+def profile_update(request):
+    """The user's own display name and NIP, as documents print them."""
+    form = ProfileForm(request.POST, instance=User.objects.get(pk=request.user.pk))
+    if not form.is_valid():
+        return render(
+            request, "core/profile.html", _profile_context(request, profile_form=form), status=400
+        )
+    update_profile(request.user, **form.cleaned_data, by=request.user)
+    messages.success(request, _("Your name and NIP are saved."))
+    return redirect("profile")
 
 
 def _notification_form(request, data=None) -> NotificationSettingsForm:
@@ -79,7 +106,12 @@ def _notification_form(request, data=None) -> NotificationSettingsForm:
 def notification_settings(request):
     form = _notification_form(request, request.POST)
     if not form.is_valid():
-        return render(request, "core/profile.html", {"notification_form": form}, status=400)
+        return render(
+            request,
+            "core/profile.html",
+            _profile_context(request, notification_form=form),
+            status=400,
+        )
     set_notification_preferences(request.user, enabled=form.cleaned_data["kinds"], by=request.user)
     messages.success(request, _("Your e-mail settings are saved."))
     return redirect("profile")
