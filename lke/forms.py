@@ -1,12 +1,15 @@
 from django import forms
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import StyledFormMixin
+from core.models import Membership, Role, User
 from core.services import allowed_types_label
 
-from .models import Instrument, Item, ItemKind, Level
+from .models import Assessment, Instrument, Item, ItemKind, Level
 
 
 class AnswerForm(StyledFormMixin, forms.Form):
@@ -96,3 +99,66 @@ class XlsxForm(StyledFormMixin, forms.Form):
             raise forms.ValidationError(_("Choose an .xlsx file (Excel workbook)."))
         upload.seek(0)
         return upload
+
+
+class BeritaAcaraForm(StyledFormMixin, forms.Form):
+    """What the berita acara of the results prints besides the results: its number, the place
+    and date of signing, and the team lead who signs beside the head (one of the province's
+    ketua tim). Entered when the head signs off, or when the provisional PDF is generated."""
+
+    number = forms.CharField(
+        label=_("Berita acara number"),
+        max_length=100,
+        validators=[
+            RegexValidator(
+                r"^[0-9A-Za-z][0-9A-Za-z ./-]*$",
+                _("Use letters, digits, spaces and . / - only (e.g. B-12/17000/VS.300/12/2026)."),
+            )
+        ],
+        help_text=_("As registered in the office's letter book, e.g. B-12/17000/VS.300/12/2026."),
+    )
+    place = forms.CharField(label=_("Place"), max_length=100)
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    lead = forms.ModelChoiceField(
+        queryset=User.objects.none(), label=_("Team lead signing"), empty_label=None
+    )
+
+    def __init__(self, *args, assessment: Assessment, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.assessment = assessment
+        self.fields["lead"].queryset = User.objects.filter(
+            is_active=True,
+            pk__in=Membership.objects.filter(
+                office=assessment.program_year.province, role=Role.KETUA_TIM
+            ).values("user_id"),
+        ).order_by("full_name", "username")
+
+    def clean_number(self):
+        return " ".join(self.cleaned_data["number"].split())
+
+    def clean_place(self):
+        place = " ".join(self.cleaned_data["place"].split())
+        if not place:
+            raise forms.ValidationError(_("Give the place of signing."))
+        return place
+
+    def clean_date(self):
+        value = self.cleaned_data["date"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("The date of the berita acara cannot be in the future."))
+        opened = timezone.localdate(self.assessment.opened_at)
+        if value < opened:
+            raise forms.ValidationError(
+                _("The date cannot be before the assessment was opened (%(date)s).")
+                % {"date": opened.strftime("%d-%m-%Y")}
+            )
+        return value
+
+    def record(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "number": data["number"],
+            "place": data["place"],
+            "date": data["date"],
+            "lead": data["lead"],
+        }

@@ -202,6 +202,19 @@ class Assessment(models.Model):
     opened_by = models.ForeignKey(User, models.PROTECT, related_name="+")
     signed_off_at = models.DateTimeField(_("signed off at"), null=True, blank=True)
     signed_off_by = models.ForeignKey(User, models.PROTECT, null=True, blank=True, related_name="+")
+    # The berita acara of the sign-off: its number, place and date as entered by the head, and
+    # the team lead who signs beside the head.
+    record_number = models.CharField(_("berita acara number"), max_length=100, blank=True)
+    record_place = models.CharField(_("place"), max_length=100, blank=True)
+    record_date = models.DateField(_("date"), null=True, blank=True)
+    record_lead = models.ForeignKey(
+        User,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("team lead signing"),
+    )
 
     class Meta:
         verbose_name = _("LKE assessment")

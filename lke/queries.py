@@ -1,6 +1,7 @@
 """Reads of the LKE, always from what the user may see (worksheets_visible_to), and the two
 read functions the monitoring dashboard imports: `tracked_items` and `progress_by_office`."""
 
+import itertools
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -126,6 +127,20 @@ def can_see_province_results(user: User, assessment: Assessment) -> bool:
         user.is_superuser
         or has_role(user, assessment.program_year.province, RESULT_READERS)
         or assessment.signed_off_at is not None
+    )
+
+
+def province_head(assessment: Assessment) -> User | None:
+    """The Head of the province office (the one who signs the results), for a provisional
+    berita acara: the first active user with the role, by name."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__office=assessment.program_year.province,
+            memberships__role=Role.KEPALA,
+        )
+        .order_by("full_name", "username")
+        .first()
     )
 
 
@@ -389,6 +404,9 @@ def _result_row(worksheet: Worksheet) -> dict:
         Level.PROVINCIAL: verified,
         "delta": delta,
         "rank": None,
+        # Ranked only once verified: every required item answered by the province (or frozen).
+        # A village not (fully) verified is listed apart, never ranked on zeros.
+        "assessed": snapshot is not None or worksheet.verified,
     }
 
 
@@ -418,10 +436,11 @@ def results_for(user: User, assessment: Assessment) -> dict:
     if not public:
         worksheets = worksheets.filter(office_id__in=visible)
     rows = {Target.VILLAGE: [], Target.OFFICE: []}
+    pending = {Target.VILLAGE: [], Target.OFFICE: []}
     for worksheet in worksheets:
         row = _result_row(worksheet)
         row["can_open"] = worksheet.office_id in visible
-        rows[worksheet.target].append(row)
+        (rows if row["assessed"] else pending)[worksheet.target].append(row)
     trees = {t: instrument_tree(assessment.instrument, t) for t in Target.values}
     for target in Target.values:
         ordered = ranked(rows[target], _tie_break(trees[target]))
@@ -429,17 +448,25 @@ def results_for(user: User, assessment: Assessment) -> dict:
             for row in ordered:
                 row["rank"] = None
         rows[target] = ordered
+        pending[target].sort(key=lambda r: (r["office"], r["name"].casefold()))
     aspects = _aspect_columns(trees[Target.VILLAGE])
     for target in Target.values:
         columns = _aspect_columns(trees[target])
-        for row in rows[target]:
+        for row in rows[target] + pending[target]:
             row["aspect_values"] = [
                 row[Level.PROVINCIAL].get("aspects", {}).get(c["code"]) for c in columns
             ]
+    every = rows[Target.VILLAGE] + rows[Target.OFFICE] + pending[Target.VILLAGE]
+    every += pending[Target.OFFICE]
     return {
         "public": public,
         "villages": rows[Target.VILLAGE],
+        "unassessed": pending[Target.VILLAGE],
         "offices": rows[Target.OFFICE],
+        "offices_unassessed": pending[Target.OFFICE],
+        "nominees": nominees_by_office(
+            assessment, trees[Target.VILLAGE], rows[Target.VILLAGE] + pending[Target.VILLAGE]
+        ),
         "aspects": aspects,
         "office_aspects": _aspect_columns(trees[Target.OFFICE]),
         "tie_break": [
@@ -448,13 +475,87 @@ def results_for(user: User, assessment: Assessment) -> dict:
             for a in aspects
             if a["code"] == code
         ],
-        "all_final": bool(rows[Target.VILLAGE] or rows[Target.OFFICE])
-        and all(
-            r["worksheet"].status in FINAL_STATUSES
-            for r in rows[Target.VILLAGE] + rows[Target.OFFICE]
-        ),
+        "all_final": bool(every) and all(r["worksheet"].status in FINAL_STATUSES for r in every),
         "chart": _chart_data(rows[Target.VILLAGE], aspects),
     }
+
+
+# Blok II (the nomination for Desa Cantik Terbaik), found by item code in the unscored village
+# block: the office's count of nominees (1a), the village nominated or not (2a: score 1 = Ya) and
+# its rank among the office's nominees (2b). Codes are compared without dots, case-insensitively;
+# "II.1" is the nomination item of the example instrument, which has no count and no rank.
+NOMINATION_CODES = {"count": {"1a"}, "nominated": {"2a", "ii1"}, "rank": {"2b"}}
+
+
+def _plain_code(code: str) -> str:
+    return code.replace(".", "").replace(" ", "").casefold()
+
+
+def nomination_items(tree) -> dict:
+    """{"count"|"nominated"|"rank": Item} of the unscored village blocks (Blok II)."""
+    found = {}
+    for block in tree:
+        if block.scored:
+            continue
+        for aspect in block.aspects.all():
+            for indicator in aspect.indicators.all():
+                for item in indicator.items.all():
+                    for role, codes in NOMINATION_CODES.items():
+                        if _plain_code(item.code) in codes:
+                            found.setdefault(role, item)
+    return found
+
+
+def _leading_number(text: str) -> int | None:
+    digits = "".join(itertools.takewhile(str.isdigit, text.strip()))
+    return int(digits) if digits else None
+
+
+def nominees_by_office(assessment: Assessment, tree, rows: list[dict]) -> dict:
+    """The Blok II nominees of each kab/kota among `rows` (result rows): {"items": the Blok II
+    items found, "offices": [{"office", "nominees": [row + "nominee_rank"], "declared",
+    "duplicate_ranks"}]}. A village is a nominee when its Blok II answer is Ya (the province's
+    answer when it verified one, else the kab/kota's). Ordered by the 2b rank where the
+    instrument has it. One query."""
+    items = nomination_items(tree)
+    if "nominated" not in items or not rows:
+        return {"items": items, "offices": []}
+    by_worksheet = {row["worksheet"].pk: row for row in rows}
+    values = defaultdict(dict)  # worksheet → role → (level, score, text)
+    role_of = {item.pk: role for role, item in items.items()}
+    for worksheet_id, item_id, level, score, text in Answer.objects.filter(
+        worksheet_id__in=list(by_worksheet), item_id__in=list(role_of)
+    ).values_list("worksheet_id", "item_id", "level", "option__score", "text"):
+        role = role_of[item_id]
+        if level == Level.PROVINCIAL or role not in values[worksheet_id]:
+            values[worksheet_id][role] = (score, text)
+    offices = {}
+    for worksheet_id, answers in values.items():
+        score, _text = answers.get("nominated", (None, ""))
+        row = by_worksheet[worksheet_id]
+        entry = offices.setdefault(
+            row["office_id"],
+            {"office": row["office"], "nominees": [], "declared": None, "duplicate_ranks": []},
+        )
+        if "count" in answers and entry["declared"] is None:
+            entry["declared"] = _leading_number(answers["count"][1])
+        if score:
+            rank_text = answers.get("rank", (None, ""))[1].strip()
+            entry["nominees"].append(
+                {**row, "nominee_rank": _leading_number(rank_text), "rank_text": rank_text}
+            )
+    result = []
+    for entry in offices.values():
+        if not entry["nominees"]:
+            continue
+        entry["nominees"].sort(
+            key=lambda r: (r["nominee_rank"] is None, r["nominee_rank"] or 0, r["name"].casefold())
+        )
+        ranks = [r["nominee_rank"] for r in entry["nominees"] if r["nominee_rank"] is not None]
+        entry["duplicate_ranks"] = sorted({n for n in ranks if ranks.count(n) > 1})
+        result.append(entry)
+    result.sort(key=lambda e: e["office"])
+    return {"items": items, "offices": result}
 
 
 def _chart_data(rows: list[dict], aspects: list[dict]) -> dict:
@@ -504,9 +605,12 @@ def national_results(year: int) -> dict:
     aspects = _aspect_columns(trees[newest.instrument_id]) if newest else []
     rows = []
     for assessment in assessments:
-        for row in ranked(
-            by_assessment[assessment.pk], _tie_break(trees[assessment.instrument_id])
-        ):
+        rows_of = by_assessment[assessment.pk]
+        assessed = ranked(
+            [r for r in rows_of if r["assessed"]], _tie_break(trees[assessment.instrument_id])
+        )
+        # Villages not verified yet follow their province's ranking, unranked.
+        for row in assessed + [r for r in rows_of if not r["assessed"]]:
             row["province"] = assessment.program_year.province.name
             row["aspect_values"] = [
                 row[Level.PROVINCIAL].get("aspects", {}).get(a["code"]) for a in aspects

@@ -753,11 +753,30 @@ def sign_off_worksheet(worksheet: Worksheet, *, by: User) -> Worksheet:
     return _move(_locked_worksheet(worksheet), "sign_off", by=by, signed_off_at=timezone.now())
 
 
+def _check_record(assessment: Assessment, record: dict) -> None:
+    """The berita acara's number, place, date and the signing team lead (forms.BeritaAcaraForm
+    reads them): all given, and the lead is a ketua tim of the province."""
+    from core.models import Role
+    from core.permissions import has_role
+
+    missing = [k for k in ("number", "place", "date", "lead") if not record.get(k)]
+    if missing:
+        raise ValidationError(
+            _("The berita acara needs its number, place, date and the signing team lead.")
+        )
+    if not has_role(record["lead"], assessment.program_year.province, {Role.KETUA_TIM}):
+        raise ValidationError(
+            {"lead": _("%(name)s is not a team lead of the province.") % {"name": record["lead"]}}
+        )
+
+
 @transaction.atomic
-def sign_off_results(assessment: Assessment, *, by: User) -> Assessment:
+def sign_off_results(assessment: Assessment, *, record: dict, by: User) -> Assessment:
     """The province head signs the Hasil penilaian LKE Provinsi: every worksheet of the year must
-    be finalised; each is signed off, and the results become visible to the kab/kota offices."""
+    be finalised; each is signed off, and the results become visible to the kab/kota offices.
+    `record` is the berita acara's number, place, date and signing team lead (checked)."""
     assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    _check_record(assessment, record)
     if assessment.signed_off_at:
         raise TransitionError(
             _("The results of %(year)s are already signed off.")
@@ -778,13 +797,30 @@ def sign_off_results(assessment: Assessment, *, by: User) -> Assessment:
         if worksheet.status == Status.FINALISED:
             sign_off_worksheet(worksheet, by=by)
     assessment.signed_off_at, assessment.signed_off_by = timezone.now(), by
-    assessment.save(update_fields=["signed_off_at", "signed_off_by"])
+    assessment.record_number, assessment.record_place = record["number"], record["place"]
+    assessment.record_date, assessment.record_lead = record["date"], record["lead"]
+    assessment.save(
+        update_fields=[
+            "signed_off_at",
+            "signed_off_by",
+            "record_number",
+            "record_place",
+            "record_date",
+            "record_lead",
+        ]
+    )
     audit(
         assessment,
         by=by,
         action="lke.sign_off_results",
         office=assessment.program_year.province,
-        changes={"signed_off_at": (None, assessment.signed_off_at)},
+        changes={
+            "signed_off_at": (None, assessment.signed_off_at),
+            "record_number": (None, record["number"]),
+            "record_place": (None, record["place"]),
+            "record_date": (None, record["date"]),
+            "record_lead": (None, str(record["lead"])),
+        },
     )
     return assessment
 

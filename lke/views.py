@@ -16,6 +16,7 @@ from program.queries import program_year_from, program_years_visible_to
 from . import exports, services
 from .forms import (
     AnswerForm,
+    BeritaAcaraForm,
     EvidenceDocumentForm,
     EvidenceFileForm,
     EvidenceLinkForm,
@@ -47,6 +48,7 @@ from .queries import (
     get_item_of,
     get_worksheet_for,
     national_results,
+    province_head,
     results_for,
     tracked_items,
     worksheet_rows,
@@ -362,14 +364,32 @@ def worksheet_history(request, pk: int):
 # --- results -------------------------------------------------------------------------------
 
 
-def _results_context(request):
+def _record_initial(request, assessment) -> dict:
+    """The berita acara form's first values: the signed record, else today, the province's
+    seat and the user when they are a team lead."""
+    if assessment.signed_off_at:
+        return {
+            "number": assessment.record_number,
+            "place": assessment.record_place,
+            "date": assessment.record_date,
+            "lead": assessment.record_lead_id,
+        }
+    return {"date": timezone.localdate(), "lead": request.user.pk}
+
+
+def _results_context(request, *, record_form=None, sign_form=None):
     year = program_year_from(request.GET, request.user)
     assessment = assessment_of(year)
     if assessment is None:
         raise Http404
     results = results_for(request.user, assessment)
     tree = instrument_tree(assessment.instrument, Target.VILLAGE)
+    initial = _record_initial(request, assessment)
     return {
+        "record_form": record_form
+        or BeritaAcaraForm(assessment=assessment, initial=initial, auto_id="ba_%s"),
+        "sign_form": sign_form
+        or BeritaAcaraForm(assessment=assessment, initial=initial, auto_id="so_%s"),
         "year": year,
         "years": program_years_visible_to(request.user).order_by("-year"),
         "assessment": assessment,
@@ -395,6 +415,12 @@ def results_xlsx(request):
         [
             (_("Villages"), exports.results_rows(context["results"])),
             (_("Regencies/cities"), exports.office_rows(context["results"])),
+            (
+                _("Not assessed yet"),
+                exports.results_rows(
+                    {**context["results"], "villages": context["results"]["unassessed"]}
+                ),
+            ),
         ]
     )
     return download_response(content, f"hasil-penilaian-lke-{context['year'].year}.xlsx", XLSX)
@@ -403,7 +429,26 @@ def results_xlsx(request):
 @login_required
 @require_GET
 def results_pdf(request):
+    """The berita acara. Once signed off it prints the record entered at the sign-off; before,
+    the number, place, date and team lead come with the request (the form on the results page)
+    and are checked: a wrong one shows the results page with the errors, no PDF."""
     context = _results_context(request)
+    assessment = context["assessment"]
+    if assessment.signed_off_at:
+        record = {
+            "number": assessment.record_number,
+            "place": assessment.record_place,
+            "date": assessment.record_date,
+            "lead": assessment.record_lead,
+        }
+    else:
+        form = BeritaAcaraForm(request.GET, assessment=assessment, auto_id="ba_%s")
+        if not form.is_valid():
+            context = _results_context(request, record_form=form)
+            return render(request, "lke/results.html", context, status=400)
+        record = form.record()
+    context["record"] = record
+    context["head"] = assessment.signed_off_by or province_head(assessment)
     return download_response(
         exports.results_pdf(context),
         f"hasil-penilaian-lke-{context['year'].year}.pdf",
@@ -419,8 +464,12 @@ def results_sign_off(request):
     if assessment is None:
         raise Http404
     require(can_sign_off(request.user, assessment))
+    form = BeritaAcaraForm(request.POST, assessment=assessment, auto_id="so_%s")
+    if not form.is_valid():
+        context = _results_context(request, sign_form=form)
+        return render(request, "lke/results.html", context, status=400)
     try:
-        services.sign_off_results(assessment, by=request.user)
+        services.sign_off_results(assessment, record=form.record(), by=request.user)
         messages.success(
             request, _("The LKE results of %(year)s are signed off.") % {"year": year.year}
         )

@@ -196,3 +196,16 @@ def to_verification(worksheet, *, kabkota, province):
 def _fast_passwords(settings):
     # Passwords are never checked here (force_login); a slow hasher would only slow the tests.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def record_of(lead, **changes) -> dict:
+    """A berita acara record for services.sign_off_results, signed beside `lead`."""
+    import datetime
+
+    return {
+        "number": "B-12/17000/VS.300/12/2026",
+        "place": "Bengkulu",
+        "date": datetime.date.today(),
+        "lead": lead,
+        **changes,
+    }

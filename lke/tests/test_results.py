@@ -15,7 +15,7 @@ from lke import services
 from lke.models import Level, Target, Worksheet
 from program.models import ParticipatingVillage, VillageKind
 
-from .conftest import answer, fill
+from .conftest import answer, fill, record_of
 
 RESULTS = reverse("lke:results") + "?tahun=2026"
 
@@ -100,11 +100,19 @@ def test_kabkota_sees_only_its_own_scores_unranked_before_sign_off(
     assert 'data-testid="not-public"' in response.content.decode()
 
 
+def sign_off_data(lead, **changes) -> dict:
+    data = {**record_of(lead), **changes}
+    return {**data, "date": str(data["date"]), "lead": data["lead"].pk}
+
+
 def test_kabkota_sees_the_province_ranking_once_signed_off_but_not_other_worksheets(
-    client, finalised, kepala, tim_rejang_lebong, village_kaur
+    client, finalised, kepala, ketua_tim, tim_rejang_lebong, village_kaur
 ):
     client.force_login(kepala)
-    client.post(reverse("lke:results_sign_off") + "?tahun=2026")
+    response = client.post(
+        reverse("lke:results_sign_off") + "?tahun=2026", sign_off_data(ketua_tim)
+    )
+    assert response.status_code == 302
     client.force_login(tim_rejang_lebong)
 
     response = client.get(RESULTS)
@@ -144,10 +152,10 @@ def test_results_xlsx_has_the_ranking_and_the_offices(
     assert len(list(book.worksheets[1].iter_rows())) == 3
 
 
-def test_results_pdf_is_a_pdf(client, finalised, tim_provinsi):
+def test_results_pdf_is_a_pdf(client, finalised, tim_provinsi, ketua_tim):
     client.force_login(tim_provinsi)
 
-    response = client.get(reverse("lke:results_pdf") + "?tahun=2026")
+    response = client.get(reverse("lke:results_pdf") + "?tahun=2026", sign_off_data(ketua_tim))
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -155,13 +163,13 @@ def test_results_pdf_is_a_pdf(client, finalised, tim_provinsi):
 
 
 def test_berita_acara_has_the_ranking_and_signature_lines(
-    rf, finalised, kepala, tim_provinsi, village_kaur
+    rf, finalised, kepala, ketua_tim, tim_provinsi, village_kaur
 ):
     from django.template.loader import render_to_string
 
     from lke.queries import results_for
 
-    services.sign_off_results(finalised, by=kepala)
+    services.sign_off_results(finalised, record=record_of(ketua_tim), by=kepala)
     finalised.refresh_from_db()
     html = render_to_string(
         "lke/results_pdf.html",
@@ -170,13 +178,15 @@ def test_berita_acara_has_the_ranking_and_signature_lines(
             "assessment": finalised,
             "instrument": finalised.instrument,
             "results": results_for(tim_provinsi, finalised),
+            "record": record_of(ketua_tim),
+            "head": kepala,
         },
     )
 
     assert "BERITA ACARA" in html
     assert village_kaur.village.name in html
-    assert html.count('class="line"') == 2
-    assert kepala.get_full_name() in html
+    assert html.count('class="name"') == 2
+    assert kepala.get_full_name() in html and ketua_tim.get_full_name() in html
 
 
 def test_results_of_a_year_without_assessment_is_not_found(client, tim_provinsi, year_2026):
@@ -219,7 +229,8 @@ def test_results_page_costs_the_same_queries_with_more_villages(
     with CaptureQueriesContext(connection) as many:
         response = client.get(RESULTS)
 
-    assert len(response.context["results"]["villages"]) == 7
+    results = response.context["results"]
+    assert len(results["villages"]) + len(results["unassessed"]) == 7
     assert len(many) == len(few)
 
 

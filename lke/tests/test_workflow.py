@@ -8,7 +8,7 @@ from core.models import AppendOnlyError, AuditEvent
 from lke import services
 from lke.models import Answer, Level, Snapshot, Status, Target, Worksheet
 
-from .conftest import answer, fill, item, option, to_verification
+from .conftest import answer, fill, item, option, record_of, to_verification
 
 
 def audit_actions(worksheet) -> list[str]:
@@ -272,9 +272,9 @@ def test_snapshot_is_frozen_against_later_edits(ws_rl, tim_rejang_lebong, tim_pr
         snapshot.delete()
 
 
-def test_sign_off_needs_every_worksheet_finalised(assessment, ws_rl, kepala):
+def test_sign_off_needs_every_worksheet_finalised(assessment, ws_rl, kepala, ketua_tim):
     with pytest.raises(services.TransitionError):
-        services.sign_off_results(assessment, by=kepala)
+        services.sign_off_results(assessment, record=record_of(ketua_tim), by=kepala)
     assessment.refresh_from_db()
     assert assessment.signed_off_at is None
 
@@ -297,7 +297,7 @@ def test_sign_off_results_signs_every_worksheet(
         assessment, {"1702": tim_rejang_lebong, "1704": tim_kaur}, ketua_tim, tim_provinsi
     )
 
-    services.sign_off_results(assessment, by=kepala)
+    services.sign_off_results(assessment, record=record_of(ketua_tim), by=kepala)
 
     assessment.refresh_from_db()
     assert assessment.signed_off_by == kepala
@@ -306,4 +306,4 @@ def test_sign_off_results_signs_every_worksheet(
     ) == {Status.SIGNED_OFF}
     assert AuditEvent.objects.filter(action="lke.sign_off").count() == 4
     with pytest.raises(services.TransitionError):
-        services.sign_off_results(assessment, by=kepala)
+        services.sign_off_results(assessment, record=record_of(ketua_tim), by=kepala)
