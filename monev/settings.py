@@ -141,7 +141,28 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Several app servers share one cache (Redis) when REDIS_URL is set; then sessions are read
+# from it and written through to the database ("cached_db": a flushed or restarted Redis logs
+# nobody out). Without it: a per-process cache and sessions in the database, which every
+# server shares too. Login attempts (django-axes) always live in the database (AXES_HANDLER).
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL is None:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+elif REDIS_URL.split("://", 1)[0] in {"redis", "rediss", "unix"}:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "monev"),
+            "TIMEOUT": 300,
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    raise ImproperlyConfigured(
+        f"REDIS_URL={REDIS_URL!r}: use redis://HOST:PORT/DB, rediss://… or unix://…"
+    )
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -163,6 +184,7 @@ LOGOUT_REDIRECT_URL = "login"
 # Login lockout: after AXES_FAILURE_LIMIT wrong passwords for one username from one address, that
 # pair is locked for AXES_COOLOFF_MINUTES. Attempts live in the database, so every app server
 # agrees. Behind a load balancer, AXES_PROXY_COUNT tells how many proxies add X-Forwarded-For.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # shared by every app server
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -2,15 +2,21 @@
 delivered by `manage.py send_mail_outbox`, survives the server being down, and goes out once
 the server is back."""
 
+import asyncio
+import contextlib
 import io
+import os
+import subprocess
+import sys
 from datetime import datetime, timedelta
 
 import pytest
 import time_machine
+from django.conf import settings as django_settings
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 
-from conftest import make_user
+from conftest import SmtpServer, make_user
 from core.deadlines import JAKARTA
 from core.mail import MAX_ATTEMPTS, Attachment, deliver_outbox, notify, queue_mail, retry_delay
 from core.models import NotificationKind, NotificationOptOut, OutgoingMail, Role
@@ -148,3 +154,65 @@ def test_notify_skips_opted_out_inactive_and_addressless_users_and_writes_indone
     assert body.startswith("Yth. Andi,\n\nLaporan Sosialisasi desa Talang Ulu dikembalikan.\n")
     assert "Buka di sini: http://monev.example.id/laporan/sosialisasi/1/" in body
     assert "halaman profil Anda: http://monev.example.id/akun/profil/" in body
+
+
+class TwoClientsAtOnce(SmtpServer):
+    """Holds every message until two clients are connected at the same time (at most 60 s):
+    each worker then holds the lock of the row it is delivering while the other claims one."""
+
+    def __init__(self):
+        super().__init__()
+        self.peers = set()
+        self.both_connected = None
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        if self.both_connected is None:
+            self.both_connected = asyncio.Event()
+        self.peers.add(session.peer)
+        if len(self.peers) >= 2:
+            self.both_connected.set()
+        with contextlib.suppress(TimeoutError):  # a lone worker still delivers, after 60 s
+            await asyncio.wait_for(self.both_connected.wait(), 60)
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SKIP LOCKED needs PostgreSQL")
+def test_two_workers_at_the_same_time_send_every_mail_once(transactional_db):
+    for number in range(40):
+        queue_mail(f"pegawai{number}@bps.go.id", subject=f"Pesan {number}", body="isi")
+    server = TwoClientsAtOnce()
+    server.start()
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(server.port),
+        "EMAIL_USE_TLS": "false",
+    }
+    try:
+        workers = [
+            subprocess.Popen(
+                [sys.executable, "manage.py", "send_mail_outbox"],
+                cwd=django_settings.BASE_DIR,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        outputs = [worker.communicate(timeout=180) for worker in workers]
+    finally:
+        server.stop()
+
+    assert [worker.returncode for worker in workers] == [0, 0], outputs
+    sent = [int(out.split()[1].rstrip(",")) for out, _err in outputs]  # "sent N, failed 0"
+    assert sum(sent) == 40
+    assert min(sent) >= 1  # both delivered: they ran at the same time
+    subjects = sorted(message["Subject"] for message in server.messages)
+    assert subjects == sorted(f"Pesan {number}" for number in range(40))  # each once
+    assert set(OutgoingMail.objects.values_list("state", "attempts")) == {
+        (OutgoingMail.State.SENT, 1)
+    }
