@@ -1,13 +1,14 @@
 from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .history import action_label, key_label, value_label
 from .limits import SHORT_TEXT
 
 
@@ -225,22 +226,19 @@ class AuditEvent(models.Model):
         raise AppendOnlyError("The audit log is append-only.")
 
     @property
-    def change_rows(self) -> list[tuple[str, object, object]]:
-        """(field label, old, new) for display: the model's verbose names, lists joined."""
+    def action_label(self) -> str:
+        return action_label(self.action)
 
-        def shown(value):
-            return ", ".join(map(str, value)) if isinstance(value, list) else value
-
+    @property
+    def change_rows(self) -> list[tuple[str, str, str]]:
+        """(field label, old, new) as people read them (see core/history.py)."""
         model = self.object_type.model_class()
         rows = []
         for name, pair in self.changes.items():
-            try:
-                # A reverse relation has no verbose name: keep the key.
-                label = getattr(model._meta.get_field(name), "verbose_name", name)
-            except (FieldDoesNotExist, AttributeError):  # e.g. "attachment"; or no model
-                label = name
+            label, field = key_label(model, name)
             old, new = pair if isinstance(pair, list) and len(pair) == 2 else (None, pair)
-            rows.append((str(label), shown(old), shown(new)))
+            shown_old = value_label(field, old) if old not in (None, "", []) else None
+            rows.append((label, shown_old, value_label(field, new)))
         return rows
 
 

@@ -284,7 +284,7 @@ def test_history_page_lists_the_audit_rows_newest_first(
     ]
     page = response.content.decode()
     assert "Riwayat" in page
-    assert '<span class="audit-old">utama</span> → <span class="audit-new">tambahan</span>' in page
+    assert '<span class="audit-old">Utama</span> → <span class="audit-new">Tambahan</span>' in page
 
 
 # --- documents ------------------------------------------------------------------------------------
