@@ -20,6 +20,7 @@ ACTION_LABELS = {
     "attachment.remove": _("File removed"),
     "extension.grant": _("Deadline extension (dispensasi) granted"),
     "user.notifications": _("Notification settings changed"),
+    "user.profile": _("Profile changed"),
     "membership.create": _("Office membership added"),
     "api_token.create": _("API token created"),
     "api_token.revoke": _("API token revoked"),
