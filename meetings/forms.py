@@ -15,7 +15,7 @@ from core.models import Office, User
 from core.services import allowed_types_label
 from program.models import ProgramYear
 
-from .models import ActionItem, Attendance, Meeting
+from .models import ActionItem, Attendance, AttendanceConfirmation, Meeting
 from .queries import meeting_periods, period_label
 from .services import AgendaEntry, AttendanceEntry
 
@@ -191,10 +191,12 @@ class AttendanceForm(ReasonMixin, StyledFormMixin, forms.Form):
 
     def __init__(self, *args, meeting: Meeting, correction: bool, **kwargs):
         recorded = {a.office_id: a for a in meeting.attendances.all()}
+        # Until attendance is recorded, the offices' own answers before the meeting fill it in.
+        confirmed = {c.office_id: c for c in meeting.attendance_confirmations.all()}
         self.offices = list(meeting.invited_offices.order_by("code"))
         initial = kwargs.setdefault("initial", {})
         for office in self.offices:
-            row = recorded.get(office.pk)
+            row = recorded.get(office.pk) or confirmed.get(office.pk)
             if row:
                 initial[f"status_{office.pk}"] = row.status
                 initial[f"attendees_{office.pk}"] = row.attendees
@@ -342,6 +344,22 @@ class ReopenForm(StyledFormMixin, forms.Form):
     reason = forms.CharField(
         label=_("Why is it reopened?"), widget=forms.Textarea(attrs={"rows": 2}), max_length=1000
     )
+
+
+class ConfirmAttendanceForm(StyledFormMixin, forms.Form):
+    status = forms.ChoiceField(
+        label=_("Will your office attend?"),
+        choices=AttendanceConfirmation.Status.choices,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+    )
+    attendees = forms.CharField(
+        label=_("Who will attend"),
+        required=False,
+        max_length=MEDIUM_TEXT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("One name per line."),
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
 
 
 class CancelMeetingForm(StyledFormMixin, forms.Form):

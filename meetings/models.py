@@ -175,6 +175,45 @@ class Attendance(models.Model):
         return [name.strip() for name in self.attendees.splitlines() if name.strip()]
 
 
+class AttendanceConfirmation(models.Model):
+    """An invited kab/kota office's answer before a scheduled meeting: it will attend (and who
+    will) or asks to be excused. The province sees the answers on the meeting page, and the
+    attendance form after the meeting starts from them."""
+
+    class Status(models.TextChoices):
+        HADIR = "hadir", _("Will attend")
+        IZIN = "izin", _("Excused")
+
+    meeting = models.ForeignKey(Meeting, models.CASCADE, related_name="attendance_confirmations")
+    office = models.ForeignKey(Office, models.PROTECT, related_name="+")
+    status = models.CharField(_("answer"), max_length=12, choices=Status.choices)
+    attendees = models.TextField(_("who will attend"), blank=True, max_length=MEDIUM_TEXT)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    confirmed_by = models.ForeignKey(User, models.PROTECT, related_name="+")
+    confirmed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["meeting", "office__code"]
+        verbose_name = _("attendance confirmation")
+        verbose_name_plural = _("attendance confirmations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "office"], name="attendance_confirmation_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="hadir") | ~Q(attendees=""),
+                name="attendance_confirmation_names",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.office.short_name}: {self.get_status_display()}"
+
+    @property
+    def attendee_list(self) -> list[str]:
+        return [name.strip() for name in self.attendees.splitlines() if name.strip()]
+
+
 class ActionItem(models.Model):
     """A follow-up agreed in a meeting: an owner office, what to do, and by when.
 

@@ -62,6 +62,15 @@ def can_record(user: User, meeting: Meeting) -> bool:
     return False
 
 
+def confirming_office(user: User, meeting: Meeting, *, now: datetime | None = None):
+    """The invited kab/kota office whose attendance the user (its tim_kabkota) may confirm
+    now, before the scheduled meeting starts; None otherwise."""
+    if meeting.state != Meeting.State.SCHEDULED or (now or timezone.now()) >= meeting.starts_at:
+        return None
+    own = {m.office_id for m in memberships_of(user) if m.role == Role.TIM_KABKOTA}
+    return meeting.invited_offices.filter(pk__in=own).order_by("code").first()
+
+
 def can_close(user: User, meeting: Meeting) -> bool:
     return has_role(user, meeting.program_year.province, {Role.KETUA_TIM})
 

@@ -30,7 +30,7 @@ from core.services import audit, store_attachment
 from program.models import ProgramYear
 
 from .exports import invitation_attachment, invitation_ics
-from .models import ActionItem, AgendaItem, Attendance, Meeting
+from .models import ActionItem, AgendaItem, Attendance, AttendanceConfirmation, Meeting
 from .queries import can_mark_done, meeting_periods
 
 logger = logging.getLogger(__name__)
@@ -447,6 +447,49 @@ def close_meeting(meeting: Meeting, *, by: User) -> Meeting:
     return meeting
 
 
+# --- before the meeting: each invited office confirms its attendance ---------------------------
+
+
+@transaction.atomic
+def confirm_attendance(
+    meeting: Meeting, *, office: Office, status: str, attendees: str, note: str = "", by: User
+) -> AttendanceConfirmation:
+    """An invited kab/kota office answers the invitation: it will attend (with the names of who
+    will) or asks to be excused. By that office's tim_kabkota, while the meeting is scheduled
+    and has not started; answering again replaces the answer. Audited on the meeting."""
+    meeting = _locked(Meeting, meeting.pk)
+    if office.is_province or not has_role(by, office, {Role.TIM_KABKOTA}):
+        raise PermissionDenied
+    if not meeting.invited_offices.filter(pk=office.pk).exists():
+        raise PermissionDenied
+    if meeting.state != State.SCHEDULED or timezone.now() >= meeting.starts_at:
+        raise MeetingStateError(
+            _("Attendance can be confirmed only before a scheduled meeting starts."),
+            code="not_scheduled",
+        )
+    if status not in AttendanceConfirmation.Status.values:
+        raise ValidationError({"status": _("Choose whether your office will attend.")})
+    attendees = "\n".join(n.strip() for n in attendees.splitlines() if n.strip())
+    if status == AttendanceConfirmation.Status.HADIR and not attendees:
+        raise ValidationError({"attendees": _("Write the names of who will attend.")})
+    row = AttendanceConfirmation.objects.filter(meeting=meeting, office=office).first()
+    old = _attendance_text(row.status, row.attendees, row.note) if row else None
+    row = row or AttendanceConfirmation(meeting=meeting, office=office)
+    row.status, row.attendees, row.note = status, attendees, note.strip()
+    row.confirmed_by, row.confirmed_at = by, timezone.now()
+    row.save()
+    new = _attendance_text(status, attendees, row.note)
+    if old != new:
+        audit(
+            meeting,
+            by=by,
+            action="meeting.confirm_attendance",
+            office=office,
+            changes={office.short_name: (old, new)},
+        )
+    return row
+
+
 # --- recording: attendance, minutes, decisions -------------------------------------------------
 
 
@@ -511,7 +554,7 @@ def record_attendance(
 
 
 def _attendance_text(status: str, attendees: str, note: str) -> str:
-    text = str(Attendance.Status(status).label)
+    text = str(Attendance.Status(status).label)  # the confirmation's codes are a subset
     if attendees:
         text += ": " + ", ".join(attendees.splitlines())
     return f"{text} ({note})" if note else text

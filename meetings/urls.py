@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/ubah/", views.meeting_edit, name="edit"),
     path("<int:pk>/hapus/", views.meeting_delete, name="delete"),
     path("<int:pk>/jadwalkan/", views.meeting_schedule, name="schedule"),
+    path("<int:pk>/konfirmasi-kehadiran/", views.meeting_confirm, name="confirm"),
     path("<int:pk>/batalkan/", views.meeting_cancel, name="cancel"),
     path("<int:pk>/laksanakan/", views.meeting_hold, name="hold"),
     path("<int:pk>/tutup/", views.meeting_close, name="close"),

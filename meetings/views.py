@@ -22,6 +22,7 @@ from .forms import (
     ActionItemForm,
     AttendanceForm,
     CancelMeetingForm,
+    ConfirmAttendanceForm,
     MarkDoneForm,
     MeetingForm,
     MinutesForm,
@@ -112,7 +113,19 @@ def _detail_context(request, meeting: Meeting, **extra) -> dict:
     user = request.user
     record = queries.meeting_record_for(user, meeting)
     values = [value for value, _label in STEPS]
+    office = queries.confirming_office(user, meeting)
+    answers = {a.office_id: a for a in meeting.attendance_confirmations.all()}
+    answer = answers.get(office.pk) if office else None
+    initial = (
+        {"status": answer.status, "attendees": answer.attendees, "note": answer.note}
+        if answer
+        else None
+    )
+    invited = meeting.invited_offices.order_by("code") if meeting.state == "scheduled" else []
     return {
+        "confirming_office": office,
+        "confirm_form": ConfirmAttendanceForm(initial=initial),
+        "answers": [(o, answers.get(o.pk)) for o in invited],
         "meeting": meeting,
         "report": record,
         "action_items": record["action_items"],
@@ -208,6 +221,27 @@ def meeting_cancel(request, pk: int):
             messages.success(request, _("The meeting is cancelled; every invitee is notified."))
             return redirect("meetings:detail", pk=meeting.pk)
     context = _detail_context(request, meeting, cancel_form=form)
+    return render(request, "meetings/meeting_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def meeting_confirm(request, pk: int):
+    meeting = queries.get_meeting_for(request.user, pk)
+    office = queries.confirming_office(request.user, meeting)
+    require(office is not None)
+    form = ConfirmAttendanceForm(request.POST)
+    if form.is_valid():
+        try:
+            services.confirm_attendance(
+                meeting, office=office, **form.cleaned_data, by=request.user
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Thank you: your office's attendance is confirmed."))
+            return redirect("meetings:detail", pk=meeting.pk)
+    context = _detail_context(request, meeting, confirm_form=form)
     return render(request, "meetings/meeting_detail.html", context, status=400)
 
 

@@ -74,6 +74,15 @@ class ExtensionForm(StyledFormMixin, forms.Form):
         return super().clean()
 
 
+class DeclineForm(StyledFormMixin, forms.Form):
+    note = forms.CharField(
+        label=_("Why is the request declined?"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=1000,
+        help_text=_("Shown to the kab/kota team."),
+    )
+
+
 class RecapForm(StyledFormMixin, forms.Form):
     period = forms.TypedChoiceField(label=_("Period"), coerce=int)
     narrative = forms.CharField(

@@ -1,10 +1,11 @@
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.limits import MEDIUM_TEXT
-from core.models import User
+from core.limits import MEDIUM_TEXT, SHORT_TEXT
+from core.models import Office, User
 from program.models import ProgramYear
 
 
@@ -62,3 +63,51 @@ class Recap(models.Model):
     @property
     def is_signed_off(self) -> bool:
         return self.state == self.State.SIGNED_OFF
+
+
+class ExtensionRequest(models.Model):
+    """A kab/kota team asks the province team lead for a dispensasi on one tracked item of its
+    office: the new deadline it asks for and why. Pending until the lead grants an extension
+    (services.grant_dispensasi closes it as granted) or declines it with a note; one pending
+    request per item and office."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting for a decision")
+        GRANTED = "granted", _("Granted")
+        DECLINED = "declined", _("Declined")
+
+    program_year = models.ForeignKey(ProgramYear, models.PROTECT, related_name="+")
+    subject_type = models.ForeignKey(ContentType, models.PROTECT, related_name="+")
+    subject_id = models.CharField(max_length=64)
+    office = models.ForeignKey(Office, models.PROTECT, related_name="extension_requests")
+    label = models.CharField(_("item"), max_length=300)  # the tracked item's label when asked
+    until = models.DateField(_("deadline asked for"))
+    reason = models.TextField(_("reason"), max_length=SHORT_TEXT)
+    requested_by = models.ForeignKey(User, models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING, db_index=True
+    )
+    decided_by = models.ForeignKey(User, models.PROTECT, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(_("note"), blank=True, max_length=SHORT_TEXT)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        verbose_name = _("dispensasi request")
+        verbose_name_plural = _("dispensasi requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject_type", "subject_id", "office"],
+                condition=Q(state="pending"),
+                name="extension_request_one_pending",
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="extension_request_reason"),
+            models.CheckConstraint(
+                condition=Q(state="pending") | Q(decided_at__isnull=False),
+                name="extension_request_decided_at",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.office.short_name}: {self.label}"

@@ -36,7 +36,7 @@ from program.queries import program_years_visible_to, villages_visible_to, work_
 from reports.queries import tracked_items as report_items
 
 from .figures import Dashboard, DashboardRow, Figures, build_dashboard, trend
-from .models import Recap
+from .models import ExtensionRequest, Recap
 
 Provider = Callable[..., list[TrackedItem]]
 
@@ -430,6 +430,18 @@ def extensible_item(
     if model is None:
         raise Http404
     return line, get_object_or_404(model, pk=subject_id)
+
+
+def extension_requests_visible_to(user: User) -> QuerySet[ExtensionRequest]:
+    """Dispensasi requests of the offices the user reaches (a request's year is its office's
+    province's, so reaching the office is reaching the year)."""
+    return ExtensionRequest.objects.filter(office_id__in=visible_office_ids(user)).select_related(
+        "office", "program_year", "requested_by"
+    )
+
+
+def get_extension_request_for(user: User, pk: int) -> ExtensionRequest:
+    return get_object_or_404(extension_requests_visible_to(user), pk=pk)
 
 
 # --- recaps -----------------------------------------------------------------------------------

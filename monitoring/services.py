@@ -1,8 +1,11 @@
-"""Writes of the monitoring app: generating and signing off the bimonthly Rekap progres.
-Each one checks the transition against TRANSITIONS and is audited in its transaction."""
+"""Writes of the monitoring app: generating and signing off the bimonthly Rekap progres, and
+dispensasi requests and grants. Each one checks the transition against its table and is
+audited in its transaction."""
 
 from dataclasses import dataclass
+from datetime import date
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -11,13 +14,13 @@ from django.utils.translation import gettext as _
 
 from core.deadlines import end_of_day
 from core.mail import in_mail_language, notify, people
-from core.models import NotificationKind, Role, User
+from core.models import Extension, NotificationKind, Office, Role, User
 from core.permissions import has_role
-from core.services import audit
+from core.services import audit, grant_extension
 from program.models import ProgramYear
 
-from .models import Recap
-from .queries import monitoring_periods, period_label, recap_dashboard
+from .models import ExtensionRequest, Recap
+from .queries import can_grant_extensions, monitoring_periods, period_label, recap_dashboard
 
 NARRATIVE_MAX = Recap._meta.get_field("narrative").max_length
 
@@ -158,3 +161,125 @@ def sign_recap(recap: Recap, *, by: User) -> Recap:
     )
     recap.state, recap.signed_by, recap.signed_at = current.state, by, current.signed_at
     return recap
+
+
+# --- dispensasi: requests and grants ------------------------------------------------------------
+
+RequestState = ExtensionRequest.State
+# (from, to) → audit action; a request is only ever decided once.
+REQUEST_TRANSITIONS = {
+    (RequestState.PENDING, RequestState.GRANTED): "extension.grant",
+    (RequestState.PENDING, RequestState.DECLINED): "extension.decline",
+}
+
+
+def can_request_extensions(user: User, office: Office) -> bool:
+    """The kab/kota team asks for a dispensasi on its own office's work."""
+    return not office.is_province and has_role(user, office, {Role.TIM_KABKOTA})
+
+
+@transaction.atomic
+def request_extension(
+    subject,
+    *,
+    program_year: ProgramYear,
+    office: Office,
+    label: str,
+    until: date,
+    reason: str,
+    by: User,
+) -> ExtensionRequest:
+    """tim_kabkota of `office` asks for a new deadline `until` on `subject` (a tracked item of
+    that office, found by the caller), with a reason. Asking again while a request waits
+    replaces its date and reason. PermissionDenied for anyone else. Audited on the subject;
+    the request shows in the province team lead's "Tugas saya"."""
+    if not can_request_extensions(by, office):
+        raise PermissionDenied
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("An extension needs a reason.")})
+    subject_type = ContentType.objects.get_for_model(subject, for_concrete_model=False)
+    request = (
+        ExtensionRequest.objects.select_for_update()
+        .filter(
+            subject_type=subject_type,
+            subject_id=str(subject.pk),
+            office=office,
+            state=RequestState.PENDING,
+        )
+        .first()
+    )
+    old = request.until if request else None
+    if request is None:
+        request = ExtensionRequest(
+            program_year=program_year,
+            subject_type=subject_type,
+            subject_id=str(subject.pk),
+            office=office,
+        )
+    request.label, request.until, request.reason = label[:300], until, reason
+    request.requested_by, request.requested_at = by, timezone.now()
+    request.save()
+    audit(
+        subject,
+        by=by,
+        action="extension.request",
+        office=office,
+        changes={"deadline asked for": (old, until), "office": (None, office.short_name)},
+        reason=reason,
+    )
+    return request
+
+
+def pending_request(subject_type_id: int, subject_id: str, office: Office):
+    return ExtensionRequest.objects.filter(
+        subject_type_id=subject_type_id,
+        subject_id=subject_id,
+        office=office,
+        state=RequestState.PENDING,
+    ).first()
+
+
+def _decide(request: ExtensionRequest, target: str, *, by: User, note: str = "") -> None:
+    action = REQUEST_TRANSITIONS.get((request.state, target))
+    if action is None:
+        raise ValidationError(_("This request has already been decided."), code="decided")
+    request.state, request.decided_by, request.decided_at = target, by, timezone.now()
+    request.decision_note = note
+    request.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+
+
+@transaction.atomic
+def grant_dispensasi(subject, *, office: Office, until: date, reason: str, by: User) -> Extension:
+    """The province team lead gives `office` until the end of `until` for `subject`
+    (core.services.grant_extension, audited there) and closes the office's pending request on
+    it, if any, as granted. PermissionDenied for anyone else."""
+    if not can_grant_extensions(by, office):
+        raise PermissionDenied
+    extension = grant_extension(subject, office=office, until=until, reason=reason, by=by)
+    subject_type = ContentType.objects.get_for_model(subject, for_concrete_model=False)
+    request = pending_request(subject_type.pk, str(subject.pk), office)
+    if request is not None:
+        _decide(request, RequestState.GRANTED, by=by)
+    return extension
+
+
+@transaction.atomic
+def decline_extension_request(request: ExtensionRequest, *, note: str, by: User) -> None:
+    """The province team lead declines a pending request, saying why (shown to the kab/kota
+    team). PermissionDenied for anyone else; audited on the request's subject."""
+    request = ExtensionRequest.objects.select_for_update().get(pk=request.pk)
+    if not can_grant_extensions(by, request.office):
+        raise PermissionDenied
+    note = note.strip()
+    if not note:
+        raise ValidationError({"note": _("Say why the request is declined.")})
+    _decide(request, RequestState.DECLINED, by=by, note=note)
+    audit(
+        request,
+        by=by,
+        action=REQUEST_TRANSITIONS[RequestState.PENDING, RequestState.DECLINED],
+        office=request.office,
+        changes={"state": (RequestState.PENDING, RequestState.DECLINED)},
+        reason=note,
+    )

@@ -3,10 +3,12 @@ deadline first; and, for the province team lead, what is overdue per office.
 
 What waits on whom follows the roles of DESIGN.md:
 - province team (tim_provinsi, ketua_tim): reports submitted for review, LKE worksheets to
-  verify; ketua_tim also worksheets to finalise and meetings held but not closed;
+  verify; ketua_tim also worksheets to finalise, dispensasi requests to decide and meetings
+  held but not closed;
 - kepala: recaps to sign, LKE results whose worksheets are all final;
 - tim_kabkota: returned reports (with the reviewer's comment), reports due soon or overdue,
-  LKE self-assessments to fill or fix, its office's open action items.
+  LKE self-assessments to fill or fix, its office's open action items, and the attendance to
+  confirm for the scheduled meetings its office is invited to.
 Every read starts from the apps' visibility functions and the user's memberships; the number
 of queries does not depend on the amount of data (one or two per kind of task)."""
 
@@ -17,6 +19,7 @@ from datetime import datetime
 from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core.deadlines import JAKARTA, Status, TrackedItem, end_of_day
@@ -24,7 +27,7 @@ from core.models import Office, Role, User
 from core.permissions import memberships_of
 from lke.models import FINAL_STATUSES, Assessment, Worksheet
 from lke.models import Status as WorksheetStatus
-from meetings.models import ActionItem, Meeting
+from meetings.models import ActionItem, AttendanceConfirmation, Meeting
 from meetings.queries import action_items_visible_to, meetings_visible_to
 from program.models import ProgramYear
 from program.queries import program_years_visible_to
@@ -32,13 +35,14 @@ from reports.models import ReportState, Review
 from reports.queries import SLUG_OF, reports_visible_to
 from reports.queries import tracked_items as report_items
 
-from .models import Recap
-from .queries import recaps_visible_to, tracked_items
+from .models import ExtensionRequest, Recap
+from .queries import extension_requests_visible_to, recaps_visible_to, tracked_items
 
 
 @dataclass(frozen=True)
 class Task:
-    kind: str  # a short code: review, verify, finalise, close, sign, fix, due, fill, action
+    kind: str  # a short code: review, verify, close, dispensasi, sign, fix, due, fill, action,
+    # attend
     title: str
     detail: str
     due: datetime | None  # the deadline, or for work waiting on a decision, since when
@@ -145,6 +149,30 @@ def _province_team_tasks(user, provinces, roles, year_ids) -> list[Task]:
                     _("Held; minutes and action items recorded?"),
                     meeting.ends_at,
                     reverse("meetings:detail", args=[meeting.pk]),
+                )
+            )
+        asked = extension_requests_visible_to(user).filter(
+            state=ExtensionRequest.State.PENDING,
+            program_year__province_id__in=lead_provinces,
+            program_year_id__in=year_ids,
+        )
+        for request in asked:
+            url = reverse(
+                "monitoring:extension_grant",
+                args=[request.subject_type_id, request.subject_id, request.office_id],
+            )
+            tasks.append(
+                Task(
+                    "dispensasi",
+                    _("Dispensasi requested: %(item)s") % {"item": request.label},
+                    _("%(office)s asks for %(date)s: %(reason)s")
+                    % {
+                        "office": request.office.short_name,
+                        "date": date_format(request.until, "DATE_FORMAT"),
+                        "reason": request.reason,
+                    },
+                    request.requested_at,
+                    f"{url}?tahun={request.program_year.year}",
                 )
             )
     return tasks
@@ -260,6 +288,34 @@ def _kabkota_tasks(user, offices, years, *, now) -> list[Task]:
                 due,
                 reverse("meetings:action_detail", args=[item.pk]),
                 overdue=due < now,
+            )
+        )
+    answered = AttendanceConfirmation.objects.filter(
+        meeting_id=OuterRef("meeting_id"), office_id=OuterRef("office_id")
+    )
+    unanswered = (
+        Meeting.invited_offices.through.objects.filter(
+            office_id__in=offices,
+            meeting__in=meetings_visible_to(user).filter(
+                state=Meeting.State.SCHEDULED, starts_at__gt=now
+            ),
+        )
+        .exclude(Exists(answered))
+        .select_related("meeting", "office")
+    )
+    for invitation in unanswered:
+        meeting = invitation.meeting
+        tasks.append(
+            Task(
+                "attend",
+                _("Confirm attendance: %(title)s") % {"title": meeting.title},
+                _("%(office)s, meeting on %(when)s")
+                % {
+                    "office": invitation.office.short_name,
+                    "when": meeting.local_start.strftime("%d-%m-%Y %H:%M WIB"),
+                },
+                meeting.starts_at,
+                reverse("meetings:detail", args=[meeting.pk]) + "#konfirmasi",
             )
         )
     return tasks

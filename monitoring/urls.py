@@ -12,6 +12,16 @@ urlpatterns = [
         views.extension_grant,
         name="extension_grant",
     ),
+    path(
+        "dasbor/dispensasi/<int:type_id>/<str:object_id>/<int:office_pk>/minta/",
+        views.extension_request,
+        name="extension_request",
+    ),
+    path(
+        "dasbor/dispensasi/permintaan/<int:pk>/tolak/",
+        views.extension_decline,
+        name="extension_decline",
+    ),
     path("rekap/", views.recap_list, name="recap_list"),
     path("rekap/buat/", views.recap_generate, name="recap_generate"),
     path("rekap/<int:pk>/", views.recap_detail, name="recap_detail"),

@@ -9,7 +9,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.permissions import is_province_user, require
-from core.services import grant_extension
 from core.views import PDF, XLSX, download_response
 from lke.queries import progress_by_office as lke_progress
 from program.models import Stage
@@ -22,12 +21,14 @@ from program.queries import (
 
 from . import exports, services
 from .figures import chart_data, rag_legend
-from .forms import DashboardFilterForm, ExtensionForm, RecapForm
+from .forms import DashboardFilterForm, DeclineForm, ExtensionForm, RecapForm
+from .models import ExtensionRequest
 from .queries import (
     can_generate_recaps,
     can_grant_extensions,
     can_sign_recaps,
     extensible_item,
+    get_extension_request_for,
     get_recap_for,
     kabkota_choices,
     kabkota_offices_of,
@@ -87,6 +88,13 @@ def office(request, pk: int):
         "years": _years(request.user),
         "overview": office_overview(request.user, office, year),
         "can_extend": can_grant_extensions(request.user, office),
+        "can_request": services.can_request_extensions(request.user, office),
+        "requested": {
+            (r.subject_type_id, r.subject_id)
+            for r in office.extension_requests.filter(
+                program_year=year, state=ExtensionRequest.State.PENDING
+            )
+        },
         "deadlines_first": not is_province_user(request.user),
         "stages": Stage.choices,
         "legend": rag_legend(),
@@ -109,20 +117,31 @@ def village(request, pk: int):
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def extension_grant(request, type_id: int, object_id: str, office_pk: int):
+def _extension_subject(request, type_id: int, object_id: str, office_pk: int):
+    """The office, program year, item line and subject of a dispensasi page (404 outside the
+    user's scope or when the office has no such tracked item)."""
     office = get_office_for(request.user, office_pk)
     if office.is_province:
         raise Http404
-    require(can_grant_extensions(request.user, office))
     year = program_year_from(request.GET, request.user)
     if year is None:
         raise Http404
     line, subject = extensible_item(year, office, type_id, object_id)
-    form = ExtensionForm(request.POST or None, deadline=line.deadline, done=line.item.is_done)
+    return office, year, line, subject
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def extension_grant(request, type_id: int, object_id: str, office_pk: int):
+    office, year, line, subject = _extension_subject(request, type_id, object_id, office_pk)
+    require(can_grant_extensions(request.user, office))
+    asked = services.pending_request(type_id, object_id, office)
+    initial = {"until": asked.until, "reason": asked.reason} if asked else None
+    form = ExtensionForm(
+        request.POST or None, initial=initial, deadline=line.deadline, done=line.item.is_done
+    )
     if request.method == "POST" and form.is_valid():
-        grant_extension(subject, office=office, by=request.user, **form.cleaned_data)
+        services.grant_dispensasi(subject, office=office, by=request.user, **form.cleaned_data)
         messages.success(
             request,
             _("Extension granted to %(office)s for “%(item)s”.")
@@ -130,8 +149,72 @@ def extension_grant(request, type_id: int, object_id: str, office_pk: int):
         )
         return redirect(_with_year(reverse("monitoring:office", args=[office.pk]), year))
     status = 400 if request.method == "POST" else 200
-    context = {"form": form, "line": line, "office": office, "year": year}
+    context = {
+        "form": form,
+        "line": line,
+        "office": office,
+        "year": year,
+        "asked": asked,
+        "decline_form": DeclineForm() if asked else None,
+    }
     return render(request, "monitoring/extension_form.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def extension_request(request, type_id: int, object_id: str, office_pk: int):
+    office, year, line, subject = _extension_subject(request, type_id, object_id, office_pk)
+    require(services.can_request_extensions(request.user, office))
+    asked = services.pending_request(type_id, object_id, office)
+    initial = {"until": asked.until, "reason": asked.reason} if asked else None
+    form = ExtensionForm(
+        request.POST or None, initial=initial, deadline=line.deadline, done=line.item.is_done
+    )
+    if request.method == "POST" and form.is_valid():
+        services.request_extension(
+            subject,
+            program_year=year,
+            office=office,
+            label=line.item.label,
+            by=request.user,
+            **form.cleaned_data,
+        )
+        messages.success(
+            request,
+            _("Dispensasi requested for “%(item)s”; the province team lead decides.")
+            % {"item": line.item.label},
+        )
+        return redirect(_with_year(reverse("monitoring:office", args=[office.pk]), year))
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "line": line, "office": office, "year": year, "asked": asked}
+    context["requesting"] = True
+    return render(request, "monitoring/extension_form.html", context, status=status)
+
+
+@login_required
+@require_POST
+def extension_decline(request, pk: int):
+    asked = get_extension_request_for(request.user, pk)
+    require(can_grant_extensions(request.user, asked.office))
+    form = DeclineForm(request.POST)
+    if form.is_valid():
+        try:
+            services.decline_extension_request(
+                asked, note=form.cleaned_data["note"], by=request.user
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The dispensasi request was declined."))
+        return redirect(
+            _with_year(reverse("monitoring:office", args=[asked.office_id]), asked.program_year)
+        )
+    url = reverse(
+        "monitoring:extension_grant",
+        args=[asked.subject_type_id, asked.subject_id, asked.office_id],
+    )
+    messages.error(request, " ".join(form.errors["note"]))
+    return redirect(_with_year(url, asked.program_year))
 
 
 def _recap_list_context(user, year, form=None):

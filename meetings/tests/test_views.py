@@ -666,6 +666,7 @@ ALL = [
     ("schedule", "post", "meeting"),
     ("hold", "post", "meeting"),
     ("cancel", "post", "meeting"),
+    ("confirm", "post", "meeting"),
     ("close", "post", "meeting"),
     ("attendance", "get", "meeting"),
     ("minutes", "get", "meeting"),

@@ -55,3 +55,9 @@ def export_cell(value) -> str:
     if isinstance(value, float):
         return floatformat(value, -1)
     return str(value)
+
+
+@register.filter
+def is_requested(subject: tuple[int, str], requested: set) -> bool:
+    """Whether a tracked item's subject has a pending dispensasi request (see views.office)."""
+    return tuple(subject) in (requested or ())
