@@ -216,7 +216,7 @@ def test_lke_worksheets_move_from_the_kabkota_to_the_verifier_the_lead_and_the_h
 ):
     from lke import services as lke_services
     from lke.models import Target, Worksheet
-    from lke.tests.conftest import SMALL
+    from lke.tests.conftest import SMALL, record_of
     from lke.tests.conftest import fill as fill_all
 
     def fill(ws, *, by):
@@ -260,7 +260,7 @@ def test_lke_worksheets_move_from_the_kabkota_to_the_verifier_the_lead_and_the_h
     (sign,) = tasks_for(kepala)
     assert (sign.title, sign.url) == ("Tandatangani hasil LKE 2026", "/lke/hasil/?tahun=2026")
 
-    lke_services.sign_off_results(assessment, by=kepala)
+    lke_services.sign_off_results(assessment, record=record_of(ketua_tim), by=kepala)
     assert tasks_for(kepala) == []
 
 
