@@ -19,6 +19,8 @@ ACTION_LABELS = {
     "attachment.add": _("File attached"),
     "attachment.remove": _("File removed"),
     "extension.grant": _("Deadline extension (dispensasi) granted"),
+    "extension.request": _("Deadline extension (dispensasi) requested"),
+    "extension.decline": _("Dispensasi request declined"),
     "user.notifications": _("Notification settings changed"),
     "user.profile": _("Profile changed"),
     "membership.create": _("Office membership added"),
@@ -47,6 +49,7 @@ ACTION_LABELS = {
     "meeting.delete": _("Meeting draft deleted"),
     "meeting.schedule": _("Meeting scheduled and invitations sent"),
     "meeting.cancel": _("Meeting cancelled"),
+    "meeting.confirm_attendance": _("Attendance confirmed by the office"),
     "meeting.hold": _("Meeting marked as held"),
     "meeting.close": _("Meeting closed"),
     "meeting.attendance": _("Attendance recorded"),
@@ -114,6 +117,7 @@ KEY_LABELS = {
     "updated": _("changed"),
     "version": _("version"),
     "notifications_off": _("notifications switched off"),
+    "deadline asked for": _("deadline asked for"),
     "": _("entry"),
 }
 
