@@ -74,7 +74,7 @@ def get_item_of(worksheet: Worksheet, item_pk: int) -> Item:
         Item.objects.filter(
             instrument=worksheet.assessment.instrument_id,
             indicator__aspect__block__target=worksheet.target,
-        ),
+        ).select_related("indicator__aspect__block"),
         pk=item_pk,
     )
 
@@ -110,6 +110,20 @@ def allowed_actions(user: User, worksheet: Worksheet) -> set[str]:
         if status == Status.FINALISED and not worksheet.assessment.signed_off_at:
             actions.add("reopen")
     return actions
+
+
+def bulk_actions_for(user: User, program_year: ProgramYear) -> list[tuple[str, str]]:
+    """The bulk steps offered on the list of the year (services.BULK_STEPS): to the province
+    team; finalising needs the team lead. The services check each worksheet again."""
+    from .services import BULK_LABELS
+
+    province = program_year.province
+    if not has_role(user, province, PROVINCE_TEAM):
+        return []
+    names = ["start_verification", "accept_self"]
+    if has_role(user, province, {Role.KETUA_TIM}):
+        names += ["finalise", "verify_and_finalise"]
+    return [(name, BULK_LABELS[name]) for name in names]
 
 
 def can_open_assessment(user: User, program_year: ProgramYear) -> bool:
@@ -245,19 +259,13 @@ def worksheet_rows(worksheet: Worksheet) -> dict:
             for indicator in aspect.indicators.all():
                 rows = []
                 for item in indicator.items.all():
-                    row = ItemRow(
-                        item=item,
-                        answers=answers.get(item.pk, {}),
-                        evidence=evidence.get(item.pk, []),
+                    row = _item_row(
+                        item,
+                        answers.get(item.pk, {}),
+                        evidence.get(item.pk, []),
                         scored=block.scored,
+                        scale=instrument.nilai_scale,
                     )
-                    own, verified = row.score(Level.SELF), row.score(Level.PROVINCIAL)
-                    if own is not None and verified is not None:
-                        row.delta = verified - own
-                    row.nilai = {
-                        lvl: nilai(row.score(lvl), item.max_score, instrument.nilai_scale)
-                        for lvl in Level.values
-                    }
                     if item.evidence_required:
                         required += 1
                         present += bool(row.evidence)
@@ -290,6 +298,81 @@ def worksheet_rows(worksheet: Worksheet) -> dict:
         "evidence_required": required,
         "evidence_present": present,
         "nilai_scale": instrument.nilai_scale,
+    }
+
+
+def _item_row(item, answers: dict, evidence: list, *, scored: bool, scale: int) -> ItemRow:
+    row = ItemRow(item=item, answers=answers, evidence=evidence, scored=scored)
+    own, verified = row.score(Level.SELF), row.score(Level.PROVINCIAL)
+    if own is not None and verified is not None:
+        row.delta = verified - own
+    row.nilai = {lvl: nilai(row.score(lvl), item.max_score, scale) for lvl in Level.values}
+    return row
+
+
+def item_row(worksheet: Worksheet, item: Item) -> ItemRow:
+    """One item's row as `worksheet_rows` builds it, for the answer just saved: its answers at
+    both levels and its evidence (two queries; the item comes with its block, see
+    get_item_of)."""
+    answers = {
+        a.level: a
+        for a in Answer.objects.filter(worksheet=worksheet, item=item).select_related(
+            "option", "answered_by"
+        )
+    }
+    evidence = list(
+        Evidence.objects.filter(worksheet=worksheet, item=item).select_related(
+            "attachment", "added_by"
+        )
+    )
+    return _item_row(
+        item,
+        answers,
+        evidence,
+        scored=item.indicator.aspect.block.scored,
+        scale=worksheet.assessment.instrument.nilai_scale,
+    )
+
+
+def worksheet_summary(worksheet: Worksheet) -> dict:
+    """What the summary card shows (progress, evidence present, aspect scores), shaped like
+    `worksheet_rows` but without the items: three queries, from the worksheet's stored counters
+    and scores."""
+    aspects = Aspect.objects.filter(
+        block__instrument=worksheet.assessment.instrument_id,
+        block__target=worksheet.target,
+        block__scored=True,
+    ).order_by("block__order", "block_id", "order", "id")
+    required = Item.objects.filter(
+        instrument=worksheet.assessment.instrument_id,
+        indicator__aspect__block__target=worksheet.target,
+        evidence_required=True,
+    ).values_list("pk", flat=True)
+    present = (
+        Evidence.objects.filter(worksheet=worksheet, item_id__in=required)
+        .values("item_id")
+        .distinct()
+        .count()
+    )
+    return {
+        "blocks": [
+            {
+                "block": {"scored": True},
+                "aspects": [
+                    {
+                        "aspect": aspect,
+                        "scores": {
+                            lvl: worksheet.level_scores(lvl).get("aspects", {}).get(aspect.code)
+                            for lvl in Level.values
+                        },
+                    }
+                    for aspect in aspects
+                ],
+            }
+        ],
+        "evidence_required": len(required),
+        "evidence_present": present,
+        "nilai_scale": worksheet.assessment.instrument.nilai_scale,
     }
 
 

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.models import User
 from core.services import audit, shortened_name, store_attachment
@@ -261,8 +262,10 @@ def _locked_worksheet(worksheet: Worksheet) -> Worksheet:
     """The worksheet row, locked for this transaction: saves on one worksheet run one at a time,
     so its counters and scores stay consistent."""
     return (
-        Worksheet.objects.select_for_update()
-        .select_related("assessment__instrument")
+        Worksheet.objects.select_for_update(of=("self",))
+        .select_related(
+            "assessment__instrument", "assessment__program_year", "office", "village__village"
+        )
         .get(pk=worksheet.pk)
     )
 
@@ -405,6 +408,7 @@ def save_answer(
         note,
         reason,
     ):
+        current.worksheet = worksheet
         return current
     was = current is not None and current.is_answered
     if current is None:
@@ -465,6 +469,7 @@ def save_answer(
         reason=reason,
         office=worksheet.office,
     )
+    current.worksheet = worksheet  # with its new counters and scores, for the caller
     return current
 
 
@@ -945,3 +950,85 @@ def import_answers(worksheet: Worksheet, rows: list[dict], *, level: str, by: Us
             worksheet, by=by, action=f"lke.import.{level}", office=worksheet.office, changes=changes
         )
     return len(plan)
+
+
+# --- many worksheets at once (the province's throughput) ------------------------------------------
+
+# action: the steps it takes, in order; a step is skipped where it has nothing to do (a worksheet
+# already in verification needs no start; one with every item verified nothing to take over).
+BULK_STEPS = {
+    "start_verification": ("start_verification",),
+    "accept_self": ("accept_self",),
+    "finalise": ("finalise",),
+    "verify_and_finalise": ("start_verification", "accept_self", "finalise"),
+}
+
+
+class BulkOutcome:
+    """What a bulk action did: the worksheets done and those refused, each with its reason."""
+
+    def __init__(self):
+        self.done: list[Worksheet] = []
+        self.refused: list[tuple[Worksheet, str]] = []
+
+
+def _bulk_steps(worksheet: Worksheet, action: str, *, by: User) -> None:
+    from .queries import allowed_actions
+
+    steps = BULK_STEPS[action]
+    worksheet = _locked_worksheet(worksheet)  # its state now, not when the list was read
+    for step in steps:
+        if len(steps) > 1 and step == "start_verification" and worksheet.status != Status.SUBMITTED:
+            continue
+        if (
+            len(steps) > 1
+            and step == "accept_self"
+            and worksheet.provincial_answered >= worksheet.required_items
+        ):
+            continue
+        if step not in allowed_actions(by, worksheet):
+            raise TransitionError(
+                _("You may not take the step '%(step)s' while the worksheet is '%(status)s'.")
+                % {"step": BULK_LABELS[step], "status": worksheet.get_status_display()}
+            )
+        if step == "start_verification":
+            worksheet = start_verification(worksheet, by=by)
+        elif step == "accept_self":
+            if not accept_self_answers(worksheet, by=by):
+                raise TransitionError(_("Every self-assessed answer is verified already."))
+            worksheet = _locked_worksheet(worksheet)
+        else:
+            worksheet = finalise_worksheet(worksheet, by=by)
+
+
+BULK_LABELS = {
+    "start_verification": gettext_lazy("Start verification"),
+    "accept_self": gettext_lazy("Take over the self-assessed answers"),
+    "finalise": gettext_lazy("Finalise"),
+    "verify_and_finalise": gettext_lazy(
+        "Start verification, take over the self-assessed answers and finalise"
+    ),
+}
+
+
+def apply_to_many(worksheets, action: str, *, by: User, dry_run: bool = False) -> BulkOutcome:
+    """Take `action` (BULK_STEPS) on each worksheet, one by one, each through the same service
+    as on its own page (its checks, its audit rows, its notifications) and in its own
+    transaction: a worksheet that cannot take the step is refused with the reason, the others
+    are done. `dry_run` does the same and rolls everything back: what the confirmation page
+    shows is what the real run would do."""
+    if action not in BULK_STEPS:
+        raise ValidationError(_("Unknown step."))
+    outcome = BulkOutcome()
+    with transaction.atomic():
+        for worksheet in worksheets:
+            try:
+                with transaction.atomic():
+                    _bulk_steps(worksheet, action, by=by)
+            except ValidationError as error:
+                outcome.refused.append((worksheet, " ".join(error.messages)))
+            else:
+                outcome.done.append(worksheet)
+        if dry_run:
+            transaction.set_rollback(True)
+    return outcome

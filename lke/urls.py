@@ -8,6 +8,7 @@ urlpatterns = [
     path("buka/", views.assessment_open, name="open"),
     path("perbarui-lembar/", views.worksheets_sync, name="sync"),
     path("lembar/<int:pk>/", views.worksheet_detail, name="worksheet"),
+    path("lembar/massal/", views.bulk_action, name="bulk"),
     path("lembar/<int:pk>/butir/<int:item_pk>/", views.answer_save, name="answer"),
     path(
         "lembar/<int:pk>/butir/<int:item_pk>/bukti/berkas/",

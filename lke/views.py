@@ -35,6 +35,7 @@ from .queries import (
     allowed_actions,
     assessment_of,
     assessment_window,
+    bulk_actions_for,
     can_manage_instruments,
     can_open_assessment,
     can_sign_off,
@@ -47,12 +48,15 @@ from .queries import (
     get_evidence_for,
     get_item_of,
     get_worksheet_for,
+    item_row,
     national_results,
     province_head,
     results_for,
     tracked_items,
     worksheet_rows,
+    worksheet_summary,
     worksheets_of_year,
+    worksheets_visible_to,
 )
 from .scoring import instrument_tree
 
@@ -92,6 +96,7 @@ def index(request):
             "window": window,
             "due": due,
             "can_open": year is not None and can_open_assessment(request.user, year),
+            "bulk_actions": bulk_actions_for(request.user, year) if assessment else [],
             "open_form": OpenAssessmentForm(
                 initial={"instrument": default_instrument(year.year) if year else None}
             ),
@@ -185,6 +190,39 @@ def _item_response(request, worksheet, item_pk: int, *, status: int = 200, error
     return render(request, "lke/worksheet.html", context, status=status)
 
 
+def _answer_response(request, worksheet, item, *, status: int = 200, errors: str = "", tried=""):
+    """After saving (or failing to save) one answer. For htmx: the item's answers (both levels)
+    and, out of band, the summary and the progress bar, built from the item and the worksheet's
+    stored counters and scores, not from the whole worksheet; always 200 so htmx swaps it in
+    (an error shows in the card, with the answer that was not saved). Otherwise: a redirect to
+    the item, or the whole page with the error on the item and the error status."""
+    if not request.htmx:
+        return _item_response(request, worksheet, item.pk, status=status, errors=errors)
+    row = item_row(worksheet, item)
+    row.error, row.stale_attempt = errors, tried
+    level = editable_level(request.user, worksheet)
+    context = {
+        "worksheet": worksheet,
+        "row": row,
+        "level": level,
+        "page": worksheet_summary(worksheet),
+        "show_provincial": worksheet.status != "self_assessment"
+        or worksheet.provincial_answered > 0,
+    }
+    return render(request, "lke/_answer_saved.html", context)
+
+
+def _tried(form) -> str:
+    """The answer a refused save carried, to show beside the error (nothing typed is lost)."""
+    data = form.cleaned_data
+    parts = [
+        data["option"].label if data.get("option") else data.get("text", ""),
+        data.get("note", ""),
+        data.get("reason", ""),
+    ]
+    return " · ".join(p for p in parts if p)
+
+
 @login_required
 @require_POST
 def answer_save(request, pk: int, item_pk: int):
@@ -192,21 +230,28 @@ def answer_save(request, pk: int, item_pk: int):
     item = get_item_of(worksheet, item_pk)
     form = AnswerForm(request.POST, item=item)
     if not form.is_valid():
-        return _item_response(
+        return _answer_response(
             request,
             worksheet,
-            item.pk,
+            item,
             status=400,
             errors=_("The answer could not be read; choose an option and save again."),
         )
     require(editable_level(request.user, worksheet) == form.cleaned_data["level"])
     try:
-        services.save_answer(worksheet, **form.service_values(), by=request.user)
+        answer = services.save_answer(worksheet, **form.service_values(), by=request.user)
     except services.StaleEditError as error:
-        return _item_response(request, worksheet, item.pk, status=409, errors=_error_text(error))
+        return _answer_response(
+            request, worksheet, item, status=409, errors=_error_text(error), tried=_tried(form)
+        )
     except ValidationError as error:
-        return _item_response(request, worksheet, item.pk, status=400, errors=_error_text(error))
-    return _item_response(request, worksheet, item.pk)
+        return _answer_response(
+            request, worksheet, item, status=400, errors=_error_text(error), tried=_tried(form)
+        )
+    saved = answer.worksheet  # the locked row the service updated: its counters and scores
+    for name in ("scores", "self_answered", "provincial_answered", "status"):
+        setattr(worksheet, name, getattr(saved, name))
+    return _answer_response(request, worksheet, item)
 
 
 EVIDENCE_FORMS = {
@@ -306,6 +351,47 @@ def worksheet_action(request, pk: int, action: str):
     except ValidationError as error:
         messages.error(request, _error_text(error))
     return redirect("lke:worksheet", pk=pk)
+
+
+@login_required
+@require_POST
+def bulk_action(request):
+    """Many worksheets at once, from the list of the year: the first POST shows what would be
+    done and what not (a dry run of the same services, so the reasons are theirs); the
+    confirmed POST does it, each worksheet on its own (its own audit rows), and shows both
+    lists again. Only worksheets the user sees are taken; the services check the rest."""
+    year = program_year_from(request.GET, request.user)
+    if year is None:
+        raise Http404
+    action = request.POST.get("action", "")
+    if action not in services.BULK_STEPS:
+        messages.error(request, _("Choose what to do with the selected worksheets."))
+        return redirect(f"{reverse('lke:index')}?tahun={year.year}")
+    ids = [int(v) for v in request.POST.getlist("worksheets") if v.isdigit()]
+    worksheets = list(
+        worksheets_visible_to(request.user)
+        .filter(assessment__program_year=year, pk__in=ids)
+        .order_by("office__code", "-target", "village__village__name")
+    )
+    if not worksheets:
+        messages.error(request, _("Select at least one worksheet."))
+        return redirect(f"{reverse('lke:index')}?tahun={year.year}")
+    confirmed = request.POST.get("confirm") == "1"
+    outcome = services.apply_to_many(worksheets, action, by=request.user, dry_run=not confirmed)
+    if confirmed:
+        for worksheet in outcome.done:  # the services changed their own copies
+            worksheet.refresh_from_db(fields=["status", "provincial_answered"])
+    return render(
+        request,
+        "lke/bulk.html",
+        {
+            "year": year,
+            "action": action,
+            "label": services.BULK_LABELS[action],
+            "confirmed": confirmed,
+            "outcome": outcome,
+        },
+    )
 
 
 def _xlsx_level(request, worksheet) -> str:

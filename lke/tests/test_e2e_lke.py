@@ -1,6 +1,7 @@
-"""Browser test of the LKE round: the kab/kota team fills part of a worksheet and submits, the
-province verifies with one changed score and its reason, the team lead finalises, and the
-results show the verified ranking."""
+"""Browser test of the LKE round: the kab/kota team fills part of a worksheet (each answer saves
+as it changes, the progress stays in view) and submits, the province verifies with one changed
+score and its reason, the team lead finalises from the list in bulk with one confirmation, and
+the results and the berita acara open."""
 
 import io
 import os
@@ -55,27 +56,54 @@ def item_card(page, code):
     return page.locator(f"[data-testid='item-{code}']")
 
 
+def shots(page, name):
+    """Full-page screenshots at 1366 px and 390 px wide."""
+    for width, height in ((1366, 900), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        screenshot(page, f"{name}-{width}")
+    page.set_viewport_size({"width": 1366, "height": 900})
+
+
 def test_lke_round_from_self_assessment_to_results(page, lke_round):
     users, worksheet = lke_round
     instrument = worksheet.assessment.instrument
     total = worksheet.required_items
+    page.set_viewport_size({"width": 1366, "height": 900})
 
-    # 1. The kab/kota team answers two items in the browser (htmx), the rest offline.
+    # 1. The kab/kota team answers two items in the browser: each saves as it changes.
     browser_login(page, "tim_rejang_lebong")
     page.goto("/lke/?tahun=2026")
     screenshot(page, "lke-index-kabkota")
     page.get_by_role("link", name=worksheet.village.village.name).click()
+    assert page.get_by_role("button", name="Simpan").count() == 0  # only without JavaScript
     card = item_card(page, "3.a")
     card.locator("[data-testid=level-self] input[data-score='4']").check()
-    card.locator("input[name=note]").fill("SK Kepala Desa No. 12/2026")
-    card.locator("[data-testid='save-3.a']").click()
     expect(page.locator("[data-testid=progress-self]")).to_have_text(f"1/{total}")
+    expect(card.locator("[data-testid=saved-self]")).to_be_visible()
+    card.locator("input[name=note]").fill("SK Kepala Desa No. 12/2026")
+    card.locator("input[name=note]").press("Tab")
+    expect(card.locator("[data-testid=saved-self]")).to_be_visible()
     card = item_card(page, "4.a")
     card.locator("[data-testid=level-self] input[data-score='1']").check()
-    card.locator("[data-testid='save-4.a']").click()
     expect(page.locator("[data-testid=progress-self]")).to_have_text(f"2/{total}")
+    saved = {a.item.code: a for a in worksheet.answers.select_related("item", "option")}
+    assert saved["3.a"].note == "SK Kepala Desa No. 12/2026" and saved["3.a"].version == 2
+    assert saved["4.a"].option.score == 1
+    # On a phone the progress bar stays at the top while scrolling through the items.
+    page.set_viewport_size({"width": 390, "height": 844})
+    item_card(page, "9a.3").scroll_into_view_if_needed()
+    bar = page.locator("[data-testid=progress-bar]")
+    expect(bar).to_be_visible()
+    assert bar.bounding_box()["y"] <= 1
+    expect(bar).to_contain_text(f"2/{total}")
+    page.screenshot(path=page.screenshots / "lke-worksheet-phone-scrolled.png")
+    if os.environ.get("E2E_SCREENSHOTS"):
+        page.screenshot(
+            path=Path(os.environ["E2E_SCREENSHOTS"]) / "lke-worksheet-phone-scrolled.png"
+        )
+    page.set_viewport_size({"width": 1366, "height": 900})
     page.keyboard.press("Home")
-    screenshot(page, "lke-worksheet-self-partial")
+    shots(page, "lke-worksheet-self-partial")
 
     tree = instrument_tree(instrument, worksheet.target)
     for it in required_items(tree):
@@ -88,9 +116,8 @@ def test_lke_round_from_self_assessment_to_results(page, lke_round):
     page.reload()
     page.get_by_role("button", name="Kirim ke provinsi").click()
     assert page.locator("[data-testid=status]").first.inner_text() == "Dikirim"
-    screenshot(page, "lke-worksheet-submitted")
 
-    # 2. The province verifies: one changed score with its reason, the rest taken over.
+    # 2. The province verifies one item: the changed score waits for its reason, then saves.
     page.context.clear_cookies()
     browser_login(page, "tim_provinsi")
     page.goto(f"/lke/lembar/{worksheet.pk}/")
@@ -98,41 +125,58 @@ def test_lke_round_from_self_assessment_to_results(page, lke_round):
     card = item_card(page, "3.a")
     card.locator("[data-testid=level-provincial] input[data-score='3']").check()
     assert card.locator("input[name=reason]").evaluate("el => el.required") is True
+    expect(card.locator(".lke-reason-hint")).to_be_visible()
+    assert not worksheet.answers.filter(level=Level.PROVINCIAL).exists()  # held back
     card.locator("input[name=reason]").fill("Agen statistik belum aktif dalam kegiatan desa")
-    card.locator("[data-testid='save-3.a']").click()
+    card.locator("input[name=reason]").press("Tab")
     expect(item_card(page, "3.a").locator("[data-testid=delta]")).to_have_text("-1")
+    expect(page.locator("[data-testid=progress-provincial]")).to_have_text(f"1/{total}")
     element_shot(page, item_card(page, "3.a"), "lke-item-verified-with-reason")
-    element_shot(page, page.locator("#lke-summary"), "lke-summary-verification")
     page.keyboard.press("Home")
-    screenshot(page, "lke-worksheet-verification")
-    page.get_by_role(
-        "button", name="Ambil jawaban mandiri untuk butir yang belum diverifikasi"
-    ).click()
-    assert page.locator("[data-testid=progress-provincial]").inner_text() == f"{total}/{total}"
+    shots(page, "lke-worksheet-verification")
 
-    # 3. The team lead finalises and opens the results.
+    # 3. The team lead takes over the rest and finalises from the list, in bulk: the village
+    # is done, the office's Blok IV (not submitted) is refused with the reason.
     page.context.clear_cookies()
     browser_login(page, "ketua_tim")
-    page.goto(f"/lke/lembar/{worksheet.pk}/")
-    page.get_by_role("button", name="Finalisasi").click()
-    assert page.locator("[data-testid=status]").first.inner_text() == "Final"
-    screenshot(page, "lke-worksheet-finalised")
+    page.goto("/lke/?tahun=2026")
+    office_sheet = Worksheet.objects.get(assessment=worksheet.assessment, target="office")
+    page.locator("[data-bulk-all]").first.check()
+    expect(page.locator("[data-bulk-count]")).to_have_text("2")
+    page.select_option("#bulk-action", "verify_and_finalise")
+    shots(page, "lke-index-bulk-selected")
+    page.get_by_role("button", name="Lanjut ke konfirmasi").click()
+    expect(page.locator("[data-testid=bulk-refused]")).to_contain_text("Blok IV")
+    shots(page, "lke-bulk-confirm")
+    worksheet.refresh_from_db()
+    assert worksheet.status == "provincial_verification"  # nothing done before the confirmation
+    page.get_by_test_id("bulk-confirm").click()
+    expect(page.locator("[data-testid=bulk-done]")).to_contain_text("1 lembar selesai")
+    worksheet.refresh_from_db()
+    office_sheet.refresh_from_db()
+    assert (worksheet.status, office_sheet.status) == ("finalised", "self_assessment")
+    assert worksheet.provincial_answered == total
+
+    # 4. The results: the village ranked, the office listed apart; the berita acara opens.
     page.goto("/lke/hasil/?tahun=2026")
     page.wait_for_selector("#lke-aspect-chart")
     ranking = page.locator("[data-testid=ranking] tbody tr")
     assert ranking.count() == 1
     assert ranking.first.locator("[data-testid=rank]").inner_text() == "1"
-    worksheet.refresh_from_db()
+    expect(page.locator("[data-testid=offices-unassessed]")).to_contain_text("Rejang Lebong")
     verified = worksheet.scores["provincial"]["total"]
     assert verified < worksheet.scores["self"]["total"] == 100.0
     assert ranking.first.locator(
         "[data-testid=verified-total]"
     ).inner_text() == f"{verified:.2f}".replace(".", ",")
     assert Item.objects.filter(instrument=instrument, code="3.a").exists()
-    screenshot(page, "lke-results")
-    pdf = page.request.get("/lke/hasil/pdf/?tahun=2026")
-    assert pdf.headers["content-type"] == "application/pdf"
+    shots(page, "lke-results")
+    form = page.get_by_test_id("record-form")
+    form.get_by_label("Nomor berita acara").fill("B-12/17000/VS.300/12/2026")
+    form.get_by_label("Tempat").fill("Bengkulu")
+    with page.expect_download() as download:
+        form.get_by_role("button", name="Buat PDF").click()
+    content = Path(download.value.path()).read_bytes()
+    assert content.startswith(b"%PDF-")
     if os.environ.get("E2E_SCREENSHOTS"):
-        (Path(os.environ["E2E_SCREENSHOTS"]) / "lke-results.pdf").write_bytes(pdf.body())
-    page.goto("/lke/?tahun=2026")
-    screenshot(page, "lke-index-province")
+        (Path(os.environ["E2E_SCREENSHOTS"]) / "lke-berita-acara.pdf").write_bytes(content)

@@ -148,7 +148,7 @@ def test_kabkota_saves_an_answer_with_htmx_and_gets_the_item_and_summary_back(
     saved = Answer.objects.get(worksheet=ws_rl, item=it, level=Level.SELF)
     assert response.status_code == 200
     assert (saved.option.score, saved.note, saved.answered_by) == (3, "SK ada", tim_rejang_lebong)
-    assert f'id="butir-{it.pk}"' in body
+    assert f'id="jawaban-{it.pk}"' in body and 'id="lke-summary"' in body
     assert 'hx-swap-oob="true"' in body
     assert 'name="version" value="1"' in body
 

@@ -21,6 +21,18 @@
   document.addEventListener("input", function (event) {
     if (event.target.classList.contains("lke-reason")) refresh(event.target.form);
   });
+  // Answers save as they change (hx-trigger="change" on each form). A verified score that
+  // differs from the self-assessment waits for its reason: the save is held back, the hint
+  // shown, and it goes as soon as the reason field changes.
+  document.addEventListener("htmx:confirm", function (event) {
+    var form = event.target.closest && event.target.closest(".lke-answer-form");
+    if (!form) return;
+    refresh(form);
+    var reason = form.querySelector(".lke-reason");
+    var waiting = Boolean(reason && reason.required && reason.value.trim() === "");
+    form.classList.toggle("lke-waiting-reason", waiting);
+    if (waiting) event.preventDefault();
+  });
   function refreshAll(root) {
     root.querySelectorAll(".lke-answer-form").forEach(refresh);
   }
