@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test e2e lint format install install-dev messages clean bench api-fuzz
+.PHONY: run test e2e lint format install install-dev messages clean bench api-fuzz cluster
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,12 @@ e2e: install-dev
 # demo data and two tokens; bounded by FUZZ_SECONDS per token (scripts/api-fuzz).
 api-fuzz: install
 	scripts/api-fuzz
+
+# A production-like deployment on loopback (PostgreSQL, moto S3, Redis, two gunicorn servers,
+# nginx in front), driven through the load balancer, then one app server stopped and driven
+# again (scripts/cluster; docs/deploy.md is written from it). About a minute.
+cluster: install-dev
+	scripts/cluster
 
 format: install-dev
 	$(BIN)/ruff format .
