@@ -221,6 +221,8 @@ class ItemRow:
     nilai: dict = field(default_factory=dict)
     error: str = ""
     scored: bool = True  # False in an unscored block (the Blok II nomination): no scores shown
+    suggestion: object = None  # lke.prefill.Suggestion for an unanswered self-level item
+    stale_attempt: str = ""  # the answer a refused (stale) save carried
 
     def score(self, level):
         answer = self.answers.get(level)

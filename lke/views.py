@@ -13,7 +13,7 @@ from core.services import audit_events_for
 from core.views import PDF, XLSX, attachment_response, download_response
 from program.queries import program_year_from, program_years_visible_to
 
-from . import exports, services
+from . import exports, prefill, services
 from .forms import (
     AnswerForm,
     BeritaAcaraForm,
@@ -157,8 +157,25 @@ def _worksheet_context(request, worksheet, **extra) -> dict:
         else None,
         "missing": services.missing_items(worksheet, level) if level else [],
     }
+    if level == Level.SELF:
+        _attach_suggestions(worksheet, context["page"])
     context.update(extra)
     return context
+
+
+def _attach_suggestions(worksheet, page) -> None:
+    """The answers the system can suggest (lke.prefill), on the unanswered self-level rows."""
+    rows = [
+        row
+        for block in page["blocks"]
+        for aspect in block["aspects"]
+        for indicator in aspect["indicators"]
+        for row in indicator["rows"]
+        if not (row.self_answer and row.self_answer.is_answered)
+    ]
+    found = prefill.suggestions(worksheet, [row.item for row in rows])
+    for row in rows:
+        row.suggestion = found.get(row.item.pk)
 
 
 @login_required

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from conftest import browser_login, desa_in, make_user, screenshot
@@ -18,6 +19,7 @@ from lke.models import Instrument, Item, Level, Worksheet
 from lke.scoring import instrument_tree, required_items
 from program.models import ParticipatingVillage, VillageKind
 from program.services import create_program_year
+from reports.models import Report, ReportKind, ReportState, StatisticalAgent
 
 pytestmark = pytest.mark.e2e
 
@@ -42,6 +44,19 @@ def lke_round(e2e_data):
     instrument = Instrument.objects.get(year=2026, version=1)
     services.open_assessment(year, instrument=instrument, by=users["lead"])
     worksheet = Worksheet.objects.get(village=village)
+    # An approved sosialisasi report with two agen statistik, one a village official: the
+    # system suggests 4.a and 4.b from it.
+    report = Report.objects.create(
+        village=village,
+        kind=ReportKind.SOSIALISASI,
+        state=ReportState.APPROVED,
+        first_submitted_at=timezone.now(),
+        created_by=users["tim"],
+        last_action="approved",
+        last_action_by=users["tim"],
+    )
+    StatisticalAgent.objects.create(report=report, name="Rina", is_village_official=True)
+    StatisticalAgent.objects.create(report=report, name="Budi")
     return users, worksheet
 
 
@@ -86,16 +101,23 @@ def test_lke_round_from_self_assessment_to_results(page, lke_round):
     card = item_card(page, "4.a")
     card.locator("[data-testid=level-self] input[data-score='1']").check()
     expect(page.locator("[data-testid=progress-self]")).to_have_text(f"2/{total}")
+    # 4.b is prefilled from the sosialisasi report: the team confirms the suggestion.
+    card = item_card(page, "4.b")
+    expect(card.locator("[data-testid=suggestion-source]")).to_contain_text("Diisi dari")
+    card.locator("[data-testid=use-suggestion]").click()
+    expect(page.locator("[data-testid=progress-self]")).to_have_text(f"3/{total}")
+    expect(item_card(page, "4.b").locator("[data-testid=suggestion]")).to_have_count(0)
     saved = {a.item.code: a for a in worksheet.answers.select_related("item", "option")}
     assert saved["3.a"].note == "SK Kepala Desa No. 12/2026" and saved["3.a"].version == 2
     assert saved["4.a"].option.score == 1
+    assert saved["4.b"].option.score == 1 and saved["4.b"].note.startswith("Diisi dari:")
     # On a phone the progress bar stays at the top while scrolling through the items.
     page.set_viewport_size({"width": 390, "height": 844})
     item_card(page, "9a.3").scroll_into_view_if_needed()
     bar = page.locator("[data-testid=progress-bar]")
     expect(bar).to_be_visible()
     assert bar.bounding_box()["y"] <= 1
-    expect(bar).to_contain_text(f"2/{total}")
+    expect(bar).to_contain_text(f"3/{total}")
     page.screenshot(path=page.screenshots / "lke-worksheet-phone-scrolled.png")
     if os.environ.get("E2E_SCREENSHOTS"):
         page.screenshot(
@@ -107,7 +129,7 @@ def test_lke_round_from_self_assessment_to_results(page, lke_round):
 
     tree = instrument_tree(instrument, worksheet.target)
     for it in required_items(tree):
-        if it.code in ("3.a", "4.a"):
+        if it.code in ("3.a", "4.a", "4.b"):
             continue
         best = max(it.options.all(), key=lambda o: o.score)
         services.save_answer(
