@@ -34,6 +34,9 @@ class Status(models.TextChoices):
     TERLAMBAT = "terlambat", _("Late")
     LEWAT = "lewat", _("Overdue")
     DISPENSASI = "dispensasi", _("Extension granted")
+    # Work whose window has not been opened yet (the LKE before the assessment is opened): not
+    # expected, never overdue, nothing to remind of, whatever the calendar's date.
+    BELUM_DIBUKA = "belum_dibuka", _("Not open yet")
 
 
 DONE_STATUSES = frozenset({Status.TEPAT_WAKTU, Status.TERLAMBAT})

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.deadlines import Status as DeadlineStatus
 from core.deadlines import TrackedItem, due_at, end_of_day, item_status
 from core.models import Attachment, Office, Role, User
 from core.permissions import PROVINCE_READERS, PROVINCE_TEAM, has_role, require, visible_office_ids
@@ -731,11 +732,13 @@ def tracked_items(
 
     Done when every LKE worksheet of the office (its villages' and its Blok IV) has been
     submitted by the kab/kota team; done at the latest submission (a returned worksheet is not
-    done until it is submitted again). Before the assessment is opened no office is done.
-    An extension is granted on the year's "penilaian" SopActivity for an office. Four queries,
+    done until it is submitted again). Until the province opens the assessment every office's
+    item is `belum_dibuka` (not expected, never overdue), whatever the calendar's date.
+    An extension is granted on the year's "penilaian" SopActivity for an office. Five queries,
     whatever the number of offices and worksheets."""
     now = now or timezone.now()
     activity, due = assessment_window(program_year)
+    opened = Assessment.objects.filter(program_year=program_year).exists()
     offices = (
         Office.objects.filter(
             pk__in=office_ids, kind=Office.Kind.KABKOTA, villages__program_year=program_year
@@ -777,7 +780,9 @@ def tracked_items(
                     now=now,
                     soon_days=program_year.soon_days,
                     extended_due=end_of_day(until) if until else None,
-                ),
+                )
+                if opened
+                else DeadlineStatus.BELUM_DIBUKA,
                 extended=until is not None,
                 url=f"{url}#kantor-{office.pk}",
                 subject=(subject_type, str(activity.pk) if activity is not None else ""),

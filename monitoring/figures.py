@@ -337,6 +337,7 @@ CHART_STATUSES = [
     Status.SEGERA,
     Status.DISPENSASI,
     Status.BELUM_JATUH_TEMPO,
+    Status.BELUM_DIBUKA,
 ]
 
 

@@ -4,7 +4,8 @@ For every open tracked item of the current and the previous program year (every 
 the dashboard sees them): one reminder `reminder_days` working days before the due date (N per
 program year), one on the due date, and once it is overdue one escalation to the province's
 ketua tim and the office's head. Once a week the ketua tim of each province gets a digest of
-every office's overdue items. Nothing for an item that is done or under dispensasi.
+every office's overdue items. Nothing for an item that is done, under dispensasi or not open yet
+(the LKE before the assessment is opened).
 
 Each reminder is a `core.ReminderRecord` (unique per item key and kind) inserted in the same
 transaction as its outbox mails, before anything is sent: when two runs meet (twice a day, or
@@ -51,7 +52,7 @@ def item_key(item: TrackedItem) -> str:
 
 def reminder_kind(item: TrackedItem, *, today: date, reminder_days: int) -> str | None:
     """Which reminder an item is due for today, if any."""
-    if item.is_done or item.due is None or item.status == Status.DISPENSASI:
+    if item.is_done or item.due is None or item.status in (Status.DISPENSASI, Status.BELUM_DIBUKA):
         return None
     if item.status == Status.LEWAT:
         return ESCALATION

@@ -95,12 +95,13 @@ def test_returned_worksheet_is_not_done_until_submitted_again(
     assert items[0].done_at is None
 
 
-def test_before_the_assessment_opens_offices_with_villages_are_tracked_not_done(
+def test_before_the_assessment_opens_offices_are_tracked_as_not_open_even_past_the_window(
     year_2026, village_rejang_lebong, rejang_lebong
 ):
     items = tracked_items(year_2026, [rejang_lebong.pk], now=datetime(2026, 10, 2, tzinfo=JAKARTA))
 
-    assert [(i.office_id, i.status) for i in items] == [(rejang_lebong.pk, Status.LEWAT)]
+    # Issue 11: "belum dibuka" (not overdue) until the province opens the assessment.
+    assert [(i.office_id, i.status) for i in items] == [(rejang_lebong.pk, Status.BELUM_DIBUKA)]
 
 
 @pytest.fixture

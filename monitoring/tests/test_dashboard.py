@@ -433,7 +433,7 @@ def test_dashboard_queries_do_not_grow_with_villages(client, ketua_tim, year_202
     assert WorkPlanActivity.objects.count() == 900
     large = _count(client, url, {"tahun": 2026})
     assert small == large
-    assert large <= 33  # every provider (work plan, recap, reports, meetings, LKE) and "Tugas saya"
+    assert large <= 34  # every provider (work plan, recap, reports, meetings, LKE) and "Tugas saya"
 
 
 @frozen

@@ -10,7 +10,8 @@
     lewat: "#dc3545",
     segera: "#ffc107",
     dispensasi: "#0d6efd",
-    belum_jatuh_tempo: "#adb5bd"
+    belum_jatuh_tempo: "#adb5bd",
+    belum_dibuka: "#dee2e6"
   };
   var charts = [];
   var locale = document.documentElement.lang || "id";
