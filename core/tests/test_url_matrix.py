@@ -25,7 +25,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from core.models import AuditEvent
 
 from .url_matrix import ALLOWED, ANONYMOUS, KABKOTA, KNOWN_DEFECTS, PEOPLE, URLS
-from .url_world import NOW, build_world, marker
+from .url_world import NOW, build_world
 
 EXCLUDED_NAMESPACES = ("admin", "api")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -58,7 +58,8 @@ def test_every_url_has_a_declaration():
     stale = [
         f"{key}: no such URL any more; remove it from URLS" for key in URLS if key not in found
     ]
-    assert missing + stale == []
+    problems = missing + stale
+    assert not problems, "URLs without a declaration:\n" + "\n".join(problems)
 
 
 def _cases():
@@ -161,9 +162,14 @@ def text_of(response) -> str:
     return response.content.decode()
 
 
-def _outside(role: str) -> list[str]:
+def _outside_sides(role: str) -> list[str]:
+    """The sides (url_world) outside the role's scope."""
+    return ["X", "B"] if role in KABKOTA else ["X"]
+
+
+def _outside(world, role: str) -> list[str]:
     """Markers of the offices outside the role's scope."""
-    return [marker("1601")] + ([marker("1704")] if role in KABKOTA else [])
+    return [world.side(key).marker for key in _outside_sides(role)]
 
 
 def _squeezed(text: str) -> str:
@@ -193,8 +199,12 @@ def test_url(key, role, office, world, frozen, db):
         assert response["Location"].startswith(reverse(settings.LOGIN_URL))
     if response.status_code == 200:
         text = text_of(response)
-        leaked = [m for m in _outside(role) if m in text or m in _squeezed(text)]
+        leaked = [m for m in _outside(world, role) if m in text or m in _squeezed(text)]
         assert leaked == [], f"{key} shows {role} another office's data ({leaked})"
+        if url.names_own_offices:
+            names = [world.side(k).office.short_name for k in _outside_sides(role)]
+            named = [n for n in names if re.search(rf"\b{n}\b", text)]
+            assert named == [], f"{key} names to {role} offices outside its scope ({named})"
         if url.shows_own and not other:
             assert side.marker in _squeezed(text), f"{key} does not show the own office's rows"
 

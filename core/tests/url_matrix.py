@@ -23,6 +23,8 @@ To declare a new URL, add an entry `"namespace:name": Url(...)` to URLS:
 - `data`: the POST body (default empty), when the view checks the right only on valid input.
 - `shows_own`: a list or export whose 200 answer must show the own office's marker (that the
   check for other offices' markers, made on every 200 answer, is not vacuous).
+- `names_own_offices`: a list or a table of figures per office, which must not even name an
+  office outside the role's scope (its recap row, its line in the results, its filter choice).
 - `scope="province"`: the object belongs to the province (its calendar, its recap), so for a
   kab/kota role B's object is the same as A's; `scope="national"`: one object for everyone
   (an LKE instrument), tried once per role.
@@ -75,6 +77,7 @@ class Url:
     filtered: bool = False  # `query` names the side's office: try the other office's too
     anonymous: int = 302
     public: bool = False  # answers without login (else anonymous is sent to the login page)
+    names_own_offices: bool = False  # a list or figure per office: no other office is named
 
     @property
     def names_object(self) -> bool:
@@ -187,9 +190,13 @@ URLS: dict[str, Url] = {
         post=refused(("tim_kabkota",), status=404),
     ),
     # --- program -------------------------------------------------------------------------------
-    "program:home": Url(get=READ, shows_own=True),
+    "program:home": Url(get=READ, shows_own=True, names_own_offices=True),
     "program:village_list": Url(
-        get=READ, query=lambda s: {"office": s.office.pk}, filtered=True, shows_own=True
+        get=READ,
+        query=lambda s: {"office": s.office.pk},
+        filtered=True,
+        shows_own=True,
+        names_own_offices=True,
     ),
     "program:village_create": Url(get=only(PROVINCE_TEAM), query=year, post=refused(PROVINCE_TEAM)),
     "program:village_detail": Url(get=READ, kwargs=_v, shows_own=True),
@@ -232,18 +239,20 @@ URLS: dict[str, Url] = {
         get=READ, kwargs=lambda s: {"pk": s.office.pk}, query=year, shows_own=True
     ),
     # --- reports -------------------------------------------------------------------------------
-    "reports:index": Url(get=READ, query=year),  # counts only
+    "reports:index": Url(get=READ, query=year, names_own_offices=True),  # counts only
     "reports:needs": Url(
         get=READ,
         query=lambda s: {"tahun": YEAR, "office": s.office.pk},
         filtered=True,
         shows_own=True,
+        names_own_offices=True,
     ),
     "reports:needs_xlsx": Url(
         get=READ,
         query=lambda s: {"tahun": YEAR, "office": s.office.pk},
         filtered=True,
         shows_own=True,
+        names_own_offices=True,
     ),
     "reports:final_draft_docx": Url(
         get=READ, kwargs=lambda s: {"village": s.village.pk}, shows_own=True
@@ -257,6 +266,7 @@ URLS: dict[str, Url] = {
         query=lambda s: {"tahun": YEAR, "office": s.office.pk},
         filtered=True,
         shows_own=True,
+        names_own_offices=True,
     ),
     "reports:report_list_xlsx": Url(
         get=READ,
@@ -264,6 +274,7 @@ URLS: dict[str, Url] = {
         query=lambda s: {"tahun": YEAR, "office": s.office.pk},
         filtered=True,
         shows_own=True,
+        names_own_offices=True,
     ),
     "reports:report_detail": Url(get=READ, kwargs=SOSIALISASI, shows_own=True),
     "reports:report_edit": Url(get=only(KABKOTA_TEAM), kwargs=AKHIR, post=refused(KABKOTA_TEAM)),
@@ -312,12 +323,14 @@ URLS: dict[str, Url] = {
         query=lambda s: {"tahun": YEAR, "office": s.office.pk},
         filtered=True,
         shows_own=True,
+        names_own_offices=True,
     ),
     "meetings:action_xlsx": Url(
         get=READ,
         query=lambda s: {"tahun": YEAR, "office": s.office.pk},
         filtered=True,
         shows_own=True,
+        names_own_offices=True,
     ),
     "meetings:action_detail": Url(get=READ, kwargs=_item, shows_own=True),
     "meetings:action_edit": Url(get=only(PROVINCE_TEAM), kwargs=_item, post=refused(PROVINCE_TEAM)),
@@ -329,7 +342,7 @@ URLS: dict[str, Url] = {
         get=READ, kwargs=lambda s: {"pk": s.action_item.pk, "attachment_pk": s.action_file.pk}
     ),
     # --- LKE (worksheets in self-assessment: only the kab/kota team writes now) ----------------
-    "lke:index": Url(get=READ, query=year, shows_own=True),
+    "lke:index": Url(get=READ, query=year, shows_own=True, names_own_offices=True),
     "lke:open": Url(get=POST_ONLY, query=year, post=refused(("ketua_tim",))),
     "lke:sync": Url(get=POST_ONLY, query=year, post=refused(("ketua_tim",))),
     "lke:worksheet": Url(get=READ, kwargs=_ws, shows_own=True),
@@ -355,9 +368,9 @@ URLS: dict[str, Url] = {
     "lke:worksheet_xlsx": Url(get=READ, kwargs=_ws, shows_own=True),
     "lke:worksheet_import": Url(get=POST_ONLY, kwargs=_ws, post=refused(KABKOTA_TEAM)),
     "lke:worksheet_history": Url(get=READ, kwargs=_ws, shows_own=True),
-    "lke:results": Url(get=READ, query=year, shows_own=True),
-    "lke:results_xlsx": Url(get=READ, query=year, shows_own=True),
-    "lke:results_pdf": Url(get=READ, query=year, shows_own=True),
+    "lke:results": Url(get=READ, query=year, shows_own=True, names_own_offices=True),
+    "lke:results_xlsx": Url(get=READ, query=year, shows_own=True, names_own_offices=True),
+    "lke:results_pdf": Url(get=READ, query=year, shows_own=True, names_own_offices=True),
     "lke:results_sign_off": Url(get=POST_ONLY, query=year, post=refused(("kepala",))),
     # the national results are for the national operator (a superuser) only
     "lke:results_national_xlsx": Url(get=everyone(403), query=year),
@@ -377,7 +390,11 @@ URLS: dict[str, Url] = {
         filtered=True,
     ),
     "monitoring:office": Url(
-        get=READ, kwargs=lambda s: {"pk": s.office.pk}, query=year, shows_own=True
+        get=READ,
+        kwargs=lambda s: {"pk": s.office.pk},
+        query=year,
+        shows_own=True,
+        names_own_offices=True,
     ),
     "monitoring:village": Url(get=READ, kwargs=_v, shows_own=True),
     "monitoring:extension_grant": Url(
@@ -390,17 +407,23 @@ URLS: dict[str, Url] = {
         query=year,
         post=refused(("ketua_tim",)),
     ),
-    "monitoring:recap_list": Url(get=READ, query=year),
+    "monitoring:recap_list": Url(get=READ, query=year, names_own_offices=True),
     "monitoring:recap_generate": Url(
         get=POST_ONLY, post=refused(PROVINCE_TEAM), data=lambda s: {"tahun": YEAR, "period": 2}
     ),
-    "monitoring:recap_detail": Url(get=READ, kwargs=lambda s: {"pk": s.recap.pk}, scope="province"),
+    "monitoring:recap_detail": Url(
+        get=READ, kwargs=lambda s: {"pk": s.recap.pk}, scope="province", names_own_offices=True
+    ),
     "monitoring:recap_sign": Url(
         get=POST_ONLY,
         kwargs=lambda s: {"pk": s.recap.pk},
         post=refused(("kepala",)),
         scope="province",
     ),
-    "monitoring:recap_xlsx": Url(get=READ, kwargs=lambda s: {"pk": s.recap.pk}, scope="province"),
-    "monitoring:recap_pdf": Url(get=READ, kwargs=lambda s: {"pk": s.recap.pk}, scope="province"),
+    "monitoring:recap_xlsx": Url(
+        get=READ, kwargs=lambda s: {"pk": s.recap.pk}, scope="province", names_own_offices=True
+    ),
+    "monitoring:recap_pdf": Url(
+        get=READ, kwargs=lambda s: {"pk": s.recap.pk}, scope="province", names_own_offices=True
+    ),
 }
