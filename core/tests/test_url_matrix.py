@@ -24,7 +24,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from core.models import AuditEvent
 
-from .url_matrix import ALLOWED, ANONYMOUS, KABKOTA, KNOWN_DEFECTS, PEOPLE, URLS
+from .url_matrix import ALLOWED, ANONYMOUS, KABKOTA, PEOPLE, URLS
 from .url_world import NOW, build_world
 
 EXCLUDED_NAMESPACES = ("admin", "api")
@@ -65,9 +65,7 @@ def test_every_url_has_a_declaration():
 def _cases():
     for key, url in URLS.items():
         for role in PEOPLE:
-            defect = KNOWN_DEFECTS.get((key, role))
-            marks = [pytest.mark.xfail(strict=True, reason=defect)] if defect else []
-            yield pytest.param(key, role, "own", id=f"{key}-{role}-own", marks=marks)
+            yield pytest.param(key, role, "own", id=f"{key}-{role}-own")
             if url.sided:
                 yield pytest.param(key, role, "other", id=f"{key}-{role}-other")
         yield pytest.param(key, ANONYMOUS, "own", id=f"{key}-{ANONYMOUS}")

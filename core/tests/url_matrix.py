@@ -106,23 +106,6 @@ class Url:
         return 404
 
 
-# Known defects, fixed on another branch: these cases fail until it lands (strict xfail, so
-# the fix landing makes them pass and the marks must go).
-MEETINGS_LEAK = "meetings leak: fixed on branch scope"
-KNOWN_DEFECTS = {
-    (key, role): MEETINGS_LEAK
-    for key in (
-        "meetings:list",
-        "meetings:detail",
-        "meetings:history",
-        "meetings:report_pdf",
-        "meetings:report_docx",
-        "meetings:attendance_pdf",
-    )
-    for role in KABKOTA
-}
-
-
 def _v(s):
     return {"pk": s.village.pk}
 
@@ -181,6 +164,7 @@ URLS: dict[str, Url] = {
     "password_change": Url(get=READ),
     "password_change_done": Url(get=READ),
     "profile": Url(get=READ),
+    "profile_update": Url(get=POST_ONLY),
     "notification_settings": Url(get=POST_ONLY),
     "api_tokens:token_create": Url(get=POST_ONLY),
     # A's token is the tim_kabkota persona's own; everyone else's is not there for them.
@@ -304,6 +288,9 @@ URLS: dict[str, Url] = {
     "meetings:edit": Url(
         get=only(PROVINCE_TEAM, ok=302), kwargs=_meet, post=refused(PROVINCE_TEAM)
     ),
+    "meetings:cancel": Url(get=POST_ONLY, kwargs=_meet, post=refused(PROVINCE_TEAM)),
+    # the invited office confirms its attendance (its refusals: meetings/tests)
+    "meetings:confirm": Url(get=POST_ONLY, kwargs=_meet),
     "meetings:delete": Url(get=POST_ONLY, kwargs=_meet, post=refused(PROVINCE_TEAM)),
     "meetings:schedule": Url(get=POST_ONLY, kwargs=_meet, post=refused(PROVINCE_TEAM)),
     "meetings:hold": Url(get=POST_ONLY, kwargs=_meet, post=refused(PROVINCE_TEAM)),
@@ -344,6 +331,8 @@ URLS: dict[str, Url] = {
     # --- LKE (worksheets in self-assessment: only the kab/kota team writes now) ----------------
     "lke:index": Url(get=READ, query=year, shows_own=True, names_own_offices=True),
     "lke:open": Url(get=POST_ONLY, query=year, post=refused(("ketua_tim",))),
+    # many worksheets at once: each through its service, which checks the right (lke/tests)
+    "lke:bulk": Url(get=POST_ONLY, query=year),
     "lke:sync": Url(get=POST_ONLY, query=year, post=refused(("ketua_tim",))),
     "lke:worksheet": Url(get=READ, kwargs=_ws, shows_own=True),
     "lke:answer": Url(get=POST_ONLY, kwargs=_ws_item, post=refused(KABKOTA_TEAM), data=_answer),
@@ -406,6 +395,20 @@ URLS: dict[str, Url] = {
         },
         query=year,
         post=refused(("ketua_tim",)),
+    ),
+    "monitoring:extension_request": Url(
+        get=only(KABKOTA_TEAM),
+        kwargs=lambda s: {
+            "type_id": s.extras["activity_type"],
+            "object_id": str(s.activity.pk),
+            "office_pk": s.office.pk,
+        },
+        query=year,
+        post=refused(KABKOTA_TEAM),
+    ),
+    # the world holds no request to decline yet: only the method is checked here
+    "monitoring:extension_decline": Url(
+        get=POST_ONLY, kwargs=lambda s: {"pk": 1}, scope="national"
     ),
     "monitoring:recap_list": Url(get=READ, query=year, names_own_offices=True),
     "monitoring:recap_generate": Url(
