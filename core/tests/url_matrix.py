@@ -359,7 +359,19 @@ URLS: dict[str, Url] = {
     "lke:worksheet_history": Url(get=READ, kwargs=_ws, shows_own=True),
     "lke:results": Url(get=READ, query=year, shows_own=True, names_own_offices=True),
     "lke:results_xlsx": Url(get=READ, query=year, shows_own=True, names_own_offices=True),
-    "lke:results_pdf": Url(get=READ, query=year, shows_own=True, names_own_offices=True),
+    # the berita acara before sign-off: its record comes with the request
+    "lke:results_pdf": Url(
+        get=READ,
+        query=lambda s: {
+            "tahun": YEAR,
+            "number": "001/BA/2026",
+            "place": "Bengkulu",
+            "date": "2026-05-18",
+            "lead": s.extras["ketua_tim"].pk,
+        },
+        shows_own=True,
+        names_own_offices=True,
+    ),
     "lke:results_sign_off": Url(get=POST_ONLY, query=year, post=refused(("kepala",))),
     # the national results are for the national operator (a superuser) only
     "lke:results_national_xlsx": Url(get=everyone(403), query=year),

@@ -407,5 +407,6 @@ def build_world() -> World:
     sides["X"].recap = recap_sumsel
     for side in sides.values():
         side.instrument = instrument
+        side.extras["ketua_tim"] = lead
         side.extras["activity_type"] = ContentType.objects.get_for_model(WorkPlanActivity).pk
     return World(sides=sides, users=users, builders=builders)
