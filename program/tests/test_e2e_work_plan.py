@@ -80,7 +80,7 @@ def test_team_lead_reads_the_calendar_and_previews_a_rule_change(page, ketua_tim
     assert "3 minggu" in page.locator("tr[data-code=sosialisasi]").inner_text()
 
     page.get_by_role("link", name="Riwayat").click()
-    assert "sop_activity.update" in page.content()
+    assert "Baku mutu waktu SOP diubah" in page.content()
     screenshot(page, "sop-history")
 
 
