@@ -7,7 +7,7 @@ membership in a kab/kota office reaches that office only. A Django superuser rea
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from .models import Membership, Office, Role, User
 
@@ -45,8 +45,28 @@ def visible_office_ids(user: User) -> frozenset[int]:
 
 
 def offices_visible_to(user: User) -> QuerySet[Office]:
-    """The offices the user may read, ordered by code."""
+    """The offices the user may read, with their parent. Every other module turns a user into
+    offices through this function (or an app's `*_visible_to` built on it), never through
+    visible_office_ids (core/tests/test_one_place.py)."""
     return Office.objects.filter(pk__in=visible_office_ids(user)).select_related("parent")
+
+
+def kabkota_offices_visible_to(user: User, province: Office | None = None) -> QuerySet[Office]:
+    """The kab/kota offices the user may read (of `province` when given), by code."""
+    offices = offices_visible_to(user).filter(kind=Office.Kind.KABKOTA)
+    if province is not None:
+        offices = offices.filter(parent=province)
+    return offices.order_by("code")
+
+
+def program_offices_visible_to(user: User, province: Office) -> QuerySet[Office]:
+    """The offices of a province's program the user may read: the province office itself and
+    its kab/kota offices, by code (a kab/kota user: its own office)."""
+    return (
+        offices_visible_to(user)
+        .filter(Q(pk=province.pk) | Q(parent_id=province.pk))
+        .order_by("code")
+    )
 
 
 def has_role(user: User, office: Office, roles: Iterable[str]) -> bool:

@@ -12,7 +12,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -95,6 +104,13 @@ def invited_offices_visible_to(user: User, meeting: Meeting) -> QuerySet[Office]
     """The meeting's invited offices the user reaches, by code: the province sees every
     invitation, a kab/kota its own."""
     return meeting.invited_offices.filter(pk__in=visible_office_ids(user)).order_by("code")
+
+
+def with_invitations_visible_to(user: User, meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
+    """`meetings` with `invited_offices` prefetched as invited_offices_visible_to has them
+    (by code), for lists."""
+    offices = Office.objects.filter(pk__in=visible_office_ids(user)).order_by("code")
+    return meetings.prefetch_related(Prefetch("invited_offices", queryset=offices))
 
 
 def attendance_visible_to(user: User, meeting: Meeting) -> QuerySet[Attendance]:

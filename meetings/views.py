@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -10,8 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.deadlines import Status
-from core.models import Office
-from core.permissions import require, visible_office_ids
+from core.permissions import program_offices_visible_to, require
 from core.services import attachments_of, audit_events_for
 from core.views import DOCX, PDF, XLSX, attachment_response, download_response
 from program.queries import program_year_from, program_years_visible_to
@@ -413,10 +411,7 @@ def meeting_ics(request, pk: int):
 
 
 def _filtered_action_items(request, year):
-    offices = Office.objects.filter(
-        Q(pk=year.province_id) | Q(parent_id=year.province_id),
-        pk__in=visible_office_ids(request.user),
-    ).order_by("code")
+    offices = program_offices_visible_to(request.user, year.province)
     filters = ActionFilterForm(request.GET, offices=offices)
     items = queries.action_items_visible_to(request.user).filter(meeting__program_year=year)
     status = ""

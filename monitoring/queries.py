@@ -26,7 +26,9 @@ from core.models import Extension, Office, User
 from core.permissions import (
     PROVINCE_TEAM,
     has_role,
+    kabkota_offices_visible_to,
     memberships_of,
+    program_offices_visible_to,
     visible_office_ids,
 )
 from lke.queries import tracked_items as lke_items
@@ -134,18 +136,13 @@ def tracked_items(
 def dashboard_offices(user: User, program_year: ProgramYear) -> list[Office]:
     """The offices of the year's province the user may read: kab/kota by code, then the
     province office itself (whose own SOP items, such as the recap, are tracked too)."""
-    province = program_year.province_id
-    offices = Office.objects.filter(
-        Q(pk=province) | Q(parent_id=province), pk__in=visible_office_ids(user)
-    )
+    offices = program_offices_visible_to(user, program_year.province)
     return sorted(offices, key=lambda o: (o.is_province, o.code))
 
 
 def kabkota_choices(user: User, program_year: ProgramYear) -> QuerySet[Office]:
     """The kab/kota offices of the year's province the user may read (the dashboard filter)."""
-    return Office.objects.filter(
-        pk__in=visible_office_ids(user), parent_id=program_year.province_id
-    ).order_by("code")
+    return kabkota_offices_visible_to(user, program_year.province)
 
 
 def _dashboard(

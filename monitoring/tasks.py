@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from core.deadlines import JAKARTA, Status, TrackedItem, end_of_day
 from core.models import Office, Role, User
-from core.permissions import memberships_of
+from core.permissions import memberships_of, program_offices_visible_to
 from lke.models import FINAL_STATUSES, Assessment, Worksheet
 from lke.models import Status as WorksheetStatus
 from meetings.models import ActionItem, AttendanceConfirmation, Meeting
@@ -351,10 +351,7 @@ def overdue_by_office(user: User, *, now: datetime | None = None) -> list[Office
     for year in _current_years(user):
         if year.province_id not in lead:
             continue
-        ids = {
-            o.pk: o
-            for o in Office.objects.filter(Q(pk=year.province_id) | Q(parent_id=year.province_id))
-        }
+        ids = {o.pk: o for o in program_offices_visible_to(user, year.province)}
         offices.update(ids)
         for item in tracked_items(year, ids, now=now):
             if item.status == Status.LEWAT:

@@ -27,6 +27,7 @@ from core.permissions import (
     PROVINCE_TEAM,
     has_role,
     memberships_of,
+    offices_visible_to,
     require,
     visible_office_ids,
 )
@@ -37,8 +38,7 @@ from .models import ParticipatingVillage, ProgramYear, SopActivity, Stage, WorkP
 
 def program_years_visible_to(user: User) -> QuerySet[ProgramYear]:
     """Years of the provinces the user reaches (own province office or its kab/kota)."""
-    offices = Office.objects.filter(pk__in=visible_office_ids(user))
-    provinces = {o.province_id for o in offices}
+    provinces = {o.province_id for o in offices_visible_to(user)}
     return ProgramYear.objects.filter(province_id__in=provinces).select_related("province")
 
 
@@ -92,7 +92,7 @@ def get_village_for(user: User, pk: int, *, write: bool = False) -> Participatin
 
 
 def get_office_for(user: User, pk: int) -> Office:
-    return get_object_or_404(Office.objects.filter(pk__in=visible_office_ids(user)), pk=pk)
+    return get_object_or_404(offices_visible_to(user), pk=pk)
 
 
 def start_of_day(day) -> datetime:
@@ -293,9 +293,9 @@ def get_activity_for(user: User, pk: int, *, write: bool = False) -> WorkPlanAct
     """A work-plan activity: 404 outside the scope; 403 when `write` and the user is not the
     village office's kab/kota team."""
     activity = get_object_or_404(
-        WorkPlanActivity.objects.filter(
-            village__office_id__in=visible_office_ids(user)
-        ).select_related("village__village__parent", "village__office", "village__program_year"),
+        WorkPlanActivity.objects.filter(village__in=villages_visible_to(user)).select_related(
+            "village__village__parent", "village__office", "village__program_year"
+        ),
         pk=pk,
     )
     if write:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.models import Office
-from core.permissions import offices_visible_to, require
+from core.permissions import kabkota_offices_visible_to, require
 from core.services import attachments_of, audit_events_for, store_attachment
 from core.views import XLSX, attachment_response, download_response
 
@@ -53,15 +53,11 @@ from .queries import (
 )
 
 
-def _kabkota_offices(user):
-    return offices_visible_to(user).filter(kind=Office.Kind.KABKOTA)
-
-
 @login_required
 @require_GET
 def home(request):
     year = program_year_from(request.GET, request.user)
-    offices = list(_kabkota_offices(request.user))
+    offices = list(kabkota_offices_visible_to(request.user))
     villages = villages_visible_to(request.user).filter(program_year=year) if year else []
     by_office = {k: list(v) for k, v in groupby(villages, key=lambda pv: pv.office_id)}
     rows = [(office, by_office.get(office.pk, [])) for office in offices]
@@ -81,7 +77,7 @@ def home(request):
 @require_GET
 def village_list(request):
     year = program_year_from(request.GET, request.user)
-    offices = _kabkota_offices(request.user)
+    offices = kabkota_offices_visible_to(request.user)
     filters = VillageFilterForm(request.GET, offices=offices)
     villages = villages_visible_to(request.user).filter(program_year=year)
     filters.is_valid()  # an unknown value drops that one filter, not the others
@@ -114,7 +110,7 @@ def village_list(request):
 def village_create(request):
     year = program_year_from(request.GET, request.user, required=True)
     require(can_manage_villages(request.user, year.province))
-    offices = _kabkota_offices(request.user).filter(parent=year.province)
+    offices = kabkota_offices_visible_to(request.user, year.province)
     form = VillageForm(request.POST or None, offices=offices, initial=request.GET)
     if request.method == "POST" and form.is_valid():
         try:

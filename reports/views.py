@@ -8,9 +8,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.models import Office
 from core.pdf import render_pdf
-from core.permissions import offices_visible_to
+from core.permissions import kabkota_offices_visible_to
 from core.services import audit_events_for
 from core.views import DOCX, PDF, XLSX, attachment_response, download_response
 from core.xlsx import write_xlsx
@@ -62,10 +61,6 @@ def _detail(report):
     return redirect("reports:report_detail", kind=SLUG_OF[report.kind], village=report.village_id)
 
 
-def _kabkota_offices(user, year):
-    return offices_visible_to(user).filter(kind=Office.Kind.KABKOTA, parent=year.province)
-
-
 @login_required
 @require_GET
 def index(request):
@@ -85,7 +80,9 @@ def index(request):
 
 
 def _filtered_rows(request, year, kind):
-    filters = ReportFilterForm(request.GET, offices=_kabkota_offices(request.user, year))
+    filters = ReportFilterForm(
+        request.GET, offices=kabkota_offices_visible_to(request.user, year.province)
+    )
     villages = list_villages(request.user, year)
     data = filters.cleaned_data if filters.is_valid() else {}
     if data.get("office"):
@@ -462,7 +459,9 @@ def final_draft_pdf(request, village: int):
 
 def _needs(request):
     year = program_year_from(request.GET, request.user, required=True)
-    filters = NeedsFilterForm(request.GET, offices=_kabkota_offices(request.user, year))
+    filters = NeedsFilterForm(
+        request.GET, offices=kabkota_offices_visible_to(request.user, year.province)
+    )
     data = filters.cleaned_data if filters.is_valid() else {}
     table = needs_table(
         request.user,

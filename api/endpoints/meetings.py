@@ -3,15 +3,15 @@ them (with their deadline status). Read only."""
 
 from datetime import date, datetime
 
-from django.db.models import Prefetch
 from ninja import Field, Query, Router, Schema
 
-from core.permissions import visible_office_ids
-from meetings.models import ActionItem, AgendaItem, Attendance, Meeting
+from meetings.models import ActionItem, Attendance, Meeting
 from meetings.queries import (
     action_items_visible_to,
     get_meeting_for,
+    meeting_record_for,
     meetings_visible_to,
+    with_invitations_visible_to,
     with_statuses,
 )
 
@@ -98,7 +98,7 @@ class ActionItemFilter(MeetingFilter):
     state: ActionItemState | None = None
 
 
-def meeting_out(meeting: Meeting, visible: frozenset[int]) -> dict:
+def meeting_out(meeting: Meeting, invited_offices) -> dict:
     return {
         "id": meeting.pk,
         "program_year_id": meeting.program_year_id,
@@ -109,9 +109,7 @@ def meeting_out(meeting: Meeting, visible: frozenset[int]) -> dict:
         "ends_at": meeting.ends_at,
         "platform": meeting.platform,
         "state": meeting.state,
-        "invited_offices": [
-            office_ref(o) for o in meeting.invited_offices.all() if o.pk in visible
-        ],
+        "invited_offices": [office_ref(o) for o in invited_offices],
     }
 
 
@@ -133,21 +131,20 @@ def action_item_out(item: ActionItem) -> dict:
     }
 
 
-def _meetings(user):
-    return meetings_visible_to(user).prefetch_related("invited_offices")
-
-
 @router.get(
     "/meetings", response={200: page_of(MeetingOut), **READ_ERRORS}, summary="Meetings in scope"
 )
 def meeting_list(request, page: Query[PageParams], filters: Query[MeetingFilter]):
-    meetings = _meetings(request.user)
+    meetings = with_invitations_visible_to(request.user, meetings_visible_to(request.user))
     if filters.program_year is not None:
         meetings = meetings.filter(program_year_id=filters.program_year)
     if filters.state:
         meetings = meetings.filter(state=filters.state)
-    visible = visible_office_ids(request.user)
-    return paginate(meetings.order_by("starts_at", "id"), page, lambda m: meeting_out(m, visible))
+    return paginate(
+        meetings.order_by("starts_at", "id"),
+        page,
+        lambda m: meeting_out(m, m.invited_offices.all()),
+    )
 
 
 @router.get(
@@ -157,24 +154,10 @@ def meeting_list(request, page: Query[PageParams], filters: Query[MeetingFilter]
 )
 def meeting_detail(request, meeting_id: int = object_id()):
     meeting = get_meeting_for(request.user, meeting_id)
-    meeting = (
-        _meetings(request.user)
-        .prefetch_related(
-            Prefetch("agenda_items", queryset=AgendaItem.objects.order_by("position", "id")),
-            # Attendance of the offices the user reaches (a kab/kota sees its own line).
-            Prefetch(
-                "attendances",
-                queryset=Attendance.objects.filter(office_id__in=visible_office_ids(request.user))
-                .select_related("office")
-                .order_by("office__code"),
-            ),
-        )
-        .get(pk=meeting.pk)
-    )
-    items = with_statuses(
-        action_items_visible_to(request.user).filter(meeting=meeting).order_by("due_date", "id")
-    )
-    return meeting_out(meeting, visible_office_ids(request.user)) | {
+    # The one per-viewer meeting (the page, the Riwayat and the documents show the same): a
+    # kab/kota sees its own invitation, attendance and action items.
+    record = meeting_record_for(request.user, meeting)
+    return meeting_out(meeting, record["invited_offices"]) | {
         "decisions": meeting.decisions,
         "agenda": [
             {
@@ -184,18 +167,19 @@ def meeting_detail(request, meeting_id: int = object_id()):
                 "allotted_minutes": a.allotted_minutes,
                 "minutes": a.minutes,
             }
-            for a in meeting.agenda_items.all()
+            for a in record["agenda"]
         ],
         "attendance": [
             {
-                "office": office_ref(a.office),
-                "status": a.status,
-                "attendees": a.attendees,
-                "note": a.note,
+                "office": office_ref(row["office"]),
+                "status": row["code"],
+                "attendees": "\n".join(row["attendees"]),
+                "note": row["note"],
             }
-            for a in meeting.attendances.all()
+            for row in record["attendance"]
+            if row["code"]  # recorded
         ],
-        "action_items": [action_item_out(i) for i in items],
+        "action_items": [action_item_out(i) for i in record["action_items"]],
     }
 
 

@@ -1,7 +1,7 @@
 """Reads of reports, always from what the user may see, and the reports' deadlines.
 
 A report belongs to a participating village; who sees the village sees its reports
-(core.permissions.visible_office_ids). The kab/kota team of the village's office writes and
+(program.queries.villages_visible_to). The kab/kota team of the village's office writes and
 submits; the province team (tim_provinsi, ketua_tim) reviews; everyone else in scope reads."""
 
 from collections import defaultdict
@@ -18,9 +18,10 @@ from django.utils import timezone
 
 from core.deadlines import DONE_STATUSES, Status, TrackedItem, due_at, end_of_day, item_status
 from core.models import Attachment, Office, Role, User
-from core.permissions import PROVINCE_TEAM, has_role, memberships_of, require, visible_office_ids
+from core.permissions import PROVINCE_TEAM, has_role, memberships_of, require
 from core.services import attachments_of, extensions_for
 from program.models import ParticipatingVillage, ProgramYear, SopActivity, Stage, WorkPlanActivity
+from program.queries import villages_visible_to
 
 from ..models import Report, ReportKind, ReportState, ReportVersion, Review
 
@@ -57,7 +58,8 @@ def can_review_reports(user: User, office: Office) -> bool:
 
 
 def reports_visible_to(user: User) -> QuerySet[Report]:
-    return Report.objects.filter(village__office_id__in=visible_office_ids(user)).select_related(
+    """The reports of the villages the user sees (program.queries.villages_visible_to)."""
+    return Report.objects.filter(village__in=villages_visible_to(user)).select_related(
         "village__village__parent", "village__office", "village__program_year", "last_action_by"
     )
 
@@ -69,12 +71,7 @@ def get_report_for(user: User, village_pk: int, kind: str, *, need: str = "read"
     `need`: "read"; "write" (the kab/kota team of the office, else 403); "edit" (as write, and
     the report is not submitted or approved, else 403: an approved report is read-only for
     everyone); "review" (the province team, else 403)."""
-    village = get_object_or_404(
-        ParticipatingVillage.objects.filter(office_id__in=visible_office_ids(user)).select_related(
-            "village__parent", "office", "program_year"
-        ),
-        pk=village_pk,
-    )
+    village = get_object_or_404(villages_visible_to(user).prefetch_related(None), pk=village_pk)
     report = Report.objects.filter(village=village, kind=kind).first()
     if report is None:
         report = Report(village=village, kind=kind)
@@ -356,10 +353,9 @@ def tracked_items(
 def list_villages(user: User, program_year: ProgramYear) -> QuerySet[ParticipatingVillage]:
     """The year's villages the user sees, for the report lists."""
     return (
-        ParticipatingVillage.objects.filter(
-            program_year=program_year, office_id__in=visible_office_ids(user)
-        )
-        .select_related("village__parent", "office")
+        villages_visible_to(user)
+        .filter(program_year=program_year)
+        .prefetch_related(None)
         .order_by("office__code", "village__name")
     )
 

@@ -5,18 +5,18 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q
 
 from core.models import Office, User
-from core.permissions import visible_office_ids
+from core.permissions import kabkota_offices_visible_to
 from program.models import ProgramYear
 
 from ..models import (
     COACHING_FIELDS,
     NeedItem,
-    Report,
     ReportKind,
     ReportState,
     Topic,
     field_label,
 )
+from . import reports_visible_to
 
 # --- the province-wide needs table ----------------------------------------------------------------
 
@@ -76,11 +76,8 @@ def needs_table(
         if approved_only
         else [ReportState.SUBMITTED, ReportState.RETURNED, ReportState.APPROVED]
     )
-    reports = Report.objects.filter(
-        kind=ReportKind.IDENTIFIKASI,
-        state__in=states,
-        village__program_year=program_year,
-        village__office_id__in=visible_office_ids(user),
+    reports = reports_visible_to(user).filter(
+        kind=ReportKind.IDENTIFIKASI, state__in=states, village__program_year=program_year
     )
     if office is not None:
         reports = reports.filter(village__office=office)
@@ -119,11 +116,7 @@ def needs_table(
             **{name: Count("pk", filter=Q(**{name: True})) for name in COACHING_FIELDS},
         )
     }
-    offices = Office.objects.filter(
-        pk__in=visible_office_ids(user),
-        kind=Office.Kind.KABKOTA,
-        parent=program_year.province,
-    ).order_by("code")
+    offices = kabkota_offices_visible_to(user, program_year.province)
     if office is not None:
         offices = offices.filter(pk=office.pk)
     coaching = []
