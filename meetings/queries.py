@@ -142,7 +142,9 @@ def get_action_item_for(user: User, pk: int) -> ActionItem:
 
 # Audit rows on a meeting that concern one office's attendance (their changes are keyed by the
 # office's short name) or one office's action item (the row's office is the owner office).
-ATTENDANCE_ACTIONS = frozenset({"meeting.attendance", "meeting.correct_attendance"})
+ATTENDANCE_ACTIONS = frozenset(
+    {"meeting.attendance", "meeting.correct_attendance", "meeting.confirm_attendance"}
+)
 ACTION_ITEM_ACTIONS = frozenset(
     {"meeting.action_item", "meeting.correct_action_items", "meeting.action_item_delete"}
 )

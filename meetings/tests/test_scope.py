@@ -5,7 +5,7 @@ the page, its Riwayat, the Laporan rapat (PDF and DOCX) and the daftar hadir (PD
 
 import io
 import re
-from datetime import date
+from datetime import date, datetime
 from html import unescape
 
 import docx
@@ -14,6 +14,7 @@ import pytest
 from django.urls import reverse
 
 from conftest import desa_in, make_user
+from core.deadlines import JAKARTA
 from core.models import Role
 from meetings import services
 from meetings.models import Attendance, Meeting
@@ -185,3 +186,27 @@ def test_meeting_list_shows_the_province_every_meeting(meeting, make_meeting, ka
 
     assert reverse("meetings:detail", args=[kaur_only.pk]) in html
     assert reverse("meetings:detail", args=[meeting.pk]) in html
+
+
+def test_an_office_answer_to_the_invitation_stays_out_of_another_office_riwayat(
+    make_meeting, rejang_lebong, kaur, tim_rejang_lebong, tim_kaur, client
+):
+    meeting = make_meeting(
+        Meeting.State.SCHEDULED, starts_at=datetime(2026, 5, 20, 9, tzinfo=JAKARTA)
+    )
+    services.confirm_attendance(
+        meeting, office=kaur, status="hadir", attendees="Budi Kaurman", by=tim_kaur
+    )
+    services.confirm_attendance(
+        meeting,
+        office=rejang_lebong,
+        status="hadir",
+        attendees="Andi Saputra",
+        by=tim_rejang_lebong,
+    )
+    client.force_login(tim_rejang_lebong)
+
+    text = shown_text(client.get(reverse("meetings:history", args=[meeting.pk])), "history")
+
+    assert "Budi Kaurman" not in text
+    assert "Andi Saputra" in text
