@@ -43,6 +43,19 @@ DATE_FORMAT = "DD-MM-YYYY"
 DATETIME_FORMAT = "DD-MM-YYYY HH:MM"
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
 HEADER_FONT = Font(bold=True)
+
+
+def solid_fill(colour: str) -> PatternFill:
+    """A cell background of `colour` (hex RGB), so apps colour cells without openpyxl."""
+    return PatternFill("solid", fgColor=colour)
+
+
+def column_range(column: int, first_row: int, last_row: int) -> str:
+    """The A1-style range of one column, e.g. column_range(3, 2, 100) == "C2:C100"."""
+    letter = get_column_letter(column)
+    return f"{letter}{first_row}:{letter}{last_row}"
+
+
 CHOICE_SHEET = "Pilihan"  # the hidden sheet that holds the options of dropdowns
 MIN_WIDTH, MAX_WIDTH = 8, 60
 _FORBIDDEN_IN_TITLE = re.compile(r"[\\/*?:\[\]]")

@@ -6,15 +6,14 @@ from collections.abc import Iterable, Iterator
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from openpyxl.styles import PatternFill
 
 from core.pdf import render_pdf
-from core.xlsx import HEADER_FONT, XlsxWriter, cell_text, open_workbook, write_xlsx
+from core.xlsx import HEADER_FONT, XlsxWriter, cell_text, open_workbook, solid_fill, write_xlsx
 
 from .models import Answer, ItemKind, Level, Worksheet
 from .scoring import instrument_tree, tree_items
 
-HEADING_FILL = PatternFill("solid", fgColor="F2F2F2")
+HEADING_FILL = solid_fill("F2F2F2")
 WORKSHEET_COLUMNS = [
     "kode",
     "butir",

@@ -8,11 +8,10 @@ from collections.abc import Iterator
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl.styles import PatternFill
 
 from core.pdf import render_html
 from core.pdf import render_pdf as render_pdf_file
-from core.xlsx import HEADER_FONT, XlsxWriter
+from core.xlsx import HEADER_FONT, XlsxWriter, solid_fill
 
 from .figures import Dashboard, Rag, activity_label, rag_legend
 from .queries import RecapLine, RecapView, period_label
@@ -121,7 +120,7 @@ def render_xlsx(view: RecapView) -> bytes:
     lines = list(view.lines) + ([view.totals] if view.totals else [])
     for index, line in enumerate(lines, start=2):
         cell = sheet.cell(row=index, column=status_column)
-        cell.fill = PatternFill("solid", fgColor=RAG_FILLS[Rag(line.row.rag)])
+        cell.fill = solid_fill(RAG_FILLS[Rag(line.row.rag)])
         if line.row.is_total:
             for total_cell in sheet[index]:
                 total_cell.font = HEADER_FONT

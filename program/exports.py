@@ -6,10 +6,9 @@ from collections.abc import Iterable, Iterator
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl.utils import get_column_letter
 
 from core.deadlines import Status
-from core.xlsx import XlsxWriter
+from core.xlsx import XlsxWriter, column_range
 
 from .models import ParticipatingVillage, Stage, WorkPlanActivity
 
@@ -83,10 +82,8 @@ def _work_plan_xlsx(rows: Iterable[tuple], *, title: str, stage_column: int) -> 
     rows a village may fill in."""
     writer = XlsxWriter()
     sheet = writer.add_sheet(title, rows, autofilter=True)
-    letter = get_column_letter(stage_column)
-    writer.add_choices(
-        sheet, f"{letter}2:{letter}{max(sheet.max_row, MAX_XLSX_ROWS)}", stage_choices()
-    )
+    cells = column_range(stage_column, 2, max(sheet.max_row, MAX_XLSX_ROWS))
+    writer.add_choices(sheet, cells, stage_choices())
     return writer.to_bytes()
 
 
