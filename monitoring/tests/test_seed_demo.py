@@ -1,5 +1,5 @@
 import io
-from datetime import datetime
+from datetime import date, datetime
 
 import time_machine
 from django.core.management import call_command
@@ -41,3 +41,75 @@ def test_seed_demo_is_idempotent_and_gives_the_dashboard_every_state(db):
     }
     known = ParticipatingVillage.objects.filter(village__code="17.03.09.2003")  # Marga Sakti
     assert known.exists()
+
+
+@time_machine.travel(datetime(2026, 11, 25, 9, tzinfo=JAKARTA), tick=False)
+def test_seed_demo_tells_a_coherent_story(db):
+    """What `make run` shows on a fresh clone (load_instruments, then seed_demo) holds together:
+    people with names and NIP, reviews by the province, work plans matching the reports, two
+    meetings, an opened LKE with worksheets in several states, a signed recap, and returned
+    reports waiting in a kab/kota's Tugas saya."""
+    from core.models import Office
+    from core.permissions import has_role
+    from lke.models import Assessment, Status
+    from meetings.models import Meeting
+    from monitoring.models import Recap
+    from monitoring.tasks import _report_url, tasks_for
+    from reports.models import Report, ReportKind, ReportState, Review
+
+    call_command("load_instruments", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())
+
+    names = list(User.objects.values_list("full_name", flat=True))
+    assert len(set(names)) == len(names) == 45
+    assert not [n for n in names if "Tim Desa Cantik" in n or "Pembina 1" in n]
+    assert all(
+        len(nip) == 18 and nip.isdigit() for nip in User.objects.values_list("nip", flat=True)
+    )
+
+    province = Office.objects.get(code="1700")
+    reviewers = User.objects.filter(pk__in=Review.objects.values("by"))
+    assert reviewers and all(
+        Membership.objects.filter(user=u, office=province).exists() for u in reviewers
+    )
+
+    activity = {
+        ReportKind.SOSIALISASI: "Sosialisasi dan pencanangan Desa Cantik",
+        ReportKind.IDENTIFIKASI: "Identifikasi kebutuhan data desa",
+    }
+    approved = Report.objects.filter(state=ReportState.APPROVED, kind__in=activity)
+    assert approved.count() > 20
+    for report in approved:
+        line = WorkPlanActivity.objects.get(village=report.village, name=activity[report.kind])
+        assert line.realised_on is not None, (report.village, report.kind)
+
+    closed, scheduled = Meeting.objects.filter(program_year__year=2026).order_by("starts_at")
+    assert closed.state == "closed" and scheduled.state == "scheduled"
+    assert closed.attendances.count() == closed.invited_offices.count() == 10
+    assert closed.action_items.count() >= 2 and closed.decisions
+    assert all(item.minutes for item in closed.agenda_items.all())
+    assert scheduled.local_start.date() > date(2026, 11, 25)
+
+    assessment = Assessment.objects.get(program_year__year=2026)
+    statuses = set(assessment.worksheets.values_list("status", flat=True))
+    assert {
+        Status.SELF_ASSESSMENT,
+        Status.SUBMITTED,
+        Status.PROVINCIAL_VERIFICATION,
+        Status.FINALISED,
+    } <= statuses
+
+    recap = Recap.objects.get(program_year__year=2026)
+    assert recap.state == "signed_off" and recap.signed_by.username == "kepala"
+
+    returned = Report.objects.filter(state=ReportState.RETURNED, village__program_year__year=2026)
+    assert returned.exists()
+    office = returned.first().village.office
+    writer = User.objects.get(username__startswith="tim.", memberships__office=office)
+    assert has_role(writer, office, {"tim_kabkota"})
+    fixes = {t.url for t in tasks_for(writer) if t.kind == "fix"}
+    assert {_report_url(r) for r in returned.filter(village__office=office)} <= fixes
+
+    counts = (Meeting.objects.count(), Recap.objects.count(), assessment.worksheets.count())
+    call_command("seed_demo", stdout=io.StringIO())
+    assert counts == (Meeting.objects.count(), Recap.objects.count(), assessment.worksheets.count())

@@ -1,10 +1,14 @@
 """Demo data: program years 2025 and 2026, three villages per kab/kota per year drawn from the
-real Bengkulu regions (the known Desa Cantik villages among them), one login per role, work
-plans in every state and reports. Running it again changes nothing. It lives in monitoring,
-the one app that may import all the others."""
+real Bengkulu regions (the known Desa Cantik villages among them), one login per role with a
+person's name and NIP, work plans in every state and reports (reviewed by the province team;
+an approved report's work-plan activity is realised), two meetings of 2026 (one closed with
+attendance, minutes and action items, one scheduled), the 2026 LKE opened with worksheets in
+every state, and a signed recap. Everything after the users goes through the services, so it
+is audited like real work. Running it again changes nothing. It lives in monitoring, the one
+app that may import all the others."""
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
@@ -12,20 +16,58 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from core.deadlines import JAKARTA
 from core.models import Membership, Office, Region, Role, User
-from program.models import ParticipatingVillage, ProgramYear, Stage, VillageKind
-from program.services import add_activity, add_village, create_program_year
+from lke.models import Assessment, Instrument, Level, Target
+from lke.scoring import instrument_tree, required_items
+from lke.services import (
+    accept_self_answers,
+    finalise_worksheet,
+    open_assessment,
+    save_answer,
+    start_verification,
+    submit_worksheet,
+)
+from meetings.models import Attendance, Meeting
+from meetings.queries import meeting_periods, period_label
+from meetings.services import (
+    AgendaEntry,
+    AttendanceEntry,
+    add_action_item,
+    close_meeting,
+    create_meeting,
+    hold_meeting,
+    record_attendance,
+    record_minutes,
+    schedule_meeting,
+)
+from monitoring.models import Recap
+from monitoring.queries import monitoring_periods
+from monitoring.services import generate_recap, sign_recap
+from program.models import ParticipatingVillage, ProgramYear, Stage, VillageKind, WorkPlanActivity
+from program.services import add_activity, add_village, create_program_year, realise_activity
 from reports.management.commands.seed_reports import SimpleSeed, seed_reports
+from reports.models import Report, ReportKind, ReportState
 
 DEMO_PASSWORD = "DesaCantik-2026"
 
+# Fictitious people: names as documents print them (with titles); none is a real official.
 PROVINCE_USERS = [
-    ("admin", "Administrator Sistem", Role.ADMIN),
-    ("kepala", "Kepala BPS Provinsi Bengkulu", Role.KEPALA),
-    ("ketua.tim", "Ketua Tim RB dan Pembinaan Statistik", Role.KETUA_TIM),
-    ("tim.provinsi", "Tim Desa Cantik Provinsi", Role.TIM_PROVINSI),
-    ("viewer", "Pemantau Provinsi", Role.VIEWER),
+    ("admin", "Rudi Hartono, S.Kom.", Role.ADMIN),
+    ("kepala", "Dr. Hendra Wijaya, S.E., M.Si.", Role.KEPALA),
+    ("ketua.tim", "Nur Aisyah, S.ST., M.Stat.", Role.KETUA_TIM),
+    ("tim.provinsi", "Dimas Prasetyo, S.Tr.Stat.", Role.TIM_PROVINSI),
+    ("viewer", "Maya Sari, S.E.", Role.VIEWER),
 ]
+FIRST_NAMES = [
+    "Andi", "Bayu", "Citra", "Dian", "Eka", "Fajar", "Gita", "Hasan", "Indah", "Joko",
+    "Kurnia", "Lina", "Made", "Nanda", "Oktavia", "Putri", "Rahmat", "Sinta", "Taufik", "Wulan",
+]  # fmt: skip
+LAST_NAMES = [
+    "Saputra", "Lestari", "Pratama", "Handayani", "Nugroho", "Rahmawati", "Siregar", "Utami",
+    "Hidayat", "Permata", "Kusuma", "Syahputra", "Anggraini", "Firmansyah", "Marlina",
+]  # fmt: skip
+TITLES = ["S.ST.", "S.Si.", "S.Tr.Stat.", "S.E.", "S.ST., M.Si.", "A.Md.Stat."]
 
 # Known Desa Cantik villages of Bengkulu (reference/domain.md), by Kemendagri code.
 KNOWN_2025 = {
@@ -90,6 +132,7 @@ class Command(BaseCommand):
             self.stdout.write("Program data already present: demo not loaded.")
             return
         self.password_hash = make_password(DEMO_PASSWORD)
+        self.names = iter(_people())
         if not Office.objects.exists():
             call_command("load_reference", stdout=self.stdout)
         province = Office.objects.get(code="1700")
@@ -103,18 +146,13 @@ class Command(BaseCommand):
         kabkota = list(Office.objects.filter(parent=province).order_by("code"))
         for office in kabkota:
             slug = _slug(office)
-            self._user(
-                f"tim.{slug}", f"Tim Desa Cantik {office.short_name}", office, Role.TIM_KABKOTA
-            )
-            self._user(
-                f"pembina1.{slug}", f"Pembina 1 {office.short_name}", office, Role.TIM_KABKOTA
-            )
-            self._user(
-                f"pembina2.{slug}", f"Pembina 2 {office.short_name}", office, Role.TIM_KABKOTA
-            )
-            self._user(
-                f"kepala.{slug}", f"Kepala BPS {office.short_name}", office, Role.PIMPINAN_KABKOTA
-            )
+            for username, role in (
+                (f"tim.{slug}", Role.TIM_KABKOTA),
+                (f"pembina1.{slug}", Role.TIM_KABKOTA),
+                (f"pembina2.{slug}", Role.TIM_KABKOTA),
+                (f"kepala.{slug}", Role.PIMPINAN_KABKOTA),
+            ):
+                self._user(username, None, office, role)
         lead = users["ketua.tim"]
         for office in kabkota:
             desa = list(
@@ -163,6 +201,10 @@ class Command(BaseCommand):
         # Reports for the villages that have none yet (the demo only: a real database never
         # reaches this line, see --if-empty above).
         seed_reports(SimpleSeed(rng=random.Random(2026)))
+        self._realise_reported(lead)
+        self._meetings(province, users)
+        self._lke(province, users)
+        self._recap(province, users)
         self.stdout.write(
             f"Demo loaded: {ProgramYear.objects.count()} program years, "
             f"{ParticipatingVillage.objects.count()} villages, {User.objects.count()} users. "
@@ -206,13 +248,237 @@ class Command(BaseCommand):
                     }
                 add_activity(village, by=author, **values)
 
-    def _user(self, username: str, name: str, office: Office, role: str) -> User:
-        user, created = User.objects.get_or_create(
-            username=username, defaults={"full_name": name, "email": f"{username}@example.org"}
-        )
-        if created:
+    def _user(self, username: str, name: str | None, office: Office, role: str) -> User:
+        user = User.objects.filter(username=username).first()
+        if user is None:
             # One hash for all demo logins: hashing 45 passwords would take 15 seconds.
-            user.password = self.password_hash
-            user.save(update_fields=["password"])
+            user = User.objects.create(
+                username=username,
+                email=f"{username}@example.org",
+                full_name=name or next(self.names),
+                nip=_nip(username),
+                password=self.password_hash,
+            )
         Membership.objects.get_or_create(user=user, office=office, role=role)
         return user
+
+    def _realise_reported(self, lead: User) -> None:
+        """An approved report means its work-plan activity took place: realised on the report's
+        date (the pencanangan, the identification visit), through the work-plan service."""
+        today = timezone.localdate()
+        reports = Report.objects.filter(
+            state=ReportState.APPROVED, kind__in=REPORTED_ACTIVITY
+        ).select_related("village__office")
+        for report in reports:
+            activity = WorkPlanActivity.objects.filter(
+                village=report.village, name=REPORTED_ACTIVITY[report.kind]
+            ).first()
+            if activity is None or activity.realised_on is not None:
+                continue
+            author = _office_user(report.village.office, "tim.") or lead
+            realise_activity(
+                activity,
+                version=activity.version,
+                realised_on=min(report.anchor_date, today),
+                realisation_output=activity.target_output,
+                realisation_notes="Terlaksana sesuai laporan yang disetujui.",
+                by=author,
+            )
+
+    def _meetings(self, province: Office, users: dict[str, User]) -> None:
+        """The bimonthly online meeting of the last full period, held and closed with
+        attendance, minutes and action items, and the next one scheduled."""
+        program_year = ProgramYear.objects.get(province=province, year=DEMO_YEAR)
+        if Meeting.objects.filter(program_year=program_year).exists():
+            return
+        lead, team = users["ketua.tim"], users["tim.provinsi"]
+        today = timezone.localdate()
+        periods = meeting_periods(program_year)
+        past = [p for p in periods if p[1] < today]
+        if not past:
+            return
+        offices = list(Office.objects.filter(parent=province).order_by("code"))
+        agenda = [
+            AgendaEntry("Capaian pembinaan per kabupaten/kota", "Ketua Tim Provinsi", 30),
+            AgendaEntry("Kendala laporan dan LKE", "Tim kabupaten/kota", 45),
+            AgendaEntry("Tindak lanjut dan rencana periode berikutnya", "Ketua Tim Provinsi", 15),
+        ]
+        start = past[-1][0]
+        held_day = start + timedelta(days=20)
+        closed = create_meeting(
+            program_year,
+            title=f"Rapat monev Desa Cantik {period_label(*past[-1])}",
+            period_start=start,
+            starts_at=datetime.combine(held_day, time(9, 0), tzinfo=JAKARTA),
+            ends_at=datetime.combine(held_day, time(11, 0), tzinfo=JAKARTA),
+            platform="Zoom",
+            link="https://zoom.us/j/1700200001",
+            invited_offices=offices,
+            invited_staff=[lead, team],
+            agenda=agenda,
+            by=team,
+        )
+        schedule_meeting(closed, by=team, site_url=SITE_URL)
+        hold_meeting(closed, by=team)
+        entries = []
+        for index, office in enumerate(offices):
+            people = User.objects.filter(memberships__office=office).order_by("username")
+            if index == len(offices) - 1:
+                entries.append(
+                    AttendanceEntry(
+                        office, Attendance.Status.IZIN, note="Bertepatan dengan Sensus Ekonomi"
+                    )
+                )
+            else:
+                names = ", ".join(u.full_name for u in people[:2])
+                entries.append(AttendanceEntry(office, Attendance.Status.HADIR, attendees=names))
+        record_attendance(closed, entries=entries, by=team)
+        record_minutes(
+            closed,
+            minutes={
+                item.pk: text
+                for item, text in zip(
+                    closed.agenda_items.order_by("position"),
+                    (
+                        "Sebagian besar desa telah dicanangkan; laporan identifikasi masih "
+                        "tertinggal di beberapa kabupaten.",
+                        "Bukti dukung LKE sering hanya berupa undangan; tim diminta melengkapi "
+                        "notulen dan daftar hadir.",
+                        "Rapat berikutnya membahas hasil penilaian mandiri.",
+                    ),
+                    strict=False,
+                )
+            },
+            decisions="Laporan identifikasi yang belum masuk diserahkan paling lambat dua "
+            "minggu setelah rapat.",
+            by=team,
+        )
+        for office in offices[:3]:
+            add_action_item(
+                closed,
+                owner_office=office,
+                description="Lengkapi laporan identifikasi kebutuhan data desa yang tertunda",
+                due_date=held_day + timedelta(days=14),
+                by=team,
+            )
+        add_action_item(
+            closed,
+            owner_office=province,
+            description="Kirim panduan bukti dukung LKE 2026 ke semua kabupaten/kota",
+            due_date=held_day + timedelta(days=7),
+            by=team,
+        )
+        close_meeting(closed, by=lead)
+        upcoming = [p for p in periods if p[1] >= today]
+        if upcoming:
+            day = max(upcoming[0][0], today + timedelta(days=7))
+            while day.weekday() >= 5:
+                day += timedelta(days=1)
+            scheduled = create_meeting(
+                program_year,
+                title=f"Rapat monev Desa Cantik {period_label(*upcoming[0])}",
+                period_start=upcoming[0][0],
+                starts_at=datetime.combine(day, time(9, 0), tzinfo=JAKARTA),
+                ends_at=datetime.combine(day, time(11, 0), tzinfo=JAKARTA),
+                platform="Zoom",
+                link="https://zoom.us/j/1700200002",
+                invited_offices=offices,
+                invited_staff=[lead, team],
+                agenda=agenda,
+                by=team,
+            )
+            schedule_meeting(scheduled, by=team, site_url=SITE_URL)
+
+    def _lke(self, province: Office, users: dict[str, User]) -> None:
+        """The 2026 LKE opened, its worksheets in every state: a few finalised, some in
+        verification, some submitted, some being filled, the rest not started."""
+        program_year = ProgramYear.objects.get(province=province, year=DEMO_YEAR)
+        instrument = Instrument.objects.filter(year=DEMO_YEAR).order_by("-pk").first()
+        if instrument is None or Assessment.objects.filter(program_year=program_year).exists():
+            return
+        lead, team = users["ketua.tim"], users["tim.provinsi"]
+        assessment = open_assessment(program_year, instrument=instrument, by=lead)
+        rng = random.Random(DEMO_YEAR)
+        villages = assessment.worksheets.filter(target=Target.VILLAGE).order_by(
+            "village__office__code", "pk"
+        )
+        offices = assessment.worksheets.filter(target=Target.OFFICE).order_by("office__code")
+        # The first offices are furthest along; the rest have not started.
+        plan = [*zip(villages, [*LKE_STAGES, *LKE_STAGES], strict=False)]
+        plan += zip(offices, LKE_STAGES[2:], strict=False)
+        for worksheet, stage in plan:
+            self._fill_worksheet(worksheet, stage, team, rng)
+
+    def _fill_worksheet(self, worksheet, stage: str, team: User, rng: random.Random) -> None:
+        office = worksheet.office if worksheet.target == Target.OFFICE else worksheet.village.office
+        writer = _office_user(office, "tim.")
+        instrument = worksheet.assessment.instrument
+        items = required_items(instrument_tree(instrument, worksheet.target))
+        for item in items if stage != "filling" else items[: len(items) // 2]:
+            options = sorted(item.options.all(), key=lambda o: o.score)
+            option = options[-1] if rng.random() < 0.6 else rng.choice(options)
+            save_answer(worksheet, item=item, level=Level.SELF, option=option, version=0, by=writer)
+        if stage == "filling":
+            return
+        worksheet = submit_worksheet(worksheet, by=writer)
+        if stage == "submitted":
+            return
+        worksheet = start_verification(worksheet, by=team)
+        accept_self_answers(worksheet, by=team)
+        if stage == "finalised":
+            finalise_worksheet(worksheet, by=team)
+
+    def _recap(self, province: Office, users: dict[str, User]) -> None:
+        """The recap of the last ended monitoring period, generated and signed by the head."""
+        program_year = ProgramYear.objects.get(province=province, year=DEMO_YEAR)
+        if Recap.objects.filter(program_year=program_year).exists():
+            return
+        today = timezone.localdate()
+        ended = [
+            n for n, (_s, end) in enumerate(monitoring_periods(program_year), 1) if end < today
+        ]
+        if not ended:
+            return
+        recap = generate_recap(
+            program_year,
+            period=ended[-1],
+            narrative="Pencanangan telah dilaksanakan di hampir semua desa; laporan "
+            "identifikasi dan laporan akhir masih perlu dipercepat di beberapa kabupaten.",
+            by=users["tim.provinsi"],
+        )
+        sign_recap(recap, by=users["kepala"])
+
+
+DEMO_YEAR = 2026
+SITE_URL = "http://127.0.0.1:8000"
+REPORTED_ACTIVITY = {
+    ReportKind.SOSIALISASI: "Sosialisasi dan pencanangan Desa Cantik",
+    ReportKind.IDENTIFIKASI: "Identifikasi kebutuhan data desa",
+}
+LKE_STAGES = ("finalised", "verification", "submitted", "filling")
+
+
+def _office_user(office: Office, prefix: str) -> User | None:
+    return (
+        User.objects.filter(memberships__office=office, username__startswith=prefix)
+        .order_by("username")
+        .first()
+    )
+
+
+def _people() -> list[str]:
+    """Distinct names with titles, the same on every run."""
+    rng = random.Random(17)
+    pairs = [(first, last) for first in FIRST_NAMES for last in LAST_NAMES]
+    rng.shuffle(pairs)
+    return [f"{first} {last}, {rng.choice(TITLES)}" for first, last in pairs]
+
+
+def _nip(username: str) -> str:
+    """An 18-digit NIP of the civil-service shape: birth date, appointment month, sex, number."""
+    rng = random.Random(username)
+    born = date(rng.randint(1970, 1996), rng.randint(1, 12), rng.randint(1, 28))
+    appointed = (born.year + rng.randint(22, 28), rng.randint(1, 12))
+    return (
+        f"{born:%Y%m%d}{appointed[0]}{appointed[1]:02d}{rng.randint(1, 2)}{rng.randint(1, 9):03d}"
+    )
