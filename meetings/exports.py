@@ -132,8 +132,15 @@ def report_pdf(record: dict) -> bytes:
 
 
 def attendance_pdf(record: dict) -> bytes:
-    """The attendance list (daftar hadir) of a meeting record as a printable A4 PDF."""
-    return render_pdf("meetings/pdf/attendance.html", _document(record))
+    """The attendance list (daftar hadir) of a meeting record as a printable A4 PDF: one row
+    per person who attended, with a signature column, then the offices not present."""
+    people = [
+        (name, row["office"])
+        for row in record["attendance"]
+        if row["present"]
+        for name in row["attendees"]
+    ]
+    return render_pdf("meetings/pdf/attendance.html", {**_document(record), "people": people})
 
 
 def report_docx(record: dict) -> bytes:

@@ -132,12 +132,16 @@ def test_report_docx_holds_the_same_facts_and_opens_in_word_format(closed_meetin
         assert expected in text, expected
 
 
-def test_attendance_list_pdf_lists_every_invited_office(closed_meeting):
+def test_attendance_list_pdf_has_a_signature_row_per_person_and_every_office(closed_meeting):
     text = " ".join(pdf_text(exports.attendance_pdf(record(closed_meeting))).split())
 
     assert "DAFTAR HADIR" in text
-    assert "BPS Kabupaten Rejang Lebong Hadir Andi Saputra Rina Marlina" in text
-    assert "BPS Kabupaten Kaur Izin" in text
+    assert "No. Nama Kantor Tanda tangan" in text
+    assert "1 Andi Saputra BPS Kabupaten Rejang Lebong 1." in text
+    assert "2 Rina Marlina BPS Kabupaten Rejang Lebong 2." in text
+    assert "Kehadiran per kantor" in text
+    assert "1 BPS Kabupaten Rejang Lebong Hadir" in text
+    assert "BPS Kabupaten Kaur Izin Bertugas lapangan" in text
     assert "1 dari 2 kantor yang diundang hadir" in text
 
 

@@ -330,7 +330,7 @@ class Command(BaseCommand):
                     )
                 )
             else:
-                names = ", ".join(u.full_name for u in people[:2])
+                names = "\n".join(u.full_name for u in people[:2])
                 entries.append(AttendanceEntry(office, Attendance.Status.HADIR, attendees=names))
         record_attendance(closed, entries=entries, by=team)
         record_minutes(
