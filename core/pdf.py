@@ -6,12 +6,17 @@ page out with the one stylesheet (core/pdf/document.css: A4, fonts, page numbers
 Resources resolve against the static folder and only from it or data: URLs, so nothing in a
 document can make the server fetch from the network."""
 
+import base64
+import io
+import logging
 from pathlib import Path
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import get_language
+
+logger = logging.getLogger(__name__)
 
 STYLESHEET = Path(__file__).parent / "templates" / "core" / "pdf" / "document.css"
 BASE_URL = str(settings.BASE_DIR / "static") + "/"
@@ -47,3 +52,33 @@ def lay_out(html: str):
 def render_pdf(template: str, context: dict) -> bytes:
     """`template` rendered with `context` as an A4 PDF."""
     return lay_out(render_html(template, context)).write_pdf()
+
+
+PHOTO_SIDE = 1400  # pixels: sharp at the printed width, a few hundred KB per photo at most
+PHOTO_PIXELS = 40_000_000  # larger than any camera's photo: refused as a decompression bomb
+
+
+def photo_data_url(attachment) -> str | None:
+    """An image attachment (JPEG or PNG) as a data: URL a document can embed: read from the
+    storage (local or S3), scaled down to PHOTO_SIDE on its longer side and re-encoded as
+    JPEG. None for what is not a readable photo (the document then only lists the file)."""
+    if attachment.content_type not in ("image/jpeg", "image/png"):
+        return None
+    from PIL import Image  # weasyprint's own dependency
+
+    try:
+        with attachment.file.open("rb") as handle, Image.open(handle) as image:
+            if image.width * image.height > PHOTO_PIXELS:
+                return None
+            image.thumbnail((PHOTO_SIDE, PHOTO_SIDE))
+            buffer = io.BytesIO()
+            image.convert("RGB").save(buffer, "JPEG", quality=82)
+    except (OSError, ValueError, Image.DecompressionBombError) as error:
+        logger.info("attachment %s not embedded: %s", attachment.pk, error)
+        return None
+    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def photos(attachments) -> list[tuple[object, str]]:
+    """(attachment, data URL) of the attachments that are photos, in their order."""
+    return [(a, url) for a in attachments if (url := photo_data_url(a))]

@@ -8,7 +8,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.pdf import render_pdf
+from core.pdf import photos, render_pdf
 from core.permissions import kabkota_offices_visible_to
 from core.services import audit_events_for
 from core.views import DOCX, PDF, XLSX, attachment_response, download_response
@@ -425,6 +425,7 @@ def report_pdf(request, kind: str, village: int):
     if report.pk is None:
         raise Http404
     snapshot = snapshot_of(report)
+    files = current_files(report)
     content = render_pdf(
         "reports/pdf/report.html",
         {
@@ -432,7 +433,8 @@ def report_pdf(request, kind: str, village: int):
             "village": report.village,
             "kind_label": ReportKind(report.kind).label,
             "sections": content_sections(snapshot),
-            "files": current_files(report),
+            "files": files,
+            "photos": photos(files),
             "versions": versions_of(report),
             "deadline": report_deadline(report),
             "purposes": PURPOSES[report.kind],

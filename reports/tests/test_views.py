@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 import time_machine
 from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -17,7 +18,7 @@ from core.deadlines import JAKARTA
 from core.models import Attachment, AuditEvent
 from program.models import ParticipatingVillage, VillageKind
 from reports import services
-from reports.models import Report, ReportState
+from reports.models import Purpose, Report, ReportState
 
 from .conftest import (
     EXE,
@@ -552,6 +553,36 @@ def test_the_printable_pdf_is_a_pdf_with_the_report_facts(
     assert response.content.startswith(b"%PDF-")
     name = village_rejang_lebong.village.name.lower().replace(" ", "-")
     assert response["Content-Disposition"] == f'attachment; filename="sosialisasi-{name}-2026.pdf"'
+
+
+def test_the_printable_pdf_embeds_the_photos_scaled_and_lists_a_broken_one_only(
+    client, village_rejang_lebong, tim_rejang_lebong, kepala
+):
+    from PIL import Image
+    from pypdf import PdfReader
+
+    report = complete_sosialisasi(village_rejang_lebong, tim_rejang_lebong)  # foto-1.png: broken
+    photo = io.BytesIO()
+    Image.new("RGB", (4000, 3000), (30, 120, 60)).save(photo, "JPEG")
+    services.add_attachment(
+        report,
+        upload=SimpleUploadedFile("pencanangan.jpg", photo.getvalue()),
+        purpose=Purpose.DOKUMENTASI,
+        by=tim_rejang_lebong,
+    )
+    services.submit_report(report, by=tim_rejang_lebong)
+    client.force_login(kepala)
+
+    response = client.get(url("report_pdf", village_rejang_lebong))
+
+    assert response.status_code == 200
+    reader = PdfReader(io.BytesIO(response.content))
+    # Pages share their resources, so the one image may be listed on each: count it by name.
+    images = {image.name: image for page in reader.pages for image in page.images}
+    assert len(images) == 1  # the photo; the broken PNG is only listed
+    assert max(next(iter(images.values())).image.size) == 1400  # scaled down from 4000 px
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    assert "Foto kegiatan" in text and "pencanangan.jpg" in text and "foto-1.png" in text
 
 
 # --- lists ----------------------------------------------------------------------------------------

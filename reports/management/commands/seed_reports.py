@@ -13,6 +13,7 @@ points at one shared stored sample file, and no audit rows are written (the seed
 fills the log)."""
 
 import hashlib
+import io
 import random
 import uuid
 from collections import defaultdict
@@ -44,7 +45,25 @@ from reports.models import (
 from reports.queries import snapshot_of
 
 PDF = b"%PDF-1.4\n% Monev Desa Cantik: synthetic sample document\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def _photo() -> bytes:
+    """A stand-in for the pencanangan photo: a real PNG (a sky, a field, a banner), so the
+    documents that embed photos show one."""
+    from PIL import Image, ImageDraw  # weasyprint's own dependency
+
+    image = Image.new("RGB", (1200, 800), (135, 190, 230))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 520, 1200, 800), fill=(90, 150, 70))
+    draw.rectangle((200, 260, 1000, 420), fill=(250, 250, 245), outline=(20, 80, 140), width=8)
+    draw.text((230, 300), "PENCANANGAN DESA CANTIK", fill=(20, 80, 140), font_size=42)
+    draw.text((230, 360), "Desa Cinta Statistik", fill=(60, 60, 60), font_size=30)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", optimize=True)
+    return buffer.getvalue()
+
+
+PNG = _photo()
 SAMPLES = {
     Purpose.UNDANGAN: ("undangan.pdf", "application/pdf", ".pdf", PDF),
     Purpose.DAFTAR_HADIR: ("daftar-hadir.pdf", "application/pdf", ".pdf", PDF),
