@@ -9,14 +9,17 @@ several workers at once never send one message twice; on SQLite (one server) the
 no-op and the single worker's transaction is enough."""
 
 import logging
-from collections.abc import Iterable
+import threading
+import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.mime.text import MIMEText
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.core.mail.backends.base import BaseEmailBackend
+from django.db import DatabaseError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -212,3 +215,46 @@ def deliver_outbox(*, limit: int = 500, now: datetime | None = None) -> Delivery
     finally:
         connection.close()
     return result
+
+
+class OutboxBackend(BaseEmailBackend):
+    """An e-mail backend that puts each message into the outbox, one row per recipient,
+    instead of talking to the mail server: the error reports to ADMINS (Django's
+    AdminEmailHandler, settings.LOGGING) go out by the same worker, retries and log as every
+    other mail, and a slow mail server never holds up the failing request.
+
+    The exception: when the row cannot be written on its own — the database is what failed,
+    or the caller is inside a transaction that may yet roll back (and take the report with
+    it) — the message is handed to EMAIL_BACKEND directly, at most one such message per
+    DIRECT_INTERVAL seconds per process, so an outage of the database does not send a mail
+    for every request that fails with it. Plain text only: the outbox keeps no HTML part."""
+
+    DIRECT_INTERVAL = 60.0
+    _direct_lock = threading.Lock()
+    _last_direct = -DIRECT_INTERVAL
+
+    def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
+        messages = [m for m in email_messages if m.recipients()]
+        if not messages:
+            return 0
+        if not transaction.get_connection().in_atomic_block:
+            try:
+                with transaction.atomic():
+                    for message in messages:
+                        for address in message.recipients():
+                            queue_mail(
+                                address, subject=message.subject, body=message.body, kind="error"
+                            )
+                return len(messages)
+            except DatabaseError:
+                logger.warning("the outbox is unreachable: sending the error report directly")
+        return self._send_directly(messages)
+
+    def _send_directly(self, messages: list[EmailMessage]) -> int:
+        with self._direct_lock:
+            now = time.monotonic()
+            if now - OutboxBackend._last_direct < self.DIRECT_INTERVAL:
+                return 0
+            OutboxBackend._last_direct = now
+        connection = get_connection(settings.EMAIL_BACKEND, fail_silently=self.fail_silently)
+        return connection.send_messages(messages) or 0

@@ -1,6 +1,14 @@
+import logging
+import time
+
 from django.conf import settings
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.functional import empty
+
+from .logs import request_id_from, request_id_var
+
+access_log = logging.getLogger("core.requests")
 
 # No inline script or style anywhere: every script and stylesheet is a file under /static/.
 POLICY = "; ".join(
@@ -47,3 +55,51 @@ class PreferredLanguageMiddleware:
         response.headers.setdefault("Content-Language", code)
         patch_vary_headers(response, ["Cookie"])
         return response
+
+
+class RequestLogMiddleware:
+    """First in the chain: gives the request an id (a valid incoming X-Request-ID, as nginx
+    sends, else a new one), which every log record written while it is served carries
+    (core.logs.RequestIdFilter) and the response returns in X-Request-ID; then logs one line on
+    the `core.requests` logger: method, path (without the query string, which may hold what a
+    user typed), status, duration in ms, user id (when the request identified one), request id.
+
+    The user is reported only if something in the request already loaded it (a page's login
+    check, an API token): reading it here would cost a session query for requests that never
+    needed one, such as /healthz, and would fail with the database down."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request_id = request_id_from(request.headers.get("X-Request-ID"))
+        request.request_id = request_id
+        # Kept until the response is closed (core.logs.forget_request_id on request_finished):
+        # Django logs a 4xx response after this middleware has returned it.
+        request_id_var.set(request_id)
+        started = time.perf_counter()
+        response = self.get_response(request)
+        duration_ms = round((time.perf_counter() - started) * 1000, 1)
+        response.headers["X-Request-ID"] = request_id
+        access_log.info(
+            "%s %s %s %.1f ms",
+            request.method,
+            request.path,
+            response.status_code,
+            duration_ms,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": duration_ms,
+                "user_id": _loaded_user_id(request),
+            },
+        )
+        return response
+
+
+def _loaded_user_id(request) -> int | None:
+    user = getattr(request, "user", None)
+    if user is None or getattr(user, "_wrapped", None) is empty:  # a lazy user never read
+        return None
+    return user.pk if user.is_authenticated else None

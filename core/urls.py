@@ -6,6 +6,7 @@ from .forms import StyledPasswordChangeForm
 
 urlpatterns = [
     path("favicon.ico", views.favicon),
+    path("healthz", views.healthz, name="healthz"),
     path("masuk/", views.LoginView.as_view(), name="login"),
     path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
     path(

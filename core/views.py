@@ -1,12 +1,13 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpResponse, HttpResponsePermanentRedirect
+from django.contrib.auth.decorators import login_not_required, login_required
+from django.http import FileResponse, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
+from . import health
 from .forms import LoginForm, NotificationSettingsForm, ProfileForm
 from .models import Attachment, NotificationKind, User
 from .services import (  # noqa: F401  (DOCX, PDF, XLSX re-exported for the apps' views)
@@ -64,6 +65,22 @@ class LoginView(auth_views.LoginView):
 def favicon(request):
     """Browsers (and the admin, which has no icon link) ask for /favicon.ico."""
     return HttpResponsePermanentRedirect(static("favicon.svg"))
+
+
+@login_not_required
+@require_safe
+def healthz(request):
+    """For the load balancer and the monitoring: 200 when every check is ok or only warns, 503
+    when one fails. No login, no session, no data: check names, ok/warn/fail, durations and
+    the age of the oldest waiting mail (core/health.py)."""
+    checks = health.run_checks()
+    status = health.overall(checks)
+    response = JsonResponse(
+        {"status": status, "checks": {check.name: check.as_json() for check in checks}},
+        status=503 if status == health.FAIL else 200,
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required

@@ -3,6 +3,7 @@ the environment (see .env.example); a malformed value stops the process with a c
 
 import os
 from datetime import timedelta
+from email.utils import getaddresses
 from pathlib import Path
 
 import dj_database_url
@@ -37,6 +38,16 @@ def env_int(name: str, default: int) -> int:
         return int(value)
     except ValueError:
         raise ImproperlyConfigured(f"{name}={value!r} is not a whole number.") from None
+
+
+def env_float(name: str, default: float | None) -> float | None:
+    value = env_str(name)
+    if value is None:
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a number.") from None
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -89,6 +100,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id and the access log line cover everything below, redirects included.
+    "core.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -282,6 +295,26 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "monev-desacantik@localhost")
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT_SECONDS", 30)
+
+
+def env_admins(name: str) -> list[tuple[str, str]]:
+    """ADMINS="Name <a@b>, c@d": who gets the error reports (Django's AdminEmailHandler)."""
+    value = env_str(name)
+    if value is None:
+        return []
+    admins = getaddresses([value])
+    if not admins or any("@" not in address or " " in address for _name, address in admins):
+        raise ImproperlyConfigured(
+            f"{name}={value!r}: use a comma-separated list of 'Name <address>' or addresses."
+        )
+    return admins
+
+
+# Error reports (an exception in a request, under DEBUG=False) by e-mail to ADMINS, through the
+# mail outbox like every other mail (settings.LOGGING, core.mail.OutboxBackend).
+ADMINS = env_admins("ADMINS")
+SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+EMAIL_SUBJECT_PREFIX = "[Monev Desa Cantik] "
 # The address of the site as users reach it: links in e-mails (sent by commands, not requests).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
@@ -304,21 +337,101 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     # Behind a load balancer that terminates TLS and sets X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # A load balancer's health check reaches the app server in plain HTTP, not through TLS.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# /healthz (core/health.py) warns when the oldest mail waiting in the outbox is older than this.
+HEALTHZ_MAIL_MAX_AGE = env_int("HEALTHZ_MAIL_MAX_AGE_SECONDS", 15 * 60)
+
+# Logs go to standard error: in production one JSON object per line (core.logs.JsonFormatter)
+# for the log shipper, with the request id on every record of a request; one access line per
+# request on `core.requests` (core.middleware.RequestLogMiddleware). Text for a developer.
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+LOG_FORMAT = env_str("LOG_FORMAT", "json" if PRODUCTION else "text")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: use 'json' or 'text'.")
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"one_line_for_refusals": {"()": "core.logs.OneLineForRefusals"}},
+    "filters": {
+        "request_id": {"()": "core.logs.RequestIdFilter"},
+        "one_line_for_refusals": {"()": "core.logs.OneLineForRefusals"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "json": {"()": "core.logs.JsonFormatter"},
+        "text": {"format": "%(levelname)s %(name)s: %(message)s"},
+        "error_report": {"format": "%(message)s\n\nRequest ID: %(request_id)s"},
+    },
     # A refused request (403/404/400) is one line, not a traceback (core/logs.py): on the
     # request logger, and on the handler for the django.security.* loggers.
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["one_line_for_refusals"]}
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id", "one_line_for_refusals"],
+            "formatter": LOG_FORMAT,
+        },
+        # A server error (5xx) of a request, mailed to ADMINS through the outbox.
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false", "request_id"],
+            "formatter": "error_report",
+            "email_backend": "core.mail.OutboxBackend",
+        },
     },
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
-        "django.request": {"filters": ["one_line_for_refusals"]},
+        # No handlers of its own: this replaces Django's default ones (a console for DEBUG and
+        # a mail_admins on every django.* logger that would mail each DisallowedHost).
+        "django": {"handlers": [], "level": LOG_LEVEL},
+        "django.request": {"handlers": ["mail_admins"], "filters": ["one_line_for_refusals"]},
         "axes": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# Error reports to Sentry as well when SENTRY_DSN is set (independent of ADMINS).
+SENTRY_DSN = env_str("SENTRY_DSN")
+
+
+def init_sentry(
+    dsn: str | None, *, environment: str, release: str | None, traces_sample_rate: float | None
+) -> bool:
+    """Start the Sentry SDK when a DSN is given (else nothing is imported or sent): Django's
+    integration reports unhandled exceptions and ERROR log records; send_default_pii=False
+    keeps users' names, addresses, cookies and request bodies out of the reports; each event is
+    tagged with the request id, as in the log. Tracing only when a sample rate is given."""
+    if not dsn:
+        return False
+    import sentry_sdk
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    def tag_request_id(event, _hint):
+        from core.logs import current_request_id
+
+        request_id = current_request_id()
+        if request_id:
+            event.setdefault("tags", {})["request_id"] = request_id
+        return event
+
+    sentry_sdk.init(
+        dsn=dsn,
+        environment=environment,
+        release=release,
+        send_default_pii=False,
+        traces_sample_rate=traces_sample_rate,
+        integrations=[DjangoIntegration()],
+        before_send=tag_request_id,
+    )
+    return True
+
+
+SENTRY_ENABLED = init_sentry(
+    SENTRY_DSN,
+    environment=env_str("SENTRY_ENVIRONMENT", MONEV_ENV),
+    release=env_str("SENTRY_RELEASE"),
+    traces_sample_rate=env_float("SENTRY_TRACES_SAMPLE_RATE", None),
+)

@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -63,8 +64,86 @@ def test_env_example_lists_every_variable_the_settings_read():
     import re
 
     source = (settings.BASE_DIR / "monev" / "settings.py").read_text()
-    read = set(re.findall(r'env_(?:str|bool|int|list)\("([A-Z_]+)"', source))
+    read = set(re.findall(r'env_(?:str|bool|int|float|list|admins)\("([A-Z_]+)"', source))
     read |= set(re.findall(r'os\.environ\.get\("([A-Z_]+)"', source))
     example = (settings.BASE_DIR / ".env.example").read_text()
     listed = set(re.findall(r"^#?\s*([A-Z_]+)=", example, flags=re.MULTILINE))
     assert read - listed == set()
+
+
+SENTRY_FACTS = (
+    "import json, sys; from django.conf import settings;"
+    "facts = {'enabled': settings.SENTRY_ENABLED, 'imported': 'sentry_sdk' in sys.modules};"
+    "import sentry_sdk; client = sentry_sdk.get_client();"
+    "facts.update(active=client.is_active(), dsn=client.dsn,"
+    " pii=client.options['send_default_pii'], environment=client.options['environment'],"
+    " traces=client.options['traces_sample_rate'],"
+    " django='django' in client.integrations);"
+    "print(json.dumps(facts))"
+)
+
+
+def sentry_facts(env: dict[str, str]) -> dict:
+    result = manage("shell", "--no-imports", "-c", SENTRY_FACTS, env=env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_sentry_is_not_even_imported_without_a_dsn():
+    facts = sentry_facts({**PRODUCTION_ENV, "SENTRY_DSN": ""})
+
+    assert (facts["enabled"], facts["imported"], facts["active"]) == (False, False, False)
+
+
+def test_sentry_starts_without_personal_data_when_a_dsn_is_set():
+    dsn = "https://publickey@127.0.0.1:9/42"  # nothing is sent: no error happens
+
+    facts = sentry_facts({**PRODUCTION_ENV, "SENTRY_DSN": dsn})
+
+    assert facts == {
+        "enabled": True,
+        "imported": True,
+        "active": True,
+        "dsn": dsn,
+        "pii": False,
+        "environment": "production",
+        "traces": None,
+        "django": True,
+    }
+
+
+def test_sentry_tags_each_event_with_the_request_id():
+    from core.logs import request_id_var
+
+    script = (
+        "from django.conf import settings; import sentry_sdk; from core.logs import request_id_var;"
+        "request_id_var.set('4f1c2a9be7d84e0c9a1b2c3d4e5f6a7b');"
+        "before_send = sentry_sdk.get_client().options['before_send'];"
+        "print(before_send({'message': 'x'}, {})['tags'])"
+    )
+    result = manage(
+        "shell", "--no-imports", "-c", script, env={"SENTRY_DSN": "https://k@127.0.0.1:9/1"}
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "{'request_id': '4f1c2a9be7d84e0c9a1b2c3d4e5f6a7b'}"
+    assert request_id_var.get() is None
+
+
+def test_admins_are_read_from_the_environment():
+    script = "from django.conf import settings; print(settings.ADMINS)"
+    env = {"ADMINS": "Admin Monev <admin.monev@bps.go.id>, ops@bps.go.id"}
+
+    result = manage("shell", "--no-imports", "-c", script, env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[0] == str(
+        [("Admin Monev", "admin.monev@bps.go.id"), ("", "ops@bps.go.id")]
+    )
+
+
+def test_malformed_admins_fail_loudly():
+    result = manage("check", env={"ADMINS": "Admin Monev"})
+
+    assert result.returncode != 0
+    assert "ADMINS='Admin Monev': use a comma-separated list" in result.stderr

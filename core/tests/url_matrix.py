@@ -157,6 +157,8 @@ POST_ONLY = everyone(405)
 URLS: dict[str, Url] = {
     # --- core: accounts ------------------------------------------------------------------------
     "/favicon.ico": Url(get=everyone(301), anonymous=301, public=True),
+    # for the load balancer: no login, no data (core/health.py)
+    "healthz": Url(get=READ, anonymous=200, public=True),
     # the language is set by a POST (any user); a GET goes back to the site
     "set_language": Url(get=everyone(302), anonymous=302, public=True),
     "login": Url(get=everyone(302), anonymous=200, public=True),
