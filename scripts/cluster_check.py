@@ -2,12 +2,14 @@
 
     python scripts/cluster_check.py BASE_URL CA_FILE TARGETS_JSON ROUND
 
-One round: log in (CSRF), upload an LKE evidence file, download it through the permission
-check, save an LKE self-assessment answer, open the dashboard, download a PDF; each request
-prints the app server that answered (nginx's X-Upstream header). ROUND "both" also checks that
-both app servers answered and that consecutive requests landed on different ones; ROUND "one"
-(after an app server was stopped) that every step still succeeds. Exits non-zero on the first
-failure. Standard library only (urllib), so it needs nothing beyond Python."""
+One round: the health check (/healthz: database, S3, Redis and the mail outbox ok, the request
+id that nginx gave the request echoed back), log in (CSRF), upload an LKE evidence file,
+download it through the permission check, save an LKE self-assessment answer, open the
+dashboard, download a PDF; each request prints the app server that answered (nginx's
+X-Upstream header). ROUND "both" also checks that both app servers answered and that
+consecutive requests landed on different ones; ROUND "one" (after an app server was stopped)
+that every step still succeeds. Exits non-zero on the first failure. Standard library only
+(urllib), so it needs nothing beyond Python."""
 
 import http.cookiejar
 import json
@@ -101,9 +103,30 @@ def fail(message: str) -> None:
     sys.exit(1)
 
 
+def check_health(browser: Browser) -> None:
+    response, body = browser.request("GET", "/healthz", what="health check")
+    health = json.loads(body)
+    checks = {name: check["status"] for name, check in health["checks"].items()}
+    print(
+        "    "
+        + ", ".join(
+            f"{name} {status} ({health['checks'][name]['ms']} ms)"
+            for name, status in checks.items()
+        )
+        + f"; oldest unsent mail: {health['checks']['mail_outbox']['oldest_unsent_seconds']} s"
+    )
+    services_ok = all(checks.get(name) == "ok" for name in ("database", "storage", "cache"))
+    if not services_ok or checks.get("mail_outbox") not in {"ok", "warn"}:
+        fail(f"/healthz: {checks}")
+    if not re.fullmatch(r"[0-9a-f]{32}", response.headers.get("X-Request-ID", "")):
+        fail(f"/healthz: no request id from nginx: {response.headers.get('X-Request-ID')!r}")
+
+
 def one_round(browser: Browser, targets: dict, round_name: str) -> None:
     ws, item = targets["worksheet"], targets["item"]
     worksheet_path = f"/lke/lembar/{ws}/"
+
+    check_health(browser)
 
     _response, page = browser.request("GET", "/masuk/", what="login page, CSRF cookie")
     if not browser.csrf_token():
