@@ -2,9 +2,12 @@ import logging
 import time
 
 from django.conf import settings
+from django.http import Http404
+from django.urls import Resolver404
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import empty
+from django.views.defaults import page_not_found
 
 from .logs import request_id_from, request_id_var
 
@@ -103,3 +106,23 @@ def _loaded_user_id(request) -> int | None:
     if user is None or getattr(user, "_wrapped", None) is empty:  # a lazy user never read
         return None
     return user.pk if user.is_authenticated else None
+
+
+class FriendlyNotFoundMiddleware:
+    """With DEBUG on (make run), Django answers a view's Http404 with its technical page, which
+    shows users the URLconf and the exception. A 404 raised by a view (an object outside the
+    user's scope, a missing record) gets the site's own 404 page whatever DEBUG says; an URL
+    that matches no pattern keeps the technical page in development, where it helps."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, Http404) or isinstance(exception, Resolver404):
+            return None
+        if not settings.DEBUG:
+            return None  # Django's own handler renders 404.html
+        return page_not_found(request, exception)

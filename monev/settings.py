@@ -114,6 +114,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "core.middleware.ContentSecurityPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
+    "core.middleware.FriendlyNotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "monev.urls"
