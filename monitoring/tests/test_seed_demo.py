@@ -81,7 +81,7 @@ def test_seed_demo_tells_a_coherent_story(db):
     assert approved.count() > 20
     for report in approved:
         line = WorkPlanActivity.objects.get(village=report.village, name=activity[report.kind])
-        assert line.realised_on is not None, (report.village, report.kind)
+        assert line.realised_on == report.anchor_date, (report.village, report.kind)
 
     closed, scheduled = Meeting.objects.filter(program_year__year=2026).order_by("starts_at")
     assert closed.state == "closed" and scheduled.state == "scheduled"

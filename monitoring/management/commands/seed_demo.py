@@ -45,7 +45,7 @@ from monitoring.models import Recap
 from monitoring.queries import monitoring_periods
 from monitoring.services import generate_recap, sign_recap
 from program.models import ParticipatingVillage, ProgramYear, Stage, VillageKind, WorkPlanActivity
-from program.services import add_activity, add_village, create_program_year, realise_activity
+from program.services import add_activity, add_village, create_program_year, update_activity
 from reports.management.commands.seed_reports import SimpleSeed, seed_reports
 from reports.models import Report, ReportKind, ReportState
 
@@ -263,26 +263,28 @@ class Command(BaseCommand):
         return user
 
     def _realise_reported(self, lead: User) -> None:
-        """An approved report means its work-plan activity took place: realised on the report's
-        date (the pencanangan, the identification visit), through the work-plan service."""
+        """A submitted report means its work-plan activity took place: realised on the report's
+        date (the pencanangan, the identification visit), through the work-plan service, so
+        the work plan, the report and the laporan akhir tell the same date."""
         today = timezone.localdate()
-        reports = Report.objects.filter(
-            state=ReportState.APPROVED, kind__in=REPORTED_ACTIVITY
-        ).select_related("village__office")
+        done = (ReportState.SUBMITTED, ReportState.RETURNED, ReportState.APPROVED)
+        reports = Report.objects.filter(state__in=done, kind__in=REPORTED_ACTIVITY).select_related(
+            "village__office"
+        )
         for report in reports:
             activity = WorkPlanActivity.objects.filter(
                 village=report.village, name=REPORTED_ACTIVITY[report.kind]
             ).first()
-            if activity is None or activity.realised_on is not None:
+            day = min(report.anchor_date, today)
+            if activity is None or activity.realised_on == day:
                 continue
-            author = _office_user(report.village.office, "tim.") or lead
-            realise_activity(
+            update_activity(
                 activity,
                 version=activity.version,
-                realised_on=min(report.anchor_date, today),
+                realised_on=day,
                 realisation_output=activity.target_output,
                 realisation_notes="Terlaksana sesuai laporan yang disetujui.",
-                by=author,
+                by=_office_user(report.village.office, "tim.") or lead,
             )
 
     def _meetings(self, province: Office, users: dict[str, User]) -> None:
