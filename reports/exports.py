@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from core.deadlines import Status
 from core.docx import DocxWriter
@@ -143,7 +144,10 @@ def final_draft_docx(draft: FinalDraft) -> bytes:
     doc.heading(_("A. Background"), level=2)
     doc.paragraph(texts["background"])
     doc.heading(_("B. Overview of the village"), level=2)
-    doc.table([_("Item"), _("Value")], [list(map(str, r)) for r in texts["overview"]])
+    doc.table(
+        [pgettext("fact table", "Item"), pgettext("fact table", "Value")],
+        [list(map(str, r)) for r in texts["overview"]],
+    )
     doc.heading(_("C. Governance"), level=2)
     doc.paragraph(_("Coaching team (pembina):"))
     if draft.pembina:
@@ -177,7 +181,7 @@ def final_draft_docx(draft: FinalDraft) -> bytes:
     sos = draft.sosialisasi
     if sos is not None:
         doc.table(
-            [_("Item"), _("Value")],
+            [pgettext("fact table", "Item"), pgettext("fact table", "Value")],
             [
                 [_("Date"), _date(sos.anchor_date)],
                 [_("Place"), sos.place or "—"],

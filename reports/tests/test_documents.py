@@ -133,6 +133,8 @@ def test_the_docx_draft_holds_the_village_facts_in_the_outline(coached):
 
     for fact in expected_facts(coached):
         assert fact in text, fact
+    assert "Uraian | Keterangan" in text  # the fact tables' header, not "Pekerjaan | Isi"
+    assert "Pekerjaan" not in text
     assert "No | Rincian kegiatan | Pelaksana | Output" in text
     assert (
         "2 | Pelatihan pengolahan data (6 Mei 2026) | Pembina dan agen statistik | "
