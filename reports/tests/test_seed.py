@@ -91,3 +91,23 @@ def test_the_command_prints_the_counts(village_rejang_lebong, tim_provinsi, caps
         call_command("seed_reports", "--seed", "3")
 
     assert "reports: 3" in capsys.readouterr().out
+
+
+def test_the_reports_of_an_ended_program_year_are_all_approved(
+    province, kaur, tim_kaur, tim_provinsi
+):
+    from conftest import desa_in
+    from program.models import ParticipatingVillage, VillageKind
+    from program.services import create_program_year
+
+    year = create_program_year(province, year=2025, by=None)
+    for index in range(12):
+        ParticipatingVillage.objects.create(
+            program_year=year, village=desa_in(kaur, index), office=kaur, kind=VillageKind.UTAMA
+        )
+
+    seed_reports(SimpleSeed(rng=random.Random(3), today=date(2026, 5, 1)))
+
+    reports = Report.objects.filter(village__program_year=year)
+    assert reports.count() == 36
+    assert set(reports.values_list("state", flat=True)) == {ReportState.APPROVED}

@@ -7,7 +7,8 @@ For each village, as of `today`: the sosialisasi report of a pencanangan between
 August, the identification report of a visit 2–6 weeks later, the final report of coaching
 that ended in October or November, each only once its date has passed. Most are submitted
 within the SOP's two weeks, some late, a few not yet; of the submitted ones most are approved,
-some after one return, some wait for review or for the kab/kota's fix. Versions hold real
+some after one return, some wait for review or for the kab/kota's fix. A program year that
+has ended is closed: all its reports are submitted (most on time) and approved. Versions hold real
 snapshots. Synthetic shortcuts, said plainly: every attachment row of one document kind
 points at one shared stored sample file, and no audit rows are written (the seed's audit step
 fills the log)."""
@@ -194,6 +195,10 @@ def _plan(
     )
     agents, needs = _fill(rng, report)
     draw = rng.random()
+    # A program year that has ended is closed: every report was submitted and approved.
+    closed = village.program_year.year < today.year
+    if closed:
+        draw *= 0.9
     delay = rng.randint(2, 14) if draw < 0.7 else rng.randint(15, 45)
     first = anchor + timedelta(days=delay)
     submissions, decisions = [], []
@@ -203,7 +208,7 @@ def _plan(
         return Plan(report, agents, needs, submissions, decisions)
     submissions.append(_moment(rng, first))
     review_day = first + timedelta(days=rng.randint(1, 10))
-    outcome = rng.random()
+    outcome = rng.random() if not closed else 0.3 + 0.7 * rng.random()
     if not reviewed or review_day > today or outcome < 0.12:  # waiting for review
         state = ReportState.SUBMITTED
     elif outcome < 0.22:  # returned, the kab/kota has not fixed it yet
