@@ -83,11 +83,13 @@ def test_seed_demo_tells_a_coherent_story(db):
         line = WorkPlanActivity.objects.get(village=report.village, name=activity[report.kind])
         assert line.realised_on == report.anchor_date, (report.village, report.kind)
 
-    closed, scheduled = Meeting.objects.filter(program_year__year=2026).order_by("starts_at")
-    assert closed.state == "closed" and scheduled.state == "scheduled"
-    assert closed.attendances.count() == closed.invited_offices.count() == 10
-    assert closed.action_items.count() >= 2 and closed.decisions
-    assert all(item.minutes for item in closed.agenda_items.all())
+    *closed, scheduled = Meeting.objects.filter(program_year__year=2026).order_by("starts_at")
+    assert len(closed) == 5  # every period ended by 25 November: January–October
+    assert {m.state for m in closed} == {"closed"} and scheduled.state == "scheduled"
+    for meeting in closed:
+        assert meeting.attendances.count() == meeting.invited_offices.count() == 10
+        assert meeting.decisions and all(item.minutes for item in meeting.agenda_items.all())
+    assert closed[-1].action_items.count() >= 2
     assert scheduled.local_start.date() > date(2026, 11, 25)
 
     assessment = Assessment.objects.get(program_year__year=2026)

@@ -288,8 +288,8 @@ class Command(BaseCommand):
             )
 
     def _meetings(self, province: Office, users: dict[str, User]) -> None:
-        """The bimonthly online meeting of the last full period, held and closed with
-        attendance, minutes and action items, and the next one scheduled."""
+        """The bimonthly online meeting of every ended period, held and closed with attendance
+        and minutes (the last with its action items still open), and the next one scheduled."""
         program_year = ProgramYear.objects.get(province=province, year=DEMO_YEAR)
         if Meeting.objects.filter(program_year=program_year).exists():
             return
@@ -305,72 +305,78 @@ class Command(BaseCommand):
             AgendaEntry("Kendala laporan dan LKE", "Tim kabupaten/kota", 45),
             AgendaEntry("Tindak lanjut dan rencana periode berikutnya", "Ketua Tim Provinsi", 15),
         ]
-        start = past[-1][0]
-        held_day = start + timedelta(days=20)
-        closed = create_meeting(
-            program_year,
-            title=f"Rapat monev Desa Cantik {period_label(*past[-1])}",
-            period_start=start,
-            starts_at=datetime.combine(held_day, time(9, 0), tzinfo=JAKARTA),
-            ends_at=datetime.combine(held_day, time(11, 0), tzinfo=JAKARTA),
-            platform="Zoom",
-            link="https://zoom.us/j/1700200001",
-            invited_offices=offices,
-            invited_staff=[lead, team],
-            agenda=agenda,
-            by=team,
-        )
-        schedule_meeting(closed, by=team, site_url=SITE_URL)
-        hold_meeting(closed, by=team)
-        entries = []
-        for index, office in enumerate(offices):
-            people = User.objects.filter(memberships__office=office).order_by("username")
-            if index == len(offices) - 1:
-                entries.append(
-                    AttendanceEntry(
-                        office, Attendance.Status.IZIN, note="Bertepatan dengan Sensus Ekonomi"
-                    )
-                )
-            else:
-                names = "\n".join(u.full_name for u in people[:2])
-                entries.append(AttendanceEntry(office, Attendance.Status.HADIR, attendees=names))
-        record_attendance(closed, entries=entries, by=team)
-        record_minutes(
-            closed,
-            minutes={
-                item.pk: text
-                for item, text in zip(
-                    closed.agenda_items.order_by("position"),
-                    (
-                        "Sebagian besar desa telah dicanangkan; laporan identifikasi masih "
-                        "tertinggal di beberapa kabupaten.",
-                        "Bukti dukung LKE sering hanya berupa undangan; tim diminta melengkapi "
-                        "notulen dan daftar hadir.",
-                        "Rapat berikutnya membahas hasil penilaian mandiri.",
-                    ),
-                    strict=False,
-                )
-            },
-            decisions="Laporan identifikasi yang belum masuk diserahkan paling lambat dua "
-            "minggu setelah rapat.",
-            by=team,
-        )
-        for office in offices[:3]:
-            add_action_item(
-                closed,
-                owner_office=office,
-                description="Lengkapi laporan identifikasi kebutuhan data desa yang tertunda",
-                due_date=held_day + timedelta(days=14),
+        for number, period in enumerate(past, start=1):
+            start = period[0]
+            held_day = start + timedelta(days=20)
+            while held_day.weekday() >= 5:
+                held_day += timedelta(days=1)
+            closed = create_meeting(
+                program_year,
+                title=f"Rapat monev Desa Cantik {period_label(*period)}",
+                period_start=start,
+                starts_at=datetime.combine(held_day, time(9, 0), tzinfo=JAKARTA),
+                ends_at=datetime.combine(held_day, time(11, 0), tzinfo=JAKARTA),
+                platform="Zoom",
+                link=f"https://zoom.us/j/17002000{number:02d}",
+                invited_offices=offices,
+                invited_staff=[lead, team],
+                agenda=agenda,
                 by=team,
             )
-        add_action_item(
-            closed,
-            owner_office=province,
-            description="Kirim panduan bukti dukung LKE 2026 ke semua kabupaten/kota",
-            due_date=held_day + timedelta(days=7),
-            by=team,
-        )
-        close_meeting(closed, by=lead)
+            schedule_meeting(closed, by=team, site_url=SITE_URL)
+            hold_meeting(closed, by=team)
+            entries = []
+            for index, office in enumerate(offices):
+                people = User.objects.filter(memberships__office=office).order_by("username")
+                if index == (number * 3) % len(offices):
+                    entries.append(
+                        AttendanceEntry(
+                            office, Attendance.Status.IZIN, note="Bertepatan dengan Sensus Ekonomi"
+                        )
+                    )
+                else:
+                    names = "\n".join(u.full_name for u in people[:2])
+                    entries.append(
+                        AttendanceEntry(office, Attendance.Status.HADIR, attendees=names)
+                    )
+            record_attendance(closed, entries=entries, by=team)
+            record_minutes(
+                closed,
+                minutes={
+                    item.pk: text
+                    for item, text in zip(
+                        closed.agenda_items.order_by("position"),
+                        (
+                            "Sebagian besar desa telah dicanangkan; laporan identifikasi masih "
+                            "tertinggal di beberapa kabupaten.",
+                            "Bukti dukung LKE sering hanya berupa undangan; tim diminta melengkapi "
+                            "notulen dan daftar hadir.",
+                            "Rapat berikutnya membahas hasil penilaian mandiri.",
+                        ),
+                        strict=False,
+                    )
+                },
+                decisions="Laporan identifikasi yang belum masuk diserahkan paling lambat dua "
+                "minggu setelah rapat.",
+                by=team,
+            )
+            if number == len(past):  # the follow-ups of the last meeting are still open
+                for office in offices[:3]:
+                    add_action_item(
+                        closed,
+                        owner_office=office,
+                        description="Lengkapi laporan identifikasi kebutuhan data desa",
+                        due_date=held_day + timedelta(days=14),
+                        by=team,
+                    )
+                add_action_item(
+                    closed,
+                    owner_office=province,
+                    description="Kirim panduan bukti dukung LKE 2026 ke semua kabupaten/kota",
+                    due_date=held_day + timedelta(days=7),
+                    by=team,
+                )
+            close_meeting(closed, by=lead)
         upcoming = [p for p in periods if p[1] >= today]
         if upcoming:
             day = max(upcoming[0][0], today + timedelta(days=7))
@@ -383,7 +389,7 @@ class Command(BaseCommand):
                 starts_at=datetime.combine(day, time(9, 0), tzinfo=JAKARTA),
                 ends_at=datetime.combine(day, time(11, 0), tzinfo=JAKARTA),
                 platform="Zoom",
-                link="https://zoom.us/j/1700200002",
+                link="https://zoom.us/j/1700200099",
                 invited_offices=offices,
                 invited_staff=[lead, team],
                 agenda=agenda,
