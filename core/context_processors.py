@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from .permissions import home_office, is_province_user, memberships_of
+from .permissions import home_office, is_province_user, may_see_people, memberships_of
 
 
 def navigation(request):
@@ -11,5 +11,6 @@ def navigation(request):
             my_memberships=memberships_of(user),
             my_office=home_office(user),
             is_province_user=is_province_user(user),
+            may_see_people=may_see_people(user),
         )
     return context

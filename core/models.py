@@ -128,6 +128,12 @@ class User(AbstractUser):
         validators=[NIP_VALIDATOR],
         help_text=_("18 digits; printed under your name on the documents you sign."),
     )
+    position = models.CharField(
+        _("position"),
+        max_length=150,
+        blank=True,
+        help_text=_("The position (jabatan) as documents print it (e.g. Statistisi Ahli Muda)."),
+    )
 
     class Meta:
         verbose_name = _("user")

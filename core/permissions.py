@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
-from .models import Membership, Office, Role, User
+from .models import KABKOTA_ONLY_ROLES, PROVINCE_ONLY_ROLES, Membership, Office, Role, User
 
 PROVINCE_TEAM = frozenset({Role.KETUA_TIM, Role.TIM_PROVINSI})
 PROVINCE_READERS = frozenset({Role.KEPALA, Role.KETUA_TIM, Role.TIM_PROVINSI})
@@ -101,3 +101,78 @@ def require(allowed: bool) -> None:
     """Inside the scope but not allowed to act: 403."""
     if not allowed:
         raise PermissionDenied
+
+
+# --- people ------------------------------------------------------------------------------------
+
+# The team lead and the administrator manage the accounts of their offices (the province team
+# lead: the province office and every kab/kota office under it); the head of an office reads
+# its people (the kepala those of the province, a pimpinan_kabkota those of its own office).
+PEOPLE_MANAGERS = frozenset({Role.ADMIN, Role.KETUA_TIM})
+PEOPLE_READERS = PEOPLE_MANAGERS | {Role.KEPALA, Role.PIMPINAN_KABKOTA}
+
+
+def can_manage_people(user: User, office: Office) -> bool:
+    """True when the user may invite, edit and deactivate the people of `office`."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or has_role(user, office, PEOPLE_MANAGERS)
+
+
+def people_offices_visible_to(user: User) -> QuerySet[Office]:
+    """The offices whose people (accounts, roles) the user may see, by code: those where the
+    user holds a PEOPLE_READERS role (directly, or in the province office above)."""
+    if user.is_authenticated and user.is_active and user.is_superuser:
+        return offices_visible_to(user).order_by("code")
+    ids = [
+        office.pk for office in offices_visible_to(user) if has_role(user, office, PEOPLE_READERS)
+    ]
+    return Office.objects.filter(pk__in=ids).select_related("parent").order_by("code")
+
+
+def users_visible_to(user: User) -> QuerySet[User]:
+    """The accounts the user may see: everyone holding a role in one of
+    `people_offices_visible_to(user)` (a superuser: every account). The one visibility rule for
+    people; pages of a user outside it are 404."""
+    if user.is_authenticated and user.is_active and user.is_superuser:
+        return User.objects.all()
+    members = Membership.objects.filter(office__in=people_offices_visible_to(user))
+    return User.objects.filter(pk__in=members.values("user_id"))
+
+
+def can_manage_user(by: User, target: User) -> bool:
+    """True when `by` may change `target`'s account (name, NIP, position, e-mail, password
+    link, deactivation): `by` manages every office where `target` holds a role. An account
+    with the admin role is managed by an administrator only, a superuser by a superuser."""
+    if not by.is_authenticated or not by.is_active:
+        return False
+    if by.is_superuser:
+        return True
+    if target.is_superuser:
+        return False
+    memberships = list(Membership.objects.filter(user=target).select_related("office"))
+    if not memberships:
+        return False
+    needed = {Role.ADMIN} if any(m.role == Role.ADMIN for m in memberships) else PEOPLE_MANAGERS
+    return all(has_role(by, m.office, needed) for m in memberships)
+
+
+def grantable_roles(by: User, office: Office) -> list[str]:
+    """The roles `by` may give in `office`: those that belong to its kind of office, the admin
+    role only by an administrator (of the office or its province) or a superuser."""
+    if not can_manage_people(by, office):
+        return []
+    wrong_kind = KABKOTA_ONLY_ROLES if office.is_province else PROVINCE_ONLY_ROLES
+    may_grant_admin = by.is_superuser or has_role(by, office, {Role.ADMIN})
+    return [
+        role
+        for role in Role.values
+        if role not in wrong_kind and (role != Role.ADMIN or may_grant_admin)
+    ]
+
+
+def may_see_people(user: User) -> bool:
+    """True when the user sees the people of at least one office (the navigation's link)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or any(m.role in PEOPLE_READERS for m in memberships_of(user))

@@ -1,19 +1,57 @@
+import secrets
+from dataclasses import asdict
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required, login_required
-from django.http import FileResponse, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
-from django.shortcuts import redirect, render
+from django.core.exceptions import ValidationError
+from django.http import (
+    FileResponse,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+    JsonResponse,
+)
+from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
+from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST, require_safe
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
-from . import health
-from .forms import LoginForm, NotificationSettingsForm, ProfileForm
-from .models import Attachment, NotificationKind, User
+from . import health, people
+from .forms import (
+    DeactivateForm,
+    InviteForm,
+    LoginForm,
+    MembershipForm,
+    NotificationSettingsForm,
+    PeopleFilterForm,
+    PersonForm,
+    ProfileForm,
+    StyledSetPasswordForm,
+    XlsxImportForm,
+)
+from .models import Attachment, NotificationKind, Office, Role, User
+from .people import managed_offices
+from .permissions import (
+    can_manage_people,
+    can_manage_user,
+    grantable_roles,
+    people_offices_visible_to,
+    require,
+)
+from .queries import get_person_for
+from .queries import people_list as people_list_for
 from .services import (  # noqa: F401  (DOCX, PDF, XLSX re-exported for the apps' views)
     DOCX,
     PDF,
     XLSX,
+    audit_events_for,
     set_notification_preferences,
     update_profile,
 )
@@ -132,3 +170,305 @@ def notification_settings(request):
     set_notification_preferences(request.user, enabled=form.cleaned_data["kinds"], by=request.user)
     messages.success(request, _("Your e-mail settings are saved."))
     return redirect("profile")
+
+
+# --- people --------------------------------------------------------------------------------------
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    """A service's ValidationError on the form: on its field where the form has it."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _role_choices(by: User, offices) -> list[str]:
+    allowed = set()
+    for office in offices:
+        allowed |= set(grantable_roles(by, office))
+    return [role for role in Role.values if role in allowed]
+
+
+@login_required
+@require_GET
+def people_list(request):
+    """The accounts of the offices whose people the user may see, filterable by office,
+    status and a search text."""
+    offices = people_offices_visible_to(request.user)
+    require(offices.exists())
+    filters = PeopleFilterForm(request.GET, offices=offices)
+    filters.is_valid()  # an unknown value drops that one filter, not the others
+    chosen = filters.cleaned_data
+    active = {"aktif": True, "nonaktif": False}.get(chosen.get("status"))
+    accounts = people_list_for(
+        request.user, office=chosen.get("office"), q=chosen.get("q") or "", active=active
+    )
+    template = "core/people/list.html"
+    if request.htmx:
+        template += "#people-table"
+    managed = managed_offices(request.user)
+    return render(
+        request,
+        template,
+        {"people": accounts, "filters": filters, "can_invite": bool(managed)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def people_invite(request):
+    offices = managed_offices(request.user)
+    require(bool(offices))
+    form = InviteForm(
+        request.POST or None,
+        offices=Office.objects.filter(pk__in=[o.pk for o in offices]),
+        roles=_role_choices(request.user, offices),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = people.invite_user(**form.cleaned_data, by=request.user)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(name)s is invited: the link to set a password goes to %(email)s.")
+                % {"name": person.get_full_name(), "email": person.email},
+            )
+            return redirect("people_detail", pk=person.pk)
+    status = 400 if form.errors else 200
+    return render(request, "core/people/invite.html", {"form": form}, status=status)
+
+
+def _person_context(request, person, **forms) -> dict:
+    can_manage = can_manage_user(request.user, person)
+    offices = managed_offices(request.user) if can_manage else []
+    return {
+        "person": person,
+        "can_manage": can_manage,
+        "removable": {
+            m.pk for m in person.memberships.all() if can_manage_people(request.user, m.office)
+        }
+        if can_manage
+        else set(),
+        "membership_form": forms.get("membership_form")
+        or MembershipForm(
+            offices=Office.objects.filter(pk__in=[o.pk for o in offices]),
+            roles=_role_choices(request.user, offices),
+        ),
+        "events": audit_events_for(person),
+        "password_set": person.has_usable_password(),
+    }
+
+
+@login_required
+@require_GET
+def people_detail(request, pk: int):
+    person = get_person_for(request.user, pk)
+    return render(request, "core/people/detail.html", _person_context(request, person))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def people_edit(request, pk: int):
+    person = get_person_for(request.user, pk, write=True)
+    form = PersonForm(request.POST or None, instance=User.objects.get(pk=person.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            people.update_user(person, **form.cleaned_data, by=request.user)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The account data is saved."))
+            return redirect("people_detail", pk=person.pk)
+    status = 400 if form.errors else 200
+    return render(request, "core/people/edit.html", {"form": form, "person": person}, status=status)
+
+
+@login_required
+@require_POST
+def people_role_add(request, pk: int):
+    person = get_person_for(request.user, pk, write=True)
+    offices = managed_offices(request.user)
+    form = MembershipForm(
+        request.POST,
+        offices=Office.objects.filter(pk__in=[o.pk for o in offices]),
+        roles=_role_choices(request.user, offices),
+    )
+    if form.is_valid():
+        try:
+            people.add_membership(person, **form.cleaned_data, by=request.user)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The role is added."))
+            return redirect("people_detail", pk=person.pk)
+    context = _person_context(request, person, membership_form=form)
+    return render(request, "core/people/detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def people_role_remove(request, pk: int, membership_pk: int):
+    person = get_person_for(request.user, pk, write=True)
+    membership = get_object_or_404(person.memberships.select_related("office"), pk=membership_pk)
+    try:
+        people.remove_membership(membership, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The role is removed."))
+    return redirect("people_detail", pk=person.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def people_deactivate(request, pk: int):
+    person = get_person_for(request.user, pk, write=True)
+    form = DeactivateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            people.deactivate_user(person, reason=form.cleaned_data["reason"], by=request.user)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(name)s can no longer log in.") % {"name": person.get_full_name()},
+            )
+            return redirect("people_detail", pk=person.pk)
+    status = 400 if form.errors else 200
+    return render(
+        request, "core/people/deactivate.html", {"form": form, "person": person}, status=status
+    )
+
+
+@login_required
+@require_POST
+def people_reactivate(request, pk: int):
+    person = get_person_for(request.user, pk, write=True)
+    try:
+        people.reactivate_user(person, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, _("%(name)s can log in again.") % {"name": person.get_full_name()}
+        )
+    return redirect("people_detail", pk=person.pk)
+
+
+@login_required
+@require_POST
+def people_password_link(request, pk: int):
+    person = get_person_for(request.user, pk, write=True)
+    try:
+        people.send_password_link(person, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("A link to set a password is sent to %(email)s.") % {"email": person.email},
+        )
+    return redirect("people_detail", pk=person.pk)
+
+
+# The rows of an import between its preview and its confirmation: kept in the session (they
+# are checked again when saved), under a token the confirmation form sends back.
+IMPORT_SESSION_KEY = "people_import"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def people_import(request):
+    """Upload → every row checked → a preview of the people to invite (nothing saved yet), or
+    the list of wrong rows."""
+    require(bool(managed_offices(request.user)))
+    form = XlsxImportForm(request.POST or None, request.FILES or None)
+    preview, token = None, None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            preview = people.read_people(upload, by=request.user)
+        except ValidationError as error:
+            form.add_error("file", error)
+        else:
+            token = secrets.token_urlsafe(16)
+            request.session[IMPORT_SESSION_KEY] = {
+                "token": token,
+                "file": upload.name,
+                "rows": [asdict(row) for row in preview],
+            }
+    offices = {o.pk: o for o in managed_offices(request.user)}
+    context = {
+        "form": form,
+        "preview": [
+            (row, offices[row.values["office_id"]], Role(row.values["role"]).label)
+            for row in preview or ()
+        ],
+        "token": token,
+        "columns": [str(label) for _name, label in people.PEOPLE_COLUMNS],
+    }
+    status = 400 if form.errors else 200
+    return render(request, "core/people/import.html", context, status=status)
+
+
+@login_required
+@require_POST
+def people_import_confirm(request):
+    require(bool(managed_offices(request.user)))
+    pending = request.session.get(IMPORT_SESSION_KEY) or {}
+    if not pending or pending.get("token") != request.POST.get("token"):
+        messages.error(request, _("The preview has expired. Upload the file again."))
+        return redirect("people_import")
+    rows = [people.PersonRow(**row) for row in pending["rows"]]
+    try:
+        created = people.import_people(rows, by=request.user, file_name=pending["file"])
+    except ValidationError as error:
+        del request.session[IMPORT_SESSION_KEY]
+        messages.error(
+            request, _("Nothing was saved: %(errors)s") % {"errors": " ".join(error.messages)}
+        )
+        return redirect("people_import")
+    del request.session[IMPORT_SESSION_KEY]
+    messages.success(
+        request,
+        _("%(count)s people are invited; each receives a link to set a password.")
+        % {"count": len(created)},
+    )
+    return redirect("people_list")
+
+
+@login_required
+@require_GET
+def people_import_template(request):
+    require(bool(managed_offices(request.user)))
+    return download_response(
+        people.people_template_xlsx(request.user), "templat-impor-pengguna.xlsx", XLSX
+    )
+
+
+class PasswordSetView(auth_views.PasswordResetConfirmView):
+    """The page of an invitation's or a reset's one-time link: the person chooses a password.
+    A deactivated account's link does not work."""
+
+    form_class = StyledSetPasswordForm
+    template_name = "registration/password_set.html"
+    success_url = reverse_lazy("login")
+
+    def get_user(self, uidb64):
+        user = super().get_user(uidb64)
+        return user if user is not None and user.is_active else None
+
+    def form_valid(self, form):
+        people.set_password_with_link(form.user, password=form.cleaned_data["new_password1"])
+        del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
+        messages.success(
+            self.request,
+            _("Your password is set. Log in with your username %(username)s.")
+            % {"username": form.user.username},
+        )
+        return HttpResponseRedirect(self.get_success_url())

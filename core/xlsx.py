@@ -24,7 +24,7 @@ from io import BytesIO
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -224,6 +224,23 @@ def cell_text(value) -> str:
     if text.startswith(NEUTRALISER) and text[1:2] and text[1] in FORMULA_STARTS:
         return text[1:]
     return text
+
+
+def header_columns(header: Sequence, columns: Sequence[tuple[str, object]]) -> dict[str, int]:
+    """{column name: 0-based index} of the header row of an import: a cell matches a column
+    when it reads as the column's label in Indonesian or English (case and spaces ignored),
+    so a template downloaded in either language imports back."""
+    wanted = {}
+    for name, label in columns:
+        for language in ("id", "en"):
+            with translation.override(language):
+                wanted[" ".join(str(label).split()).casefold()] = name
+    found: dict[str, int] = {}
+    for index, cell in enumerate(header or ()):
+        name = wanted.get(" ".join(cell_text(cell).split()).casefold())
+        if name and name not in found:
+            found[name] = index
+    return found
 
 
 def _too_large(upload, limit: int) -> ValidationError:

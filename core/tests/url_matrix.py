@@ -38,6 +38,8 @@ PROVINCE_TEAM = ("ketua_tim", "tim_provinsi")
 KABKOTA = ("tim_kabkota", "pimpinan_kabkota", "pembina")
 KABKOTA_TEAM = ("tim_kabkota", "pembina")
 PEOPLE = PROVINCE + KABKOTA
+PEOPLE_MANAGERS = ("admin", "ketua_tim")  # manage the accounts of their offices
+PEOPLE_HEADS = ("kepala", "pimpinan_kabkota")  # read their offices' people
 ANONYMOUS = "anonymous"
 ROLES = (*PEOPLE, ANONYMOUS)
 
@@ -121,6 +123,10 @@ def _rep(kind):
     return kwargs
 
 
+def _person(s):
+    return {"pk": s.extras["person"].pk}
+
+
 def _meet(s):
     return {"pk": s.meeting.pk}
 
@@ -174,6 +180,41 @@ URLS: dict[str, Url] = {
         get=POST_ONLY,
         kwargs=lambda s: {"pk": s.token.pk},
         post=refused(("tim_kabkota",), status=404),
+    ),
+    # --- core: people (managed by the team lead and the admin; the heads read theirs) ---------
+    "people_list": Url(
+        get=only(PEOPLE_MANAGERS + PEOPLE_HEADS),
+        query=lambda s: {"office": s.office.pk},
+        filtered=True,
+        shows_own=True,
+        names_own_offices=True,
+    ),
+    "people_invite": Url(get=only(PEOPLE_MANAGERS), post=refused(PEOPLE_MANAGERS)),
+    "people_import": Url(get=only(PEOPLE_MANAGERS), post=refused(PEOPLE_MANAGERS)),
+    "people_import_confirm": Url(get=POST_ONLY, post=refused(PEOPLE_MANAGERS)),
+    "people_import_template": Url(get=only(PEOPLE_MANAGERS)),
+    "people_detail": Url(get=only(PEOPLE_MANAGERS + PEOPLE_HEADS), kwargs=_person, shows_own=True),
+    "people_edit": Url(get=only(PEOPLE_MANAGERS), kwargs=_person, post=refused(PEOPLE_MANAGERS)),
+    "people_role_add": Url(get=POST_ONLY, kwargs=_person, post=refused(PEOPLE_MANAGERS)),
+    "people_role_remove": Url(
+        get=POST_ONLY,
+        kwargs=lambda s: {
+            "pk": s.extras["person"].pk,
+            "membership_pk": s.extras["person"].memberships.get(role="viewer").pk,
+        },
+        post=refused(PEOPLE_MANAGERS),
+    ),
+    "people_deactivate": Url(
+        get=only(PEOPLE_MANAGERS), kwargs=_person, post=refused(PEOPLE_MANAGERS)
+    ),
+    "people_reactivate": Url(get=POST_ONLY, kwargs=_person, post=refused(PEOPLE_MANAGERS)),
+    "people_password_link": Url(get=POST_ONLY, kwargs=_person, post=refused(PEOPLE_MANAGERS)),
+    # the one-time link of an invitation: public; a made-up link is answered "no longer works"
+    "password_set": Url(
+        get=everyone(200),
+        kwargs={"uidb64": "MQ", "token": "abc-123"},
+        anonymous=200,
+        public=True,
     ),
     # --- program -------------------------------------------------------------------------------
     "program:home": Url(get=READ, shows_own=True, names_own_offices=True),

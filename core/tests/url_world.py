@@ -34,7 +34,7 @@ from api.models import Scope
 from api.services import create_token
 from conftest import desa_in, make_user
 from core.deadlines import JAKARTA
-from core.models import Attachment, Office, Region, Role, User
+from core.models import Attachment, Membership, Office, Region, Role, User
 from core.services import store_attachment
 from lke import services as lke_services
 from lke.models import Evidence, Item, Level, Target, Worksheet
@@ -406,6 +406,12 @@ def build_world() -> World:
     sides["A"].recap = sides["B"].recap = recap
     sides["X"].recap = recap_sumsel
     for side in sides.values():
+        # a member of the office whose name carries its marker (the people pages)
+        person = make_user(f"staf_{side.code}", side.code, Role.TIM_KABKOTA)
+        person.full_name = f"Staf {side.marker}"
+        person.save(update_fields=["full_name"])
+        Membership.objects.create(user=person, office=side.office, role=Role.VIEWER)
+        side.extras["person"] = person
         side.instrument = instrument
         side.extras["ketua_tim"] = lead
         side.extras["activity_type"] = ContentType.objects.get_for_model(WorkPlanActivity).pk
