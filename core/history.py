@@ -41,6 +41,7 @@ ACTION_LABELS = {
     "sop_activity.update": _("SOP time standard changed"),
     "village.add": _("Village added to the program"),
     "village.update": _("Village data changed"),
+    "village.import": _("Villages imported from xlsx"),
     "work_plan.add": _("Work-plan activity added"),
     "work_plan.update": _("Work-plan activity changed"),
     "work_plan.delete": _("Work-plan activity deleted"),

@@ -8,9 +8,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.deadlines import Status
+from core.models import Membership, Office, Region
 from core.xlsx import XlsxWriter, column_range
 
-from .models import ParticipatingVillage, Stage, WorkPlanActivity
+from .models import ParticipatingVillage, Stage, VillageKind, WorkPlanActivity
 
 WORK_PLAN_COLUMNS = [
     ("number", gettext_lazy("Row no.")),
@@ -103,3 +104,95 @@ def office_work_plan_xlsx(office_name: str, lines) -> bytes:
     return _work_plan_xlsx(
         office_work_plan_rows(lines), title=office_name, stage_column=STAGE_COLUMN + 3
     )
+
+
+# --- the village import template (services.read_villages reads it back) ------------------------
+
+
+def village_import_xlsx(program_year) -> bytes:
+    """The template of the village import: the village sheet (header, kind dropdown), every
+    desa/kelurahan of the province with its code (those already in the year marked), the
+    staff of the kab/kota offices who may be pembina, and how to fill it in."""
+    from .services import MAX_VILLAGE_ROWS, VILLAGE_COLUMNS
+
+    province = program_year.province
+    writer = XlsxWriter()
+    sheet = writer.add_sheet(
+        _("Villages"),
+        [[str(label) for _name, label in VILLAGE_COLUMNS]],
+        widths={1: 16, 2: 28, 3: 28, 4: 40, 5: 40},
+    )
+    kind_column = [name for name, _label in VILLAGE_COLUMNS].index("kind") + 1
+    writer.add_choices(
+        sheet,
+        column_range(kind_column, 2, MAX_VILLAGE_ROWS + 1),
+        [str(kind.label) for kind in VillageKind],
+    )
+    taken = set(program_year.villages.values_list("village_id", flat=True))
+    desa = Region.objects.filter(
+        level=Region.Level.DESA, code__startswith=province.region.code + "."
+    ).select_related("parent__parent")
+    writer.add_sheet(
+        _("Village list"),
+        [[_("Village code"), _("Village"), _("District"), _("Regency/City"), _("In the program")]]
+        + [
+            [
+                r.code,
+                r.name,
+                r.parent.name,
+                r.parent.parent.display_name,
+                str(program_year.year) if r.pk in taken else "",
+            ]
+            for r in desa
+        ],
+        autofilter=True,
+    )
+    offices = Office.objects.filter(parent=province)
+    members = (
+        Membership.objects.filter(office__in=offices, user__is_active=True)
+        .select_related("user", "office")
+        .order_by("office__code", "user__full_name", "user__username")
+    )
+    writer.add_sheet(
+        _("Pembina"),
+        [[_("Username"), _("E-mail"), _("Name"), _("Office"), _("Role")]]
+        + [
+            [
+                m.user.username,
+                m.user.email,
+                m.user.get_full_name(),
+                m.office.short_name,
+                m.get_role_display(),
+            ]
+            for m in members
+        ],
+        autofilter=True,
+    )
+    writer.add_sheet(
+        _("How to fill in"),
+        [
+            [_("How to fill in")],
+            [_("One row per village, below the header. Village code and kind are required.")],
+            [
+                _(
+                    "Village code: the Kemendagri code, e.g. 17.02.01.2001 (see the sheet Village "
+                    "list); the name, when given, must match the code."
+                )
+            ],
+            [_("Kind: choose from the list.")],
+            [
+                _(
+                    "Pembina: usernames or e-mails of staff of the village's regency/city office "
+                    "(sheet Pembina), separated by commas."
+                )
+            ],
+            [
+                _(
+                    "If any row is wrong, nothing is saved and every wrong row is listed with "
+                    "its number."
+                )
+            ],
+        ],
+        widths={1: 110},
+    )
+    return writer.to_bytes()

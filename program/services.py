@@ -1,14 +1,16 @@
 """Writes to program years, the SOP calendar, participating villages and their work plans.
 Each one is audited."""
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.deadlines import Unit
 from core.models import Attachment, Membership, Office, Region, User
@@ -19,7 +21,7 @@ from core.services import (
     store_attachment,
     validate_upload,
 )
-from core.xlsx import cell_text, open_workbook
+from core.xlsx import cell_text, header_columns, open_workbook
 
 from .exports import WORK_PLAN_COLUMNS
 from .models import (
@@ -629,3 +631,215 @@ def import_work_plan(
         },
     )
     return WorkPlanImportResult(added=added, updated=updated, unchanged=unchanged)
+
+
+# --- participating villages (with their pembina) imported from xlsx -----------------------------
+
+VILLAGE_COLUMNS = [
+    ("code", gettext_lazy("Village code")),
+    ("name", gettext_lazy("Village")),
+    ("kind", gettext_lazy("Kind")),
+    ("pembina", gettext_lazy("Pembina")),
+    ("notes", gettext_lazy("Notes")),
+]
+REQUIRED_VILLAGE_COLUMNS = ("code", "kind")
+MAX_VILLAGE_ROWS = 500
+# The template carries the province's whole village list on a sheet of its own (about 8,600
+# desa in the largest province): every sheet's rows are counted against this ceiling.
+VILLAGE_SHEET_ROWS = 10_000
+PEMBINA_SEPARATORS = re.compile(r"[,;\n]+")
+
+
+@dataclass(frozen=True)
+class VillageRow:
+    number: int  # the row in the sheet, as Excel shows it
+    values: dict  # village_id, office_id, kind, pembina_ids, notes
+
+
+def _village_column(name: str) -> str:
+    return str(dict(VILLAGE_COLUMNS)[name])
+
+
+def _kind_lookup() -> dict[str, str]:
+    lookup = {}
+    for kind in VillageKind:
+        lookup[kind.value] = kind.value
+        for text in _both_languages(kind.label):
+            lookup[text] = kind.value
+    return lookup
+
+
+def _require_village_manager(program_year: ProgramYear, by: User) -> None:
+    from .queries import can_manage_villages
+
+    if not can_manage_villages(by, program_year.province):
+        raise PermissionDenied
+
+
+def read_villages(upload: UploadedFile, program_year: ProgramYear, *, by: User) -> list[VillageRow]:
+    """The villages of an import workbook for `program_year` (first sheet, header in row 1 as
+    the template writes it), opened by core.xlsx.open_workbook with the work plan's ceilings.
+    Each row names a desa/kelurahan by its Kemendagri code (the name, when given, must match),
+    its kind, and optionally its pembina (usernames or e-mails of staff of the village's
+    kab/kota office, separated by commas). A village already in the year, or twice in the
+    file, is refused. Only the province team imports (PermissionDenied). Any problem raises
+    one ValidationError listing every bad row by its number; nothing is saved here."""
+    _require_village_manager(program_year, by)
+    offices = {
+        o.region.code: o
+        for o in Office.objects.filter(parent_id=program_year.province_id).select_related("region")
+    }
+    kinds = _kind_lookup()
+    with open_workbook(upload, max_rows=VILLAGE_SHEET_ROWS, max_cols=MAX_SHEET_COLUMNS) as workbook:
+        lines = workbook.rows(0)
+        columns = header_columns(next(lines, ()), VILLAGE_COLUMNS)
+        missing = [_village_column(n) for n in REQUIRED_VILLAGE_COLUMNS if n not in columns]
+        if missing:
+            raise ValidationError(
+                _("Row 1: the column(s) %(columns)s are missing. Use the template.")
+                % {"columns": ", ".join(missing)}
+            )
+        raw_rows = []
+        for number, cells in enumerate(lines, start=2):
+            if all(cell_text(c) == "" for c in cells):
+                continue
+            if len(raw_rows) >= MAX_VILLAGE_ROWS:
+                raise ValidationError(
+                    _("The file has more than %(limit)s village rows.")
+                    % {"limit": MAX_VILLAGE_ROWS}
+                )
+            raw_rows.append(
+                (
+                    number,
+                    {
+                        name: cell_text(cells[columns[name]])
+                        if name in columns and columns[name] < len(cells)
+                        else ""
+                        for name, _label in VILLAGE_COLUMNS
+                    },
+                )
+            )
+    regions = {
+        r.code: r
+        for r in Region.objects.filter(
+            code__in=[raw["code"] for _n, raw in raw_rows], level=Region.Level.DESA
+        )
+    }
+    taken = set(
+        ParticipatingVillage.objects.filter(
+            program_year=program_year, village__in=regions.values()
+        ).values_list("village__code", flat=True)
+    )
+    staff = {}
+    for membership in Membership.objects.filter(
+        office__in=offices.values(), user__is_active=True
+    ).select_related("user"):
+        for key in (membership.user.username, membership.user.email):
+            if key:
+                staff.setdefault((membership.office_id, key.casefold()), membership.user)
+    rows, errors, seen = [], [], {}
+    for number, raw in raw_rows:
+        problems, values = [], {"notes": raw["notes"], "pembina_ids": []}
+        region = regions.get(raw["code"])
+        office = offices.get(raw["code"].rsplit(".", 2)[0]) if region else None
+        if not raw["code"]:
+            problems.append(_("%(column)s is empty") % {"column": _village_column("code")})
+        elif region is None:
+            problems.append(
+                _('"%(code)s" is not a desa/kelurahan code of the Kemendagri master')
+                % {"code": raw["code"]}
+            )
+        elif office is None:
+            problems.append(
+                _("%(village)s is not in the province of this program year")
+                % {"village": region.name}
+            )
+        else:
+            if raw["name"] and raw["name"].casefold() != region.name.casefold():
+                problems.append(
+                    _("the code %(code)s is %(village)s, not %(name)s")
+                    % {"code": region.code, "village": region.name, "name": raw["name"]}
+                )
+            if region.code in taken:
+                problems.append(
+                    _("%(village)s already takes part in %(year)s")
+                    % {"village": region.name, "year": program_year.year}
+                )
+            if region.code in seen:
+                problems.append(_("the same village as row %(row)s") % {"row": seen[region.code]})
+            seen.setdefault(region.code, number)
+            values["village_id"], values["office_id"] = region.pk, office.pk
+            for who in filter(None, (w.strip() for w in PEMBINA_SEPARATORS.split(raw["pembina"]))):
+                user = staff.get((office.pk, who.casefold()))
+                if user is None:
+                    problems.append(
+                        _('"%(who)s" is not an active staff member of %(office)s')
+                        % {"who": who, "office": office.short_name}
+                    )
+                elif user.pk not in values["pembina_ids"]:
+                    values["pembina_ids"].append(user.pk)
+        kind = kinds.get(" ".join(raw["kind"].split()).casefold())
+        if not raw["kind"]:
+            problems.append(_("%(column)s is empty") % {"column": _village_column("kind")})
+        elif kind is None:
+            problems.append(
+                _('unknown kind "%(kind)s" (use one of: %(kinds)s)')
+                % {"kind": raw["kind"], "kinds": ", ".join(str(k.label) for k in VillageKind)}
+            )
+        values["kind"] = kind
+        if len(raw["notes"]) > ParticipatingVillage._meta.get_field("notes").max_length:
+            problems.append(_("the notes are too long"))
+        if problems:
+            errors.append(
+                _("Row %(row)s: %(problems)s.") % {"row": number, "problems": "; ".join(problems)}
+            )
+        else:
+            rows.append(VillageRow(number, values))
+    if errors:
+        raise ValidationError(errors)
+    if not rows:
+        raise ValidationError(_("The file has no village rows below the header."))
+    return rows
+
+
+def import_villages(
+    program_year: ProgramYear, rows: list[VillageRow], *, by: User, file_name: str
+) -> list[ParticipatingVillage]:
+    """Add every village of an import (see read_villages) to `program_year`, all or nothing:
+    a row refused now (added by someone else since the preview, a pembina who left the
+    office) refuses the whole import with its row number. Each village is audited as
+    `village.add`, the import itself as `village.import` on the program year."""
+    _require_village_manager(program_year, by)
+    regions = Region.objects.in_bulk([r.values["village_id"] for r in rows])
+    offices = Office.objects.in_bulk([r.values["office_id"] for r in rows])
+    people = User.objects.in_bulk([pk for r in rows for pk in r.values["pembina_ids"]])
+    added = []
+    with transaction.atomic():
+        for row in rows:
+            values = row.values
+            try:
+                added.append(
+                    add_village(
+                        program_year,
+                        village=regions[values["village_id"]],
+                        office=offices[values["office_id"]],
+                        kind=values["kind"],
+                        pembina=[people[pk] for pk in values["pembina_ids"]],
+                        notes=values["notes"],
+                        by=by,
+                    )
+                )
+            except (ValidationError, KeyError) as error:
+                messages = error.messages if isinstance(error, ValidationError) else []
+                raise ValidationError(
+                    _("Row %(row)s: %(problems)s.")
+                    % {"row": row.number, "problems": "; ".join(messages) or _("changed")}
+                ) from None
+        audit(
+            program_year,
+            by=by,
+            action="village.import",
+            office=program_year.province,
+            changes={"file": (None, file_name), "added": (None, len(added))},
+        )
+    return added

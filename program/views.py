@@ -1,3 +1,5 @@
+import secrets
+from dataclasses import asdict
 from itertools import groupby
 
 from django.contrib import messages
@@ -11,7 +13,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.models import Office
+from core.models import Office, Region, User
 from core.permissions import kabkota_offices_visible_to, require
 from core.services import attachments_of, audit_events_for, store_attachment
 from core.views import XLSX, attachment_response, download_response
@@ -28,7 +30,7 @@ from .forms import (
     VillageForm,
     WorkPlanImportForm,
 )
-from .models import SopActivity, Stage
+from .models import SopActivity, Stage, VillageKind
 from .queries import (
     activity_line,
     calendar_events_for,
@@ -553,4 +555,101 @@ def office_work_plan_export(request, pk: int):
     content = exports.office_work_plan_xlsx(office.short_name, office_work_plan_lines(year, office))
     return download_response(
         content, f"rencana-kerja-{slugify(office.short_name)}-{year.year}.xlsx", XLSX
+    )
+
+
+# The rows of a village import between its preview and its confirmation (checked again when
+# saved), under a token the confirmation form sends back.
+VILLAGE_IMPORT_KEY = "village_import"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def village_import(request):
+    """Upload → every row checked → a preview of the villages to add (nothing saved yet), or
+    the list of wrong rows."""
+    year = program_year_from(request.GET, request.user, required=True)
+    require(can_manage_villages(request.user, year.province))
+    form = WorkPlanImportForm(request.POST or None, request.FILES or None)
+    form.fields["file"].help_text = _(
+        "The first sheet of the downloaded template, with its header in row 1."
+    )
+    preview, token = [], None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            rows = services.read_villages(upload, year, by=request.user)
+        except ValidationError as error:
+            form.add_error("file", error)
+        else:
+            token = secrets.token_urlsafe(16)
+            request.session[VILLAGE_IMPORT_KEY] = {
+                "token": token,
+                "year": year.pk,
+                "file": upload.name,
+                "rows": [asdict(row) for row in rows],
+            }
+            preview = _village_preview(rows)
+    context = {
+        "form": form,
+        "year": year,
+        "preview": preview,
+        "token": token,
+        "columns": [str(label) for _name, label in services.VILLAGE_COLUMNS],
+    }
+    status = 400 if form.errors else 200
+    return render(request, "program/village_import.html", context, status=status)
+
+
+def _village_preview(rows) -> list[tuple]:
+    regions = Region.objects.select_related("parent").in_bulk(
+        [r.values["village_id"] for r in rows]
+    )
+    offices = Office.objects.in_bulk([r.values["office_id"] for r in rows])
+    people = User.objects.in_bulk([pk for r in rows for pk in r.values["pembina_ids"]])
+    return [
+        (
+            row,
+            regions[row.values["village_id"]],
+            offices[row.values["office_id"]],
+            VillageKind(row.values["kind"]).label,
+            [people[pk] for pk in row.values["pembina_ids"]],
+        )
+        for row in rows
+    ]
+
+
+@login_required
+@require_POST
+def village_import_confirm(request):
+    year = program_year_from(request.GET, request.user, required=True)
+    require(can_manage_villages(request.user, year.province))
+    pending = request.session.get(VILLAGE_IMPORT_KEY) or {}
+    back = f"{reverse('program:village_import')}?tahun={year.year}"
+    if pending.get("token") != request.POST.get("token") or pending.get("year") != year.pk:
+        messages.error(request, _("The preview has expired. Upload the file again."))
+        return redirect(back)
+    del request.session[VILLAGE_IMPORT_KEY]
+    rows = [services.VillageRow(**row) for row in pending["rows"]]
+    try:
+        added = services.import_villages(year, rows, by=request.user, file_name=pending["file"])
+    except ValidationError as error:
+        messages.error(
+            request, _("Nothing was saved: %(errors)s") % {"errors": " ".join(error.messages)}
+        )
+        return redirect(back)
+    messages.success(
+        request,
+        _("%(count)s villages added to %(year)s.") % {"count": len(added), "year": year.year},
+    )
+    return redirect(f"{reverse('program:village_list')}?tahun={year.year}")
+
+
+@login_required
+@require_GET
+def village_import_template(request):
+    year = program_year_from(request.GET, request.user, required=True)
+    require(can_manage_villages(request.user, year.province))
+    return download_response(
+        exports.village_import_xlsx(year), f"templat-impor-desa-{year.year}.xlsx", XLSX
     )
