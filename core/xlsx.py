@@ -41,8 +41,14 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 NEUTRALISER = "'"
 DATE_FORMAT = "DD-MM-YYYY"
 DATETIME_FORMAT = "DD-MM-YYYY HH:MM"
+PERCENT_FORMAT = "0.0%"
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
 HEADER_FONT = Font(bold=True)
+
+
+class Percent(float):
+    """A percentage, given in percent (66.7 for 66.7 %): the writer stores the fraction (0.667)
+    with a percent number format, so a spreadsheet shows 66.7% and computes with the number."""
 
 
 def solid_fill(colour: str) -> PatternFill:
@@ -70,8 +76,11 @@ def neutralise(text: str) -> str:
 
 def cell_value(value):
     """What the writer puts into a cell for a Python value: numbers stay numbers (bool, int,
-    float, Decimal), dates stay dates, an aware datetime becomes Jakarta wall time (a sheet
-    holds no time zone), None stays empty, anything else becomes neutralised text."""
+    float, Decimal; a `Percent` becomes its fraction), dates stay dates, an aware datetime
+    becomes Jakarta wall time (a sheet holds no time zone), None stays empty, anything else
+    becomes neutralised text."""
+    if isinstance(value, Percent):
+        return float(value) / 100
     if value is None or isinstance(value, bool | int | float | Decimal):
         return value
     if isinstance(value, datetime):
@@ -139,7 +148,9 @@ class XlsxWriter:
                 if value is None:
                     continue
                 cell = sheet.cell(row=number, column=column, value=value)
-                if isinstance(value, datetime):
+                if isinstance(raw, Percent):
+                    cell.number_format = PERCENT_FORMAT
+                elif isinstance(value, datetime):
                     cell.number_format = DATETIME_FORMAT
                 elif isinstance(value, date):
                     cell.number_format = DATE_FORMAT

@@ -99,3 +99,17 @@ class RecapForm(StyledFormMixin, forms.Form):
     def __init__(self, *args, periods: list[tuple[int, str]], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["period"].choices = periods
+
+
+class RecapSignForm(StyledFormMixin, forms.Form):
+    """What the head enters when signing a recap off: its letter number and the place of
+    signing (the date is the day of signing). services.sign_recap checks them, so its message
+    for a missing one is the one the head reads."""
+
+    number = forms.CharField(
+        label=_("Letter number"),
+        required=False,
+        max_length=100,
+        help_text=_("As registered in the office's letter book, e.g. B-12/17000/VS.300/06/2026."),
+    )
+    place = forms.CharField(label=_("Place of signing"), required=False, max_length=100)

@@ -37,6 +37,10 @@ class Recap(models.Model):
         User, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("signed by")
     )
     signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+    # The letter number (from the office's letter book) and the place the head signs at, both
+    # entered at the sign-off and printed above the table and the signature of the PDF.
+    record_number = models.CharField(_("letter number"), max_length=100, blank=True)
+    record_place = models.CharField(_("place"), max_length=100, blank=True)
 
     class Meta:
         ordering = ["program_year", "period"]

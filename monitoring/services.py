@@ -2,6 +2,7 @@
 dispensasi requests and grants. Each one checks the transition against its table and is
 audited in its transaction."""
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -142,25 +143,70 @@ def _recap_ready(recap: Recap) -> None:
         )
 
 
+LETTER_NUMBER = re.compile(r"^[0-9A-Za-z][0-9A-Za-z ./-]*$")
+RECORD_MAX = Recap._meta.get_field("record_number").max_length
+
+
+def _record(number: str, place: str) -> tuple[str, str]:
+    """The letter number and place of a sign-off, spaces tidied; ValidationError naming the
+    field when one is missing or the number holds other characters than a letter number."""
+    number, place = " ".join(number.split()), " ".join(place.split())
+    errors = {}
+    if not number:
+        errors["number"] = _("Give the letter number of the recap.")
+    elif not LETTER_NUMBER.match(number) or len(number) > RECORD_MAX:
+        errors["number"] = _(
+            "Use letters, digits, spaces and . / - only, at most %(n)s characters "
+            "(e.g. B-12/17000/VS.300/06/2026)."
+        ) % {"n": RECORD_MAX}
+    if not place:
+        errors["place"] = _("Give the place of signing.")
+    elif len(place) > RECORD_MAX:
+        errors["place"] = _("The place is limited to %(n)s characters.") % {"n": RECORD_MAX}
+    if errors:
+        raise ValidationError(errors)
+    return number, place
+
+
 @transaction.atomic
-def sign_recap(recap: Recap, *, by: User) -> Recap:
-    """The head of the province office signs a draft recap off; from then on it is locked.
-    PermissionDenied for anyone but kepala; ValidationError when it is already signed off."""
+def sign_recap(recap: Recap, *, number: str, place: str, by: User) -> Recap:
+    """The head of the province office signs a draft recap off, with its letter number and the
+    place of signing (printed on the PDF with the date of signing); from then on it is locked.
+    PermissionDenied for anyone but kepala; ValidationError when it is already signed off or
+    the number or place is missing or malformed. Audited with the number and place."""
     current = Recap.objects.select_for_update().get(pk=recap.pk)
     _check("sign_off", current.state, program_year=recap.program_year, by=by)
+    number, place = _record(number, place)
     old = current.state
     current.state = Recap.State.SIGNED_OFF
     current.signed_by, current.signed_at = by, timezone.now()
-    current.save(update_fields=["state", "signed_by", "signed_at"])
+    current.record_number, current.record_place = number, place
+    current.save(update_fields=["state", "signed_by", "signed_at", "record_number", "record_place"])
     audit(
         current,
         by=by,
         action="recap.sign_off",
         office=recap.program_year.province,
-        changes={"state": (old, current.state)},
+        changes={
+            "state": (old, current.state),
+            "record_number": ("", number),
+            "record_place": ("", place),
+        },
     )
     recap.state, recap.signed_by, recap.signed_at = current.state, by, current.signed_at
+    recap.record_number, recap.record_place = number, place
     return recap
+
+
+def last_signing_place(program_year: ProgramYear) -> str:
+    """Where the head signed the latest recap of the province (the sign form's first value)."""
+    recap = (
+        Recap.objects.filter(program_year__province=program_year.province_id)
+        .exclude(record_place="")
+        .order_by("-signed_at")
+        .first()
+    )
+    return recap.record_place if recap else ""
 
 
 # --- dispensasi: requests and grants ------------------------------------------------------------

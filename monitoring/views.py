@@ -21,7 +21,7 @@ from program.queries import (
 
 from . import exports, services
 from .figures import chart_data, rag_legend
-from .forms import DashboardFilterForm, DeclineForm, ExtensionForm, RecapForm
+from .forms import DashboardFilterForm, DeclineForm, ExtensionForm, RecapForm, RecapSignForm
 from .models import ExtensionRequest
 from .queries import (
     can_generate_recaps,
@@ -267,26 +267,33 @@ def recap_generate(request):
     return render(request, "monitoring/recap_list.html", context, status=400)
 
 
-@login_required
-@require_GET
-def recap_detail(request, pk: int):
-    recap = get_recap_for(request.user, pk)
+def _recap_detail_context(request, recap, sign_form=None) -> dict:
     province = recap.program_year.province
     can_generate = can_generate_recaps(request.user, province) and not recap.is_signed_off
-    view = recap_view(request.user, recap)
+    can_sign = can_sign_recaps(request.user, province) and not recap.is_signed_off
     form = None
     if can_generate:
         label = period_label(recap.period, recap.period_start, recap.period_end)
         form = RecapForm(periods=[(recap.period, label)], initial={"narrative": recap.narrative})
-    context = {
-        "view": view,
+    if can_sign and sign_form is None:
+        initial = {"place": services.last_signing_place(recap.program_year)}
+        sign_form = RecapSignForm(initial=initial, auto_id="sign_%s")
+    return {
+        "view": recap_view(request.user, recap),
         "recap": recap,
         "year": recap.program_year,
         "form": form,
-        "can_sign": can_sign_recaps(request.user, province) and not recap.is_signed_off,
+        "can_sign": can_sign,
+        "sign_form": sign_form if can_sign else None,
         "legend": rag_legend(),
     }
-    return render(request, "monitoring/recap_detail.html", context)
+
+
+@login_required
+@require_GET
+def recap_detail(request, pk: int):
+    recap = get_recap_for(request.user, pk)
+    return render(request, "monitoring/recap_detail.html", _recap_detail_context(request, recap))
 
 
 @login_required
@@ -294,13 +301,20 @@ def recap_detail(request, pk: int):
 def recap_sign(request, pk: int):
     recap = get_recap_for(request.user, pk)
     require(can_sign_recaps(request.user, recap.program_year.province))
-    try:
-        services.sign_recap(recap, by=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Recap signed off."))
-    return redirect("monitoring:recap_detail", pk=recap.pk)
+    form = RecapSignForm(request.POST, auto_id="sign_%s")
+    if form.is_valid():
+        try:
+            services.sign_recap(recap, **form.cleaned_data, by=request.user)
+        except ValidationError as error:
+            if not hasattr(error, "error_dict"):
+                messages.error(request, " ".join(error.messages))
+                return redirect("monitoring:recap_detail", pk=recap.pk)
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Recap signed off."))
+            return redirect("monitoring:recap_detail", pk=recap.pk)
+    context = _recap_detail_context(request, recap, sign_form=form)
+    return render(request, "monitoring/recap_detail.html", context, status=400)
 
 
 @login_required

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from core.tests.hostile_xlsx import billion_laughs, million_blank_rows, xlsx_bytes
-from core.xlsx import XlsxWriter, cell_text, open_workbook, sheet_title, write_xlsx
+from core.xlsx import Percent, XlsxWriter, cell_text, open_workbook, sheet_title, write_xlsx
 
 HOSTILE = [
     '=HYPERLINK("http://x","KLIK")',
@@ -66,6 +66,14 @@ def test_numbers_dates_and_times_keep_their_types_and_times_are_jakarta():
     assert (a.value, b.value, c.value, d.value) == (3, 66.7, 2.5, -4)
     assert (e.value, e.number_format) == (datetime(2026, 5, 4), "DD-MM-YYYY")
     assert (f.value, f.number_format) == (datetime(2026, 5, 4, 8, 30), "DD-MM-YYYY HH:MM")
+
+
+def test_a_percentage_is_a_number_with_a_percent_format():
+    sheet = read_back(write_xlsx([("Data", [["Kelengkapan", "Poin"], [Percent(66.7), 66.7]])]))
+
+    percent, plain = sheet[2]
+    assert (percent.data_type, percent.value, percent.number_format) == ("n", 0.667, "0.0%")
+    assert (plain.value, plain.number_format) == (66.7, "General")
 
 
 def test_header_is_bold_and_frozen_and_widths_follow_the_content():

@@ -47,6 +47,15 @@ def rag_label(value: str) -> str:
     return Rag(value).label
 
 
+RAG_MARKS = {Rag.RED: "✖", Rag.AMBER: "⚠", Rag.GREEN: "✔"}
+
+
+@register.filter
+def rag_mark(value: str) -> str:
+    """A shape per status, so the status reads without its colour (print, colour blindness)."""
+    return RAG_MARKS[Rag(value)]
+
+
 @register.filter
 def export_cell(value) -> str:
     """A cell of an export row: a dash for no value, numbers with the locale's decimal mark."""

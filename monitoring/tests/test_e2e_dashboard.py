@@ -140,6 +140,8 @@ def test_province_dashboard_charts_drilldowns_and_recap(page, demo):
     browser_login(page, "kepala", DEMO_PASSWORD)
     page.goto("/rekap/")
     page.locator(f"#recap-table a[href='{draft}']").click()
+    page.fill("#sign_number", "B-7/17000/VS.300/07/2026")
+    page.fill("#sign_place", "Bengkulu")
     page.get_by_role("button", name="Tandatangani rekap ini").click()
     assert "Rekap ditandatangani." in page.content()
     assert page.locator("[data-testid=signed-by]").inner_text().startswith("Dr. Hendra Wijaya")

@@ -25,6 +25,7 @@ from program.services import create_program_year
 from .conftest import NOW
 
 pytestmark = pytest.mark.django_db
+RECORD = {"number": "B-7/17000/VS.300/05/2026", "place": "Bengkulu"}
 
 frozen = time_machine.travel(NOW, tick=False)
 JUNE_1 = datetime(2026, 6, 1, 9, tzinfo=JAKARTA)
@@ -82,7 +83,7 @@ def test_a_signed_recap_marks_its_period_done_on_the_dashboard(
 ):
     recap = generate_recap(year_2026, period=2, narrative="", by=ketua_tim)
     assert recap_items(year_2026, [province.pk], now=NOW)[1].status == Status.LEWAT  # a draft
-    sign_recap(recap, by=kepala)
+    sign_recap(recap, **RECORD, by=kepala)
     items = recap_items(year_2026, [province.pk], now=NOW)
     # Period 2 ended 30 April; signed 18 May: done, late. Period 1 still overdue.
     assert [i.status for i in items[:3]] == [
@@ -134,7 +135,7 @@ def test_regenerating_a_draft_takes_a_new_snapshot_and_is_audited(ketua_tim, yea
 def test_kepala_signs_off_and_the_recap_is_locked(kepala, tim_provinsi, year_2026, plan):
     recap = generate_recap(year_2026, period=2, narrative="", by=tim_provinsi)
 
-    sign_recap(recap, by=kepala)
+    sign_recap(recap, **RECORD, by=kepala)
 
     recap.refresh_from_db()
     assert (recap.state, recap.signed_by, recap.signed_at) == (Recap.State.SIGNED_OFF, kepala, NOW)
@@ -142,7 +143,7 @@ def test_kepala_signs_off_and_the_recap_is_locked(kepala, tim_provinsi, year_202
     with pytest.raises(ValidationError, match="sudah ditandatangani"):
         generate_recap(year_2026, period=2, narrative="ubah", by=tim_provinsi)
     with pytest.raises(ValidationError, match="sudah ditandatangani"):
-        sign_recap(recap, by=kepala)
+        sign_recap(recap, **RECORD, by=kepala)
     recap.refresh_from_db()
     assert recap.narrative == ""
     assert audit_actions(recap) == ["recap.generate", "recap.sign_off"]
@@ -161,7 +162,7 @@ def test_only_the_province_team_generates(request, persona, year_2026):
 def test_only_kepala_signs_off(request, persona, ketua_tim, year_2026):
     recap = generate_recap(year_2026, period=1, narrative="", by=ketua_tim)
     with pytest.raises(PermissionDenied):
-        sign_recap(recap, by=request.getfixturevalue(persona))
+        sign_recap(recap, **RECORD, by=request.getfixturevalue(persona))
     recap.refresh_from_db()
     assert recap.state == Recap.State.DRAFT
 
@@ -244,12 +245,61 @@ def test_generate_and_sign_through_the_pages(client, tim_provinsi, kepala, year_
     client.force_login(kepala)
     page = client.get(response["Location"]).content.decode()
     assert "Tandatangani rekap ini" in page
-    signed = client.post(reverse("monitoring:recap_sign", args=[recap.pk]))
+    signed = client.post(
+        reverse("monitoring:recap_sign", args=[recap.pk]),
+        {"number": "  B-7/17000/VS.300/05/2026 ", "place": "Bengkulu"},
+    )
     assert signed.status_code == 302
     recap.refresh_from_db()
-    assert recap.state == Recap.State.SIGNED_OFF
+    assert (recap.state, recap.record_number, recap.record_place) == (
+        Recap.State.SIGNED_OFF,
+        "B-7/17000/VS.300/05/2026",
+        "Bengkulu",
+    )
+    (event,) = AuditEvent.objects.filter(action="recap.sign_off")
+    assert event.changes["record_number"] == ["", "B-7/17000/VS.300/05/2026"]
     page = client.get(response["Location"]).content.decode()
     assert "Kepala" in page and "Buat ulang" not in page
+
+
+@frozen
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"number": "", "place": "Bengkulu"}, "number", "Isi nomor surat rekap ini."),
+        ({"number": "B-7/17000", "place": " "}, "place", "Isi tempat penandatanganan."),
+        (
+            {"number": "=B-7; DROP", "place": "Bengkulu"},
+            "number",
+            "Gunakan huruf, angka, spasi, dan . / - saja",
+        ),
+    ],
+)
+def test_signing_without_a_proper_number_or_place_is_refused_with_a_message(
+    client, kepala, ketua_tim, year_2026, data, field, message
+):
+    recap = generate_recap(year_2026, period=2, narrative="", by=ketua_tim)
+    client.force_login(kepala)
+
+    response = client.post(reverse("monitoring:recap_sign", args=[recap.pk]), data)
+
+    assert response.status_code == 400
+    assert message in " ".join(response.context["sign_form"].errors[field])
+    recap.refresh_from_db()
+    assert (recap.state, recap.record_number) == (Recap.State.DRAFT, "")
+    assert not AuditEvent.objects.filter(action="recap.sign_off").exists()
+
+
+@frozen
+def test_the_sign_form_offers_the_place_of_the_last_signature(client, kepala, ketua_tim, year_2026):
+    first = generate_recap(year_2026, period=1, narrative="", by=ketua_tim)
+    sign_recap(first, number="B-1/17000/VS.300/02/2026", place="Kota Bengkulu", by=kepala)
+    second = generate_recap(year_2026, period=2, narrative="", by=ketua_tim)
+    client.force_login(kepala)
+
+    form = client.get(reverse("monitoring:recap_detail", args=[second.pk])).context["sign_form"]
+
+    assert form.initial == {"place": "Kota Bengkulu"}
 
 
 @frozen
@@ -257,7 +307,7 @@ def test_regenerating_a_signed_recap_through_the_page_is_refused(
     client, tim_provinsi, kepala, year_2026, plan
 ):
     recap = generate_recap(year_2026, period=2, narrative="Asli", by=tim_provinsi)
-    sign_recap(recap, by=kepala)
+    sign_recap(recap, **RECORD, by=kepala)
     client.force_login(tim_provinsi)
     response = client.post(
         reverse("monitoring:recap_generate"), {"tahun": 2026, "period": 2, "narrative": "Ubah"}
@@ -370,7 +420,7 @@ def test_recap_of_another_province_is_404(client, ketua_tim, year_2026):
 @frozen
 def test_xlsx_holds_the_frozen_rows(client, ketua_tim, kepala, year_2026, plan):
     recap = generate_recap(year_2026, period=3, narrative="Narasi rekap.", by=ketua_tim)
-    sign_recap(recap, by=kepala)
+    sign_recap(recap, **RECORD, by=kepala)
     client.force_login(ketua_tim)
 
     response = client.get(reverse("monitoring:recap_xlsx", args=[recap.pk]))
@@ -380,27 +430,28 @@ def test_xlsx_holds_the_frozen_rows(client, ketua_tim, kepala, year_2026, plan):
     )
     workbook = load_workbook(io.BytesIO(response.content))
     rows = list(workbook.active.iter_rows(values_only=True))
-    assert rows[0][:6] == (
+    assert rows[0][:7] == (
         "No.",
         "BPS kabupaten/kota",
         "Desa",
-        "Rencana kerja: selesai/seharusnya",
-        "Rencana kerja: kelengkapan (%)",
-        "Rencana kerja: ketepatan waktu (%)",
+        "Rencana kerja: selesai",
+        "Rencana kerja: seharusnya",
+        "Rencana kerja: kelengkapan",
+        "Rencana kerja: ketepatan waktu",
     )
     assert rows[0][-7:] == (
         "Item terbuka",
         "Lewat tenggat",
-        "Kelengkapan (%)",
+        "Kelengkapan",
         "Perubahan (poin persen)",
-        "Ketepatan waktu (%)",
+        "Ketepatan waktu",
         "Perubahan (poin persen)",
         "Status",
     )
     by_name = {row[1]: row for row in rows[1:]}
     rl = by_name["BPS Kabupaten Rejang Lebong"]
-    assert rl[:6] == (2, "BPS Kabupaten Rejang Lebong", 1, "2/3", 66.7, 50.0)
-    assert rl[-7:] == (4, 1, 66.7, None, 50.0, None, "Kuning")
+    assert rl[:7] == (2, "BPS Kabupaten Rejang Lebong", 1, 2, 3, pytest.approx(0.667), 0.5)
+    assert rl[-7:] == (4, 1, pytest.approx(0.667), None, 0.5, None, "Kuning")
     assert by_name["BPS Kabupaten Kaur"][-1] == "Merah"
     assert by_name["Total kabupaten/kota"][:3] == (None, "Total kabupaten/kota", 2)
     assert "BPS Provinsi Bengkulu (kegiatan SOP sendiri)" in by_name
@@ -426,7 +477,7 @@ def test_a_formula_typed_into_the_narrative_is_exported_as_text(ketua_tim, kepal
     assert [(c.data_type, c.value) for c in (rl[0], rl[2], rl[4])] == [
         ("n", 2),
         ("n", 1),
-        ("n", 66.7),
+        ("n", 3),
     ]
 
 
@@ -455,7 +506,7 @@ def test_pdf_is_a_landscape_a4_with_letterhead_table_and_signature(
     client, ketua_tim, kepala, year_2026, plan
 ):
     recap = generate_recap(year_2026, period=2, narrative="Narasi rekap.", by=ketua_tim)
-    sign_recap(recap, by=kepala)
+    sign_recap(recap, **RECORD, by=kepala)
     client.force_login(kepala)
 
     response = client.get(reverse("monitoring:recap_pdf", args=[recap.pk]))
@@ -467,7 +518,7 @@ def test_pdf_is_a_landscape_a4_with_letterhead_table_and_signature(
     assert response.content.startswith(b"%PDF")
     pages, text = pdf_layout(exports.render_pdf_html(recap_view(kepala, recap)))
     # A4 landscape: 297 × 210 mm in CSS pixels.
-    assert [(round(p.width), round(p.height)) for p in pages] == [(1123, 794)]
+    assert {(round(p.width), round(p.height)) for p in pages} == {(1123, 794)}
     for expected in (
         "BADAN PUSAT STATISTIK PROVINSI BENGKULU",
         "Rekap Progres Monitoring Desa Cantik",

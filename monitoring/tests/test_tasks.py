@@ -19,6 +19,7 @@ from reports.tests.conftest import submitted_sosialisasi
 from .conftest import NOW
 
 pytestmark = pytest.mark.django_db
+RECORD = {"number": "B-7/17000/VS.300/05/2026", "place": "Bengkulu"}
 frozen = time_machine.travel(NOW, tick=False)
 
 
@@ -97,7 +98,7 @@ def test_a_draft_recap_waits_on_the_head_until_signed(tim_provinsi, kepala, year
     assert [t.kind for t in tasks_for(kepala)] == ["sign"]
     assert tasks_for(kepala)[0].url == f"/rekap/{recap.pk}/"
 
-    sign_recap(recap, by=kepala)
+    sign_recap(recap, **RECORD, by=kepala)
     assert tasks_for(kepala) == []
 
 
