@@ -161,6 +161,9 @@ class DashboardRow:
     activities: dict[str, Figures]
     total: Figures
     rag: str
+    # The office's worst open item on the live dashboard (see `worst_item`); not frozen in a
+    # recap's snapshot.
+    worst: TrackedItem | None = field(default=None, compare=False)
 
     def activity(self, code: str) -> Figures:
         return self.activities.get(code) or Figures()
@@ -217,6 +220,16 @@ def _row(office_id, code, name, short_name, is_province, villages, figures: dict
 
 
 SNAPSHOT_VERSION = 1
+WORST_FIRST = (Status.LEWAT, Status.SEGERA)
+
+
+def worst_item(items: Iterable[TrackedItem]) -> TrackedItem | None:
+    """The open item that most needs attention: the longest overdue, else the one due soonest
+    (due soon); None when nothing is overdue or due soon."""
+    candidates = [i for i in items if i.status in WORST_FIRST and i.due is not None]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda i: (WORST_FIRST.index(i.status), i.due, i.label))
 
 
 @dataclass
@@ -283,14 +296,16 @@ def build_dashboard(
 ) -> Dashboard:
     """Count `items` per office (in the order of `offices`) and activity. Items of offices not
     listed are ignored. Every activity code seen appears in every row (zeros where none); the
-    totals add up the kab/kota rows."""
+    totals add up the kab/kota rows. Each row carries its office's `worst_item`."""
     offices = list(offices)
     counts: dict[int, dict[str, Figures]] = {o.pk: {} for o in offices}
+    by_office: dict[int, list[TrackedItem]] = {o.pk: [] for o in offices}
     for item in items:
         per_office = counts.get(item.office_id)
         if per_office is None:
             continue
         per_office.setdefault(item.activity, Figures()).count(item.status)
+        by_office[item.office_id].append(item)
     codes = ordered_activities(c for per_office in counts.values() for c in per_office)
     rows = []
     province_total: dict[str, Figures] = {code: Figures() for code in codes}
@@ -310,6 +325,7 @@ def build_dashboard(
                 figures,
             )
         )
+        rows[-1].worst = worst_item(by_office[office.pk])
     totals = _row(None, "", "", "", False, sum(r.villages for r in rows), province_total)
     return Dashboard(as_of=now, activities=codes, rows=rows, totals=totals)
 

@@ -208,6 +208,36 @@ def test_snapshot_round_trip_keeps_every_figure(ketua_tim, year_2026, plan):
     assert again.rows[1].activity("rencana_kerja").completeness == 66.7
 
 
+@frozen
+def test_each_row_names_its_worst_item_longest_overdue_first_then_due_soonest(
+    ketua_tim, year_2026, plan, rejang_lebong, kaur
+):
+    data = province_dashboard(ketua_tim, year_2026, now=NOW)
+
+    # Kaur: three overdue (30 April, 1 and 3 May); the oldest is the worst.
+    assert data.row_for(kaur.pk).worst.label.endswith(": Sosialisasi Kaur")
+    # Rejang Lebong: one overdue (15 May) beats the one due soon (20 May).
+    assert data.row_for(rejang_lebong.pk).worst.label.endswith(": Rencana")
+    plan["overdue"].realised_on = date(2026, 5, 16)
+    plan["overdue"].save(update_fields=["realised_on"])
+    again = province_dashboard(ketua_tim, year_2026, now=NOW).row_for(rejang_lebong.pk)
+    assert again.worst.label.endswith(": Pelatihan agen")  # nothing overdue: the soonest due
+    # Not frozen into a recap: a snapshot holds figures only.
+    assert "worst" not in data.to_snapshot()["rows"][0]
+
+
+@frozen
+def test_the_phone_cards_show_every_office_with_status_and_worst_item(client, ketua_tim, plan):
+    client.force_login(ketua_tim)
+
+    html = client.get(reverse("monitoring:dashboard"), {"tahun": 2026}).content.decode()
+
+    assert html.count('data-testid="office-card"') == 10
+    assert html.count('data-testid="worst-item"') == 10
+    assert "Paling lama lewat tenggat:" in html and "Sosialisasi Kaur" in html
+    assert "Tidak ada item yang lewat tenggat atau segera jatuh tempo." in html  # no items
+
+
 # --- views -------------------------------------------------------------------------------------
 
 
