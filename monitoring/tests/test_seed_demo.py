@@ -104,6 +104,8 @@ def test_seed_demo_tells_a_coherent_story(db):
     recaps = Recap.objects.filter(program_year__year=2026).order_by("period")
     assert [r.period for r in recaps] == [1, 2, 3, 4, 5]  # every period ended by 25 November
     assert {(r.state, r.signed_by.username) for r in recaps} == {("signed_off", "kepala")}
+    assert {r.record_place for r in recaps} == {"Bengkulu"}
+    assert [r.record_number for r in recaps][-1] == "B-45/17000/VS.300/10/2026"
 
     returned = Report.objects.filter(state=ReportState.RETURNED, village__program_year__year=2026)
     assert returned.exists()

@@ -456,7 +456,12 @@ class Command(BaseCommand):
                 "identifikasi dan laporan akhir masih perlu dipercepat di beberapa kabupaten.",
                 by=users["tim.provinsi"],
             )
-            sign_recap(recap, by=users["kepala"])
+            sign_recap(
+                recap,
+                number=f"B-{40 + recap.period}/17000/VS.300/{recap.period_end:%m/%Y}",
+                place="Bengkulu",
+                by=users["kepala"],
+            )
 
 
 DEMO_YEAR = 2026

@@ -514,6 +514,12 @@ def seed_recaps(seed: Seed) -> dict[str, int]:
                     state=Recap.State.SIGNED_OFF if signed_off else Recap.State.DRAFT,
                     signed_by_id=kepala[program_year.province_id] if signed_off else None,
                     signed_at=signed if signed_off else None,
+                    record_number=(
+                        f"B-{number}/{program_year.province.code}0/VS.300/{end:%m/%Y}"
+                        if signed_off
+                        else ""
+                    ),
+                    record_place=program_year.province.short_name if signed_off else "",
                 )
             )
         Recap.objects.bulk_create(recaps)
