@@ -4,6 +4,7 @@ The Bengkulu regions and offices are loaded once per test database (they are ref
 each test adds its own people and program data inside its transaction."""
 
 import io
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -334,3 +335,113 @@ def s3_bucket(settings, monkeypatch, s3_server):
     yield bucket
     bucket.objects.all().delete()
     bucket.delete()
+
+
+# --- a real OpenID Connect provider (SSO BPS) --------------------------------------------------
+
+OIDC_PROVIDER_DIR = Path(__file__).resolve().parent / "scripts" / "oidc-provider"
+
+
+class OidcProvider:
+    """scripts/oidc-provider/server.js (the npm package `oidc-provider` on the machine's Node.js)
+    on a free loopback port: a Keycloak-shaped realm `pegawai-bps` whose people (users.json)
+    carry the SSO BPS claims. `rp_bases`: the addresses of the app it may send people back to.
+    Its node_modules are installed with `npm ci` when missing."""
+
+    realm = "pegawai-bps"
+    client_id = "monev-desacantik"
+    client_secret = "rahasia-klien-uji-monev-desacantik"
+
+    def __init__(self, rp_bases: list[str]):
+        import json
+
+        self.rp_bases = rp_bases
+        self.port = free_port()
+        self.origin = f"http://127.0.0.1:{self.port}"
+        self.issuer = f"{self.origin}/auth/realms/{self.realm}"
+        self.users = json.loads((OIDC_PROVIDER_DIR / "users.json").read_text())["users"]
+        self._process = None
+
+    def settings(self) -> dict:
+        from monev.settings import oidc_settings
+
+        return oidc_settings(self.issuer, self.client_id, self.client_secret)
+
+    @staticmethod
+    def install() -> None:
+        import shutil
+        import subprocess
+
+        if (OIDC_PROVIDER_DIR / "node_modules" / "oidc-provider").is_dir():
+            return
+        npm = shutil.which("npm")
+        if npm is None:
+            pytest.fail("the SSO tests need Node.js and npm (apt-get install nodejs npm)")
+        subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=OIDC_PROVIDER_DIR,
+            check=True,
+            timeout=300,
+        )
+
+    def start(self) -> None:
+        import os
+        import shutil
+        import subprocess
+        import time
+        import urllib.request
+
+        self.install()
+        self._process = subprocess.Popen(
+            [shutil.which("node") or "node", "server.js"],
+            cwd=OIDC_PROVIDER_DIR,
+            env={
+                **os.environ,
+                "PORT": str(self.port),
+                "RP_BASES": ",".join(self.rp_bases),
+                "CLIENT_ID": self.client_id,
+                "CLIENT_SECRET": self.client_secret,
+            },
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        discovery = f"{self.issuer}/.well-known/openid-configuration"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(discovery, timeout=1)
+                return
+            except OSError:
+                if self._process.poll() is not None:
+                    pytest.fail(f"the OIDC provider exited: {self._process.stderr.read()}")
+                time.sleep(0.1)
+        self.stop()
+        pytest.fail("the OIDC provider did not answer within 30 s")
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except Exception:
+                self._process.kill()
+                self._process.wait()
+            self._process = None
+
+
+@pytest.fixture(scope="session")
+def oidc_provider():
+    """The provider for the test client (the app at http://testserver), for the session."""
+    provider = OidcProvider(["http://testserver"])
+    provider.start()
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture
+def sso_on(settings, oidc_provider):
+    """SSO BPS on for this test, with the settings OIDC_ISSUER etc. give, against the provider."""
+    for name, value in oidc_provider.settings().items():
+        setattr(settings, name, value)
+    return oidc_provider

@@ -32,6 +32,8 @@ ACTION_LABELS = {
     "user.role_remove": _("Role removed"),
     "user.deactivate": _("Account deactivated"),
     "user.reactivate": _("Account activated again"),
+    "sso.login": _("Logged in with SSO BPS"),
+    "sso.refuse": _("SSO BPS login refused"),
     "membership.create": _("Office membership added"),
     "api_token.create": _("API token created"),
     "api_token.revoke": _("API token revoked"),

@@ -1,5 +1,6 @@
 import logging
 import time
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import Http404
@@ -14,20 +15,29 @@ from .logs import request_id_from, request_id_var
 access_log = logging.getLogger("core.requests")
 
 # No inline script or style anywhere: every script and stylesheet is a file under /static/.
-POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
+DIRECTIVES = [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+]
+POLICY = "; ".join(DIRECTIVES)
+
+
+def policy() -> str:
+    """The policy; with SSO BPS on, forms may also lead to the provider: the logout form is
+    redirected to its end-session endpoint (browsers check form-action on redirects too)."""
+    if not getattr(settings, "SSO_ENABLED", False):
+        return POLICY
+    parts = urlsplit(settings.OIDC_OP_LOGOUT_ENDPOINT)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    return "; ".join(f"{d} {origin}" if d.startswith("form-action ") else d for d in DIRECTIVES)
 
 
 class ContentSecurityPolicyMiddleware:
@@ -36,7 +46,7 @@ class ContentSecurityPolicyMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", POLICY)
+        response.headers.setdefault("Content-Security-Policy", policy())
         return response
 
 

@@ -414,6 +414,44 @@ def update_profile(user: User, *, full_name: str, nip: str, by: User) -> None:
     audit(user, by=by, action="user.profile", changes=changes)
 
 
+# --- login with SSO BPS (core/sso.py) ----------------------------------------------------------
+
+
+@transaction.atomic
+def record_sso_login(user: User, *, full_name: str, nip: str) -> None:
+    """An SSO BPS login of the registered `user`: the display name and NIP of the claims
+    replace the account's (an empty or malformed claim keeps the account's value), and one
+    audit row says so, with what changed. Nothing else is taken from the token: the offices
+    and roles are the app's own memberships."""
+    new_values = {}
+    if full_name:
+        new_values["full_name"] = full_name[: User._meta.get_field("full_name").max_length]
+    if nip:
+        new_values["nip"] = nip
+    changes = diff_fields(user, new_values)
+    for name, (_old, new) in changes.items():
+        setattr(user, name, new)
+    if changes:
+        user.clean_fields(exclude=[f.name for f in user._meta.fields if f.name not in changes])
+        user.save(update_fields=list(changes))
+    audit(user, by=user, action="sso.login", changes=changes)
+
+
+def record_sso_refusal(*, name: str, nip: str, email: str, reason: str, user: User | None) -> None:
+    """An SSO BPS login refused: nobody is let in and no account is made. The row is on the
+    matched account when there is one (inactive), else on the user model with who tried."""
+    who = " · ".join(part for part in (name, nip, email) if part) or "?"
+    AuditEvent.objects.create(
+        actor=None,
+        action="sso.refuse",
+        object_type=ContentType.objects.get_for_model(User),
+        object_id=str(user.pk) if user else "",
+        object_repr=(str(user) if user else who)[:200],
+        changes={"nip": [None, nip], "email": [None, email]},
+        reason=reason,
+    )
+
+
 def set_notification_preferences(user: User, *, enabled: Iterable[str], by: User) -> None:
     """Keep the e-mail kinds in `enabled` on for `user` and switch every other kind off. Only
     the user themself changes their own preferences (PermissionDenied otherwise). Audited

@@ -1,14 +1,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import sso, views
 from .forms import StyledPasswordChangeForm
 
 urlpatterns = [
     path("favicon.ico", views.favicon),
     path("healthz", views.healthz, name="healthz"),
     path("masuk/", views.LoginView.as_view(), name="login"),
-    path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
+    path("keluar/", views.LogoutView.as_view(), name="logout"),
+    path("sso/masuk/", sso.login, name="sso_login"),
+    path("sso/callback/", sso.callback, name="sso_callback"),
     path(
         "akun/kata-sandi/",
         auth_views.PasswordChangeView.as_view(form_class=StyledPasswordChangeForm),

@@ -23,7 +23,7 @@ from django.views.decorators.http import (
     require_safe,
 )
 
-from . import health, people
+from . import health, people, sso
 from .forms import (
     DeactivateForm,
     InviteForm,
@@ -98,6 +98,19 @@ def _stored_stream(attachment: Attachment):
 class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "sso_enabled": sso.enabled()}
+
+
+class LogoutView(auth_views.LogoutView):
+    """Log out here; someone who came in through SSO BPS is then sent to the provider, which
+    ends the SSO session too and sends them back to the login page."""
+
+    def post(self, request, *args, **kwargs):
+        end_session = sso.end_session_url(request)
+        response = super().post(request, *args, **kwargs)
+        return redirect(end_session) if end_session else response
 
 
 def favicon(request):

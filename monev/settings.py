@@ -211,6 +211,56 @@ else:  # without a trusted proxy, a client could forge X-Forwarded-For to dodge 
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# The SSO BPS callback carries no password to guess (the provider guards those): a refused SSO
+# login is not a failed attempt, and no lockout stops the callback.
+AXES_WHITELIST_CALLABLE = "core.sso.is_sso_callback"
+
+
+def oidc_settings(issuer: str, client_id: str, client_secret: str) -> dict:
+    """The settings of the SSO BPS login (mozilla-django-oidc, core/sso.py) for the Keycloak
+    realm at `issuer` (https://…/auth/realms/pegawai-bps): its endpoints are Keycloak's paths
+    under the realm. Accounts are never created from a token (OIDC_CREATE_USER=False): an SSO
+    user must be registered in the app (core.sso.SSOBackend)."""
+    issuer = issuer.rstrip("/")
+    if not issuer.startswith(("https://", "http://")):
+        raise ImproperlyConfigured(f"OIDC_ISSUER={issuer!r} is not an http(s) address.")
+    if not client_secret:
+        raise ImproperlyConfigured("OIDC_ISSUER needs OIDC_RP_CLIENT_SECRET too.")
+    endpoints = f"{issuer}/protocol/openid-connect"
+    return {
+        "SSO_ENABLED": True,
+        "OIDC_ISSUER": issuer,
+        "OIDC_OP_AUTHORIZATION_ENDPOINT": f"{endpoints}/auth",
+        "OIDC_OP_TOKEN_ENDPOINT": f"{endpoints}/token",
+        "OIDC_OP_USER_ENDPOINT": f"{endpoints}/userinfo",
+        "OIDC_OP_JWKS_ENDPOINT": f"{endpoints}/certs",
+        "OIDC_OP_LOGOUT_ENDPOINT": f"{endpoints}/logout",
+        "OIDC_RP_CLIENT_ID": client_id,
+        "OIDC_RP_CLIENT_SECRET": client_secret,
+        "OIDC_RP_SIGN_ALGO": env_str("OIDC_RP_SIGN_ALGO", "RS256"),
+        "OIDC_RP_SCOPES": env_str("OIDC_RP_SCOPES", "openid email profile"),
+        "OIDC_TIMEOUT": env_int("OIDC_TIMEOUT_SECONDS", 10),
+        "OIDC_VERIFY_SSL": env_bool("OIDC_VERIFY_SSL", True),
+        "OIDC_USE_PKCE": True,
+        "OIDC_USE_NONCE": True,
+        "OIDC_CREATE_USER": False,
+        "OIDC_STORE_ID_TOKEN": True,  # the id_token_hint of the logout at the provider
+        "OIDC_AUTHENTICATION_CALLBACK_URL": "sso_callback",
+        "LOGIN_REDIRECT_URL_FAILURE": "login",
+    }
+
+
+# Login with SSO BPS beside the local login: on when OIDC_ISSUER and OIDC_RP_CLIENT_ID are set.
+SSO_ENABLED = False
+AUTHENTICATION_BACKENDS.append("core.sso.SSOBackend")  # inert while SSO_ENABLED is off
+if env_str("OIDC_ISSUER") or env_str("OIDC_RP_CLIENT_ID"):
+    if not (env_str("OIDC_ISSUER") and env_str("OIDC_RP_CLIENT_ID")):
+        raise ImproperlyConfigured("SSO BPS needs both OIDC_ISSUER and OIDC_RP_CLIENT_ID.")
+    globals().update(
+        oidc_settings(
+            env_str("OIDC_ISSUER"), env_str("OIDC_RP_CLIENT_ID"), env_str("OIDC_RP_CLIENT_SECRET")
+        )
+    )
 
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", _("Bahasa Indonesia")), ("en", _("English"))]

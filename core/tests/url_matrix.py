@@ -169,6 +169,10 @@ URLS: dict[str, Url] = {
     "set_language": Url(get=everyone(302), anonymous=302, public=True),
     "login": Url(get=everyone(302), anonymous=200, public=True),
     "logout": Url(get=POST_ONLY, anonymous=405, public=True),
+    # SSO BPS: off in a deployment without OIDC_* settings (as here), so not there for anyone;
+    # with SSO on, core/tests/test_sso.py drives them against a real provider.
+    "sso_login": Url(get=everyone(404), anonymous=404, public=True),
+    "sso_callback": Url(get=everyone(404), anonymous=404, public=True),
     "password_change": Url(get=READ),
     "password_change_done": Url(get=READ),
     "profile": Url(get=READ),
