@@ -445,3 +445,19 @@ def sso_on(settings, oidc_provider):
     for name, value in oidc_provider.settings().items():
         setattr(settings, name, value)
     return oidc_provider
+
+
+@pytest.fixture(scope="session")
+def oidc_provider_live(live_server):
+    """The provider for the browser tests: it sends people back to the live server."""
+    provider = OidcProvider([live_server.url])
+    provider.start()
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture
+def sso_on_live(settings, oidc_provider_live):
+    for name, value in oidc_provider_live.settings().items():
+        setattr(settings, name, value)
+    return oidc_provider_live

@@ -49,7 +49,9 @@ class Person:
         start = self.app.get(reverse("sso_login"), query)
         assert start.status_code == 302
         assert start.url.startswith(f"{self.provider.issuer}/protocol/openid-connect/auth?")
-        return self.follow_provider(self.at_provider.get(start.url, allow_redirects=False))
+        return self.follow_provider(
+            self.at_provider.get(start.url, allow_redirects=False, timeout=10)
+        )
 
     def log_in(self, username: str, password: str | None = None, next_url: str | None = None):
         """The whole SSO login: the provider's form, its consent step, and the app's callback;
@@ -64,6 +66,7 @@ class Person:
                 urljoin(page.url, action),
                 data={"username": username, "password": password},
                 allow_redirects=False,
+                timeout=10,
             )
         )
         assert isinstance(back, str) and back.startswith(reverse("sso_callback") + "?"), back
@@ -234,6 +237,21 @@ def test_a_cancelled_or_failed_login_at_the_provider_says_so(sso_on, rina):
     assert "SSO BPS tidak berhasil" in client.get(response.url).content.decode()
 
 
+def test_a_provider_that_stops_answering_gives_a_clear_message_not_an_error(
+    sso_on, rina, settings
+):
+    from conftest import free_port
+
+    # The person logs in at the provider; the app's token request then finds nobody there.
+    settings.OIDC_OP_TOKEN_ENDPOINT = f"http://127.0.0.1:{free_port()}/token"
+    person = Person(sso_on)
+    response = person.log_in("rina.kartika")
+    assert response.status_code == 302 and response.url == reverse("login")
+    assert user_id_of(person.app) is None
+    assert "SSO BPS tidak berhasil" in person.app.get(response.url).content.decode()
+    assert not AuditEvent.objects.filter(action__startswith="sso.").exists()
+
+
 # --- django-axes -----------------------------------------------------------------------------
 
 
@@ -282,13 +300,16 @@ def test_logout_ends_the_sso_session_at_the_provider_too(sso_on, rina):
 
     # The provider's end-session page asks to confirm; confirming ends the SSO session and
     # sends the person back to the app's login page.
-    confirm = person.at_provider.get(response.url, allow_redirects=False)
+    confirm = person.at_provider.get(response.url, allow_redirects=False, timeout=10)
     assert confirm.status_code == 200 and 'id="op.logoutForm"' in confirm.text
     action = unescape(re.search(r'<form[^>]*action="([^"]+)"', confirm.text)[1])
     hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', confirm.text))
     back = person.follow_provider(
         person.at_provider.post(
-            urljoin(confirm.url, action), data={**hidden, "logout": "yes"}, allow_redirects=False
+            urljoin(confirm.url, action),
+            data={**hidden, "logout": "yes"},
+            allow_redirects=False,
+            timeout=10,
         )
     )
     assert back == reverse("login")

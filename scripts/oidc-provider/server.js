@@ -170,7 +170,9 @@ const callback = provider.callback();
 const server = http.createServer(async (req, res) => {
   const path = new URL(req.url, ISSUER).pathname;
   try {
-    if (path.startsWith(`${PREFIX}/login-actions/`)) {
+    if (path === '/favicon.ico') {
+      res.writeHead(204).end(); // browsers ask for it on the provider's pages
+    } else if (path.startsWith(`${PREFIX}/login-actions/`)) {
       await interactions(req, res, path);
     } else if (path === PREFIX || path.startsWith(`${PREFIX}/`)) {
       // Mounted under the realm's path, as express would: the provider builds its URLs from it.
