@@ -237,9 +237,7 @@ def test_a_cancelled_or_failed_login_at_the_provider_says_so(sso_on, rina):
     assert "SSO BPS tidak berhasil" in client.get(response.url).content.decode()
 
 
-def test_a_provider_that_stops_answering_gives_a_clear_message_not_an_error(
-    sso_on, rina, settings
-):
+def test_a_provider_that_stops_answering_gives_a_clear_message_not_an_error(sso_on, rina, settings):
     from conftest import free_port
 
     # The person logs in at the provider; the app's token request then finds nobody there.
