@@ -65,7 +65,7 @@ class SSOBackend(OIDCAuthenticationBackend):
             super().__init__(*args, **kwargs)
 
     def authenticate(self, request, **kwargs):
-        # Only the callback, only with the nonce the login view stored: never a password login.
+        # Only on the callback, with what the login view stored: never a password login.
         if not enabled() or request is None or "username" in kwargs or "password" in kwargs:
             return None
         if request.path != reverse("sso_callback"):
@@ -89,14 +89,15 @@ class SSOBackend(OIDCAuthenticationBackend):
 
     def filter_users_by_claims(self, claims):
         """The accounts registered for the person: those with the claimed NIP, else those with
-        the claimed e-mail (letter case aside). Inactive ones too: they are refused by name."""
+        the claimed e-mail (letter case aside; not one the provider says is unverified).
+        Inactive ones too: they are refused by name."""
         nip = claimed_nip(claims)
         if nip:
             by_nip = User.objects.filter(nip=nip)
             if by_nip.exists():
                 return by_nip
         email = claimed_email(claims)
-        if email:
+        if email and claims.get("email_verified") is not False:
             return User.objects.filter(email__iexact=email)
         return User.objects.none()
 

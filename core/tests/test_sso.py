@@ -212,6 +212,14 @@ def test_two_accounts_with_the_same_email_are_refused_not_guessed(sso_on, db):
     assert "sari_a, sari_b" in AuditEvent.objects.get(action="sso.refuse").reason
 
 
+def test_an_email_the_provider_has_not_verified_finds_no_account(sso_on, db):
+    make_user("yusuf", "1702", Role.TIM_KABKOTA, email="yusuf.hidayat@bps.go.id")
+    person = Person(sso_on)
+    assert person.log_in("yusuf.hidayat").url == reverse("login")
+    assert user_id_of(person.app) is None
+    assert AuditEvent.objects.filter(action="sso.refuse").count() == 1
+
+
 def test_an_account_deactivated_after_login_is_logged_out(sso_on, rina):
     person = Person(sso_on)
     person.log_in("rina.kartika")

@@ -2,7 +2,7 @@
 // a Keycloak realm `pegawai-bps` at /auth/realms/pegawai-bps with Keycloak's endpoint paths, the
 // people of users.json carrying the SSO BPS claims (nip, nip-lama, organisasi, ...), a login form
 // that checks their passwords, and RP-initiated logout. Started by the pytest fixture
-// `sso_provider` (core/tests/sso.py); not for production.
+// `oidc_provider` (conftest.py); not for production.
 //
 //   PORT=8089 RP_BASES=http://testserver,http://localhost:8000 node server.js
 //
