@@ -239,3 +239,48 @@ def test_viewer_of_the_province_sees_the_results(client, finalised):
     client.force_login(viewer)
 
     assert client.get(RESULTS).context["results"]["public"] is True
+
+
+def _pdf_pages(content: bytes) -> list[str]:
+    from pypdf import PdfReader
+
+    return [" ".join(page.extract_text().split()) for page in PdfReader(BytesIO(content)).pages]
+
+
+def test_berita_acara_pdf_is_a4_and_its_signatures_never_stand_alone_on_the_last_page(
+    client, finalised, kepala, ketua_tim, year_2026, rejang_lebong
+):
+    """Villages are added three at a time so that, somewhere, the table ends just before a page
+    break: the closing sentence must still be on the signatures' page, with both signers' names
+    and NIPs from their profiles."""
+    from pypdf import PdfReader
+
+    kepala.full_name, kepala.nip = "Dr. Hendra Wijaya, S.E., M.Si.", "197101151997021003"
+    ketua_tim.full_name, ketua_tim.nip = "Nur Aisyah, S.ST., M.Stat.", "199604022023122005"
+    kepala.save()
+    ketua_tim.save()
+    client.force_login(kepala)
+    page_counts = set()
+    for step in range(10):
+        for index in range(3 * step, 3 * step + 3):
+            ParticipatingVillage.objects.create(
+                program_year=year_2026,
+                village=desa_in(rejang_lebong, index + 1),
+                office=rejang_lebong,
+                kind=VillageKind.TAMBAHAN,
+            )
+        services.add_missing_worksheets(finalised, by=ketua_tim)
+        response = client.get(reverse("lke:results_pdf") + "?tahun=2026", sign_off_data(ketua_tim))
+        reader = PdfReader(BytesIO(response.content))
+        assert {(round(p.mediabox.width), round(p.mediabox.height)) for p in reader.pages} == {
+            (842, 595)  # A4 landscape
+        }
+        pages = _pdf_pages(response.content)
+        page_counts.add(len(pages))
+        last = pages[-1]
+        assert "Demikian berita acara ini dibuat dengan sebenarnya" in last, (step, last)
+        assert "Dr. Hendra Wijaya, S.E., M.Si. NIP 197101151997021003" in last
+        assert "Nur Aisyah, S.ST., M.Stat. NIP 199604022023122005" in last
+        assert "Nomor: B-12/17000/VS.300/12/2026" in pages[0]
+        assert "Bengkulu," in last
+    assert len(page_counts) > 1  # the added villages did move the page breaks
