@@ -1,6 +1,7 @@
 """Browser test: the province dashboard fits the screen. At 1366 px (a common office laptop)
 nothing scrolls sideways, the page nor the table, so every column is in view; on a 390 px phone
-each kab/kota is a card with its status and its worst item instead of a table row."""
+each kab/kota is a card with its status and its worst item instead of a table row. 1440 and
+1536 px are checked as well: wider screens bring the navbar's icons back."""
 
 import io
 from datetime import timedelta
@@ -71,6 +72,10 @@ def test_province_dashboard_fits_1366_and_becomes_cards_at_390(page, demo):
     assert page.locator("#dashboard-table").is_visible()
     assert page.locator("[data-testid=office-card]").first.is_hidden()
     screenshot(page, "dashboard-1366")
+    for width in (1440, 1536):  # the other common laptop widths: the navbar must fit too
+        page.set_viewport_size({"width": width, "height": 900})
+        widths = page.evaluate(WIDTHS)
+        assert widths["page"] <= widths["viewport"] == width
 
     page.set_viewport_size({"width": 390, "height": 844})
     page.reload()
