@@ -70,7 +70,19 @@ class BlockForm(UnlockedParentForm):
 
     class Meta:
         model = Block
-        fields = ["instrument", "code", "title", "target", "scored", "tie_break", "order"]
+        fields = [
+            "instrument",
+            "code",
+            "title",
+            "target",
+            "scored",
+            "tie_break",
+            "formula",
+            "weight_base",
+            "total_basis",
+            "aspect_value",
+            "order",
+        ]
 
     def clean(self):
         cleaned = super().clean()
@@ -105,7 +117,16 @@ class IndicatorForm(UnlockedParentForm):
 
     class Meta:
         model = Indicator
-        fields = ["aspect", "code", "title", "weight", "is_example", "order"]
+        fields = [
+            "aspect",
+            "code",
+            "title",
+            "weight",
+            "is_example",
+            "shading",
+            "always_filled",
+            "order",
+        ]
 
 
 class ItemForm(UnlockedParentForm):
@@ -124,6 +145,14 @@ class ItemForm(UnlockedParentForm):
             "evidence_required",
             "is_example",
             "source_note",
+            "score_offset",
+            "score_divisor",
+            "nilai_rule",
+            "rincian",
+            "validation_rule",
+            "explanation",
+            "guidance",
+            "source_row",
             "order",
         ]
 
@@ -208,7 +237,7 @@ class IndicatorInline(LockedInline):
 
 class ItemInline(LockedInline):
     model = Item
-    fields = ["order", "code", "kind", "max_score", "weight", "is_example"]
+    fields = ["order", "code", "kind", "max_score", "weight", "score_divisor", "is_example"]
     readonly_fields = ["code", "kind", "max_score"]
 
     def has_add_permission(self, request, obj=None):

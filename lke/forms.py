@@ -101,6 +101,18 @@ class XlsxForm(StyledFormMixin, forms.Form):
         return upload
 
 
+class WorkbookForm(XlsxForm):
+    """The official LKE workbook (national layout) and the version it becomes."""
+
+    version = forms.IntegerField(
+        label=_("Version"),
+        required=False,
+        min_value=1,
+        max_value=999,
+        help_text=_("Leave empty for the next free version of the workbook's year."),
+    )
+
+
 class BeritaAcaraForm(StyledFormMixin, forms.Form):
     """What the berita acara of the results prints besides the results: its number, the place
     and date of signing, and the team lead who signs beside the head (one of the province's

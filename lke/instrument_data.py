@@ -3,13 +3,16 @@ one place before anything is written, and written back out the same way.
 
 The plain form (what a YAML file holds):
 
-    year, version, title, source, nilai_scale,
+    year, version, title, source, nilai_scale, import_notes: [text],
     blocks: [{code, title, target (village|office), scored, tie_break: [aspect codes],
+              formula (mean|workbook), weight_base, total_basis, aspect_value,
               aspects: [{code, title, weight, example,
-                         indicators: [{code, title, weight, example,
+                         indicators: [{code, title, weight, example, shading, always_filled,
                                        items: [{code, text, kind (choice|text|heading),
                                                 max_score, weight, evidence, evidence_required,
-                                                example, source,
+                                                example, source, rincian, validation_rule,
+                                                explanation, guidance, source_row,
+                                                score_offset, score_divisor, nilai_rule,
                                                 options: [{label, score, example}]}]}]}]}]
 
 Every node may carry `_row` (its row in an xlsx sheet) so an error names the row."""
@@ -25,7 +28,15 @@ from django.utils.translation import gettext_lazy
 
 from core.xlsx import XlsxWriter, cell_text, open_workbook
 
-from .models import Instrument, ItemKind, Target
+from .models import (
+    AspectValue,
+    Formula,
+    Instrument,
+    ItemKind,
+    NilaiRule,
+    Target,
+    TotalBasis,
+)
 
 INSTRUMENT_DIR = Path(__file__).resolve().parent / "instruments"
 
@@ -41,6 +52,14 @@ FIELD_LABELS = {
     "nilai_scale": gettext_lazy("NILAI scale"),
     "evidence": gettext_lazy("evidence"),
     "source": gettext_lazy("source"),
+    "score_divisor": gettext_lazy("divisor"),
+    "score_offset": gettext_lazy("score minimum"),
+    "weight_base": gettext_lazy("weight base"),
+    "formula": gettext_lazy("scoring formula"),
+    "total_basis": gettext_lazy("total (default)"),
+    "aspect_value": gettext_lazy("aspect value (default)"),
+    "nilai_rule": gettext_lazy("NILAI"),
+    "rincian": gettext_lazy("national form code"),
 }
 
 
@@ -77,6 +96,44 @@ def _weight(node: dict, where: str, errors: list[str]) -> Decimal:
         errors.append(_("%(where)s: weight must be 0 or more") % {"where": where})
     elif value >= 10000 or value != value.quantize(Decimal("0.001")):
         errors.append(_("%(where)s: weight has at most 4 digits and 3 decimals") % {"where": where})
+    return value
+
+
+def _decimal(node: dict, key: str, where: str, errors: list[str]) -> Decimal | None:
+    """An optional positive number with at most 3 decimals (a divisor, a weight base)."""
+    raw = node.get(key)
+    if raw is None or raw == "":
+        return None
+    try:
+        value = Decimal(str(raw))
+    except (InvalidOperation, ValueError):
+        value = None
+    if value is None or not value.is_finite() or value <= 0:
+        errors.append(
+            _("%(where)s: %(field)s %(value)r is not a number above 0")
+            % {"where": where, "field": _field(key), "value": raw}
+        )
+        return None
+    if value >= 10000 or value != value.quantize(Decimal("0.001")):
+        errors.append(
+            _("%(where)s: %(field)s has at most 4 digits and 3 decimals")
+            % {"where": where, "field": _field(key)}
+        )
+    return value
+
+
+def _choice(node: dict, key: str, choices, default: str, where: str, errors: list[str]) -> str:
+    value = str(node.get(key) or "").strip() or default
+    if value not in choices.values:
+        errors.append(
+            _("%(where)s: %(field)s %(value)r is not one of %(allowed)s")
+            % {
+                "where": where,
+                "field": _field(key),
+                "value": value,
+                "allowed": ", ".join(choices.values),
+            }
+        )
     return value
 
 
@@ -135,6 +192,9 @@ def check_instrument_data(data: dict) -> dict:
         "title": _text(data, "title", _("instrument"), errors, limit=200),
         "source": _text(data, "source", _("instrument"), errors, limit=5000, required=False),
         "nilai_scale": _int(data, "nilai_scale", _("instrument"), errors, minimum=1) or 4,
+        "import_notes": [
+            n if isinstance(n, dict) else {"text": str(n)} for n in data.get("import_notes") or []
+        ],
         "blocks": [],
     }
     blocks = data.get("blocks") or []
@@ -163,6 +223,14 @@ def check_instrument_data(data: dict) -> dict:
             "target": target,
             "scored": _bool(block, "scored", True),
             "tie_break": [str(c).strip() for c in block.get("tie_break") or []],
+            "formula": _choice(block, "formula", Formula, Formula.MEAN, where, errors),
+            "weight_base": _decimal(block, "weight_base", where, errors),
+            "total_basis": _choice(
+                block, "total_basis", TotalBasis, TotalBasis.ATTAINABLE, where, errors
+            ),
+            "aspect_value": _choice(
+                block, "aspect_value", AspectValue, AspectValue.SUM, where, errors
+            ),
             "aspects": [],
         }
         aspect_codes: set[str] = set()
@@ -202,6 +270,8 @@ def check_instrument_data(data: dict) -> dict:
                     "title": _text(indicator, "title", iwhere, errors, limit=200),
                     "weight": _weight(indicator, iwhere, errors),
                     "example": _bool(indicator, "example", False),
+                    "shading": _text(indicator, "shading", iwhere, errors, limit=8, required=False),
+                    "always_filled": _bool(indicator, "always_filled", False),
                     "items": [],
                 }
                 for item in indicator.get("items") or []:
@@ -216,6 +286,11 @@ def check_instrument_data(data: dict) -> dict:
                     clean_indicator["items"].append(clean_item)
                 clean_aspect["indicators"].append(clean_indicator)
             clean_block["aspects"].append(clean_aspect)
+        if clean_block["formula"] == Formula.WORKBOOK and clean_block["weight_base"] is None:
+            errors.append(
+                _("%(where)s: the workbook formula needs a weight base (e.g. 0.75)")
+                % {"where": where}
+            )
         unknown = [c for c in clean_block["tie_break"] if c not in aspect_codes]
         if unknown:
             errors.append(
@@ -315,8 +390,32 @@ def _check_item(item: dict, ipath: str, item_codes: dict, errors: list[str]) -> 
         "evidence_required": _bool(item, "evidence_required", bool(evidence)),
         "example": _bool(item, "example", False),
         "source": _text(item, "source", where, errors, limit=300, required=False),
+        "rincian": _text(item, "rincian", where, errors, limit=20, required=False),
+        "validation_rule": _text(
+            item, "validation_rule", where, errors, limit=5000, required=False
+        ),
+        "explanation": _text(item, "explanation", where, errors, limit=5000, required=False),
+        "guidance": _text(item, "guidance", where, errors, limit=5000, required=False),
+        "source_row": _int(item, "source_row", where, errors, minimum=1),
+        "score_offset": _score_offset(item, where, errors),
+        "score_divisor": _decimal(item, "score_divisor", where, errors),
+        "nilai_rule": _choice(item, "nilai_rule", NilaiRule, NilaiRule.SCALE, where, errors),
         "options": options,
     }
+
+
+def _score_offset(item: dict, where: str, errors: list[str]) -> int:
+    raw = item.get("score_offset")
+    if raw is None or raw == "":
+        return 0
+    try:
+        return int(str(raw).strip())
+    except ValueError:
+        errors.append(
+            _("%(where)s: %(field)s %(value)r is not a whole number")
+            % {"where": where, "field": _field("score_offset"), "value": raw}
+        )
+        return 0
 
 
 # --- YAML ----------------------------------------------------------------------------------------
@@ -357,6 +456,7 @@ def instrument_to_data(instrument: Instrument) -> dict:
         "title": instrument.title,
         "source": instrument.source_note,
         "nilai_scale": instrument.nilai_scale,
+        "import_notes": list(instrument.import_notes),
         "blocks": [
             {
                 "code": b.code,
@@ -364,6 +464,10 @@ def instrument_to_data(instrument: Instrument) -> dict:
                 "target": b.target,
                 "scored": b.scored,
                 "tie_break": list(b.tie_break),
+                "formula": b.formula,
+                "weight_base": b.weight_base,
+                "total_basis": b.total_basis,
+                "aspect_value": b.aspect_value,
                 "aspects": [
                     {
                         "code": a.code,
@@ -376,6 +480,8 @@ def instrument_to_data(instrument: Instrument) -> dict:
                                 "title": i.title,
                                 "weight": i.weight,
                                 "example": i.is_example,
+                                "shading": i.shading,
+                                "always_filled": i.always_filled,
                                 "items": [
                                     {
                                         "code": it.code,
@@ -387,6 +493,14 @@ def instrument_to_data(instrument: Instrument) -> dict:
                                         "evidence_required": it.evidence_required,
                                         "example": it.is_example,
                                         "source": it.source_note,
+                                        "rincian": it.rincian,
+                                        "validation_rule": it.validation_rule,
+                                        "explanation": it.explanation,
+                                        "guidance": it.guidance,
+                                        "source_row": it.source_row,
+                                        "score_offset": it.score_offset,
+                                        "score_divisor": it.score_divisor,
+                                        "nilai_rule": it.nilai_rule,
                                         "options": [
                                             {
                                                 "label": o.label,
@@ -438,6 +552,25 @@ COLUMNS = [
     "dinilai",
     "tie_break",
 ]
+# Columns added with the official 2026 workbook: optional on import (an older export without
+# them still imports, with the defaults).
+EXTRA_COLUMNS = [
+    "rumus",
+    "dasar_bobot",
+    "dasar_total",
+    "nilai_aspek",
+    "arsir",
+    "selalu_diisi",
+    "skor_min",
+    "pembagi",
+    "nilai",
+    "rincian",
+    "aturan_validasi",
+    "penjelasan",
+    "penjelasan_bukti",
+    "baris_sumber",
+]
+ALL_COLUMNS = COLUMNS + EXTRA_COLUMNS
 ROW_KINDS = ["blok", "aspek", "indikator", "butir", "opsi"]
 MAX_SHEET_ROWS, MAX_SHEET_COLUMNS = 5000, 30  # an import's ceiling, checked before parsing
 
@@ -461,21 +594,26 @@ def instrument_to_xlsx(data: dict) -> bytes:
 
 def _row(**cells) -> list:
     """A `Butir` row with the named columns filled, the others empty."""
-    return [cells.get(column) for column in COLUMNS]
+    return [cells.get(column) for column in ALL_COLUMNS]
 
 
-def _grouping_row(kind: str, node: dict) -> list:
+def _grouping_row(kind: str, node: dict, **extra) -> list:
     return _row(
         baris=kind,
         kode=node["code"],
         teks=node["title"],
         bobot=_number(Decimal(node["weight"])),
         contoh=_yes(node["example"]),
+        **extra,
     )
 
 
+def _optional_number(value):
+    return None if value is None else _number(Decimal(value))
+
+
 def _tree_rows(data: dict) -> Iterator[list]:
-    yield COLUMNS
+    yield ALL_COLUMNS
     for block in data["blocks"]:
         yield _row(
             baris="blok",
@@ -484,11 +622,20 @@ def _tree_rows(data: dict) -> Iterator[list]:
             sasaran=block["target"],
             dinilai=_yes(block["scored"]),
             tie_break=",".join(block["tie_break"]),
+            rumus=block["formula"],
+            dasar_bobot=_optional_number(block["weight_base"]),
+            dasar_total=block["total_basis"],
+            nilai_aspek=block["aspect_value"],
         )
         for aspect in block["aspects"]:
             yield _grouping_row("aspek", aspect)
             for indicator in aspect["indicators"]:
-                yield _grouping_row("indikator", indicator)
+                yield _grouping_row(
+                    "indikator",
+                    indicator,
+                    arsir=indicator["shading"],
+                    selalu_diisi=_yes(indicator["always_filled"]),
+                )
                 for item in indicator["items"]:
                     yield _row(
                         baris="butir",
@@ -501,6 +648,14 @@ def _tree_rows(data: dict) -> Iterator[list]:
                         bukti_wajib=_yes(item["evidence_required"]),
                         contoh=_yes(item["example"]),
                         sumber=item["source"],
+                        skor_min=item["score_offset"],
+                        pembagi=_optional_number(item["score_divisor"]),
+                        nilai=item["nilai_rule"],
+                        rincian=item["rincian"],
+                        aturan_validasi=item["validation_rule"],
+                        penjelasan=item["explanation"],
+                        penjelasan_bukti=item["guidance"],
+                        baris_sumber=item["source_row"],
                     )
                     for option in item["options"]:
                         yield _row(
@@ -560,9 +715,12 @@ def _instrument_from_book(book) -> dict:
                 % {"sheet": TREE_SHEET, "columns": ", ".join(COLUMNS)}
             ]
         )
+    columns = COLUMNS + header[len(COLUMNS) :]  # unknown extra columns are ignored
     parents: dict[str, dict | None] = dict.fromkeys(ROW_KINDS)
     for number, raw in enumerate(rows, start=2):
-        values = dict(zip(COLUMNS, (_cell(v) for v in raw), strict=False))
+        values = dict(zip(columns, (_cell(v) for v in raw), strict=False))
+        for extra in EXTRA_COLUMNS:
+            values.setdefault(extra, "")
         kind = str(values.get("baris") or "")
         if not any(values.values()):
             continue
@@ -602,14 +760,22 @@ def _node_from_row(kind: str, v: dict, where: str) -> dict:
             "target": v["sasaran"],
             "scored": v["dinilai"] if v["dinilai"] != "" else True,
             "tie_break": [c.strip() for c in str(v["tie_break"] or "").split(",") if c.strip()],
+            "formula": v["rumus"],
+            "weight_base": v["dasar_bobot"],
+            "total_basis": v["dasar_total"],
+            "aspect_value": v["nilai_aspek"],
         }
     if kind in ("aspek", "indikator"):
-        return {
+        node = {
             "code": v["kode"],
             "title": v["teks"],
             "weight": v["bobot"] if v["bobot"] != "" else 1,
             "example": v["contoh"] or False,
         }
+        if kind == "indikator":
+            node["shading"] = v["arsir"]
+            node["always_filled"] = v["selalu_diisi"] or False
+        return node
     if kind == "butir":
         return {
             "code": v["kode"],
@@ -621,5 +787,13 @@ def _node_from_row(kind: str, v: dict, where: str) -> dict:
             "evidence_required": v["bukti_wajib"] if v["bukti_wajib"] != "" else bool(v["bukti"]),
             "example": v["contoh"] or False,
             "source": v["sumber"],
+            "score_offset": v["skor_min"],
+            "score_divisor": v["pembagi"],
+            "nilai_rule": v["nilai"],
+            "rincian": v["rincian"],
+            "validation_rule": v["aturan_validasi"],
+            "explanation": v["penjelasan"],
+            "guidance": v["penjelasan_bukti"],
+            "source_row": v["baris_sumber"],
         }
     return {"label": v["teks"], "score": v["skor"], "example": v["contoh"] or False}

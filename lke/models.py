@@ -35,6 +35,9 @@ class Instrument(models.Model):
     title = models.CharField(_("title"), max_length=200)
     source_note = models.TextField(_("source"), blank=True, max_length=MEDIUM_TEXT)
     nilai_scale = models.PositiveSmallIntegerField(_("NILAI scale"), default=4)
+    # What the importer of the official workbook noticed in it (slips, rules naming another
+    # rincian, a repeated letter), each naming its row: shown on the instrument's page.
+    import_notes = models.JSONField(_("import notes"), default=list, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
@@ -54,7 +57,28 @@ class Instrument(models.Model):
         return self.assessments.exists()
 
 
+class Formula(models.TextChoices):
+    MEAN = "mean", _("Weighted means (score ÷ max score, the earlier default)")
+    WORKBOOK = "workbook", _("The workbook's sums: (score − min) ÷ divisor × weight ÷ weight base")
+
+
+class TotalBasis(models.TextChoices):
+    ATTAINABLE = "attainable", _("0–100 of the highest attainable sum")
+    DECLARED = "declared", _("0–100 of the declared maxima (sum of weight ÷ weight base)")
+    SUM = "sum", _("The sum itself, on the workbook's scale")
+
+
+class AspectValue(models.TextChoices):
+    SUM = "sum", _("Sum of its items' values")
+    PERCENT = "percent", _("0–100 of its highest attainable sum")
+
+
 class Block(models.Model):
+    """A block of the worksheet. `formula` says how its items are valued (lke/scoring.py):
+    weighted means (the 2024 default) or the 2026 workbook's sums, where `weight_base` is the
+    divisor of the weights (0.75 in Blok III, the cell $G$95; 7.75 in Blok IV) and
+    `total_basis`/`aspect_value` are the declared defaults for figures the workbook lacks."""
+
     instrument = models.ForeignKey(Instrument, models.CASCADE, related_name="blocks")
     code = models.CharField(_("code"), max_length=10)
     title = models.CharField(_("title"), max_length=200)
@@ -65,6 +89,24 @@ class Block(models.Model):
         default=list,
         blank=True,
         help_text=_("Aspect codes compared after the total, in order, before the name."),
+    )
+    formula = models.CharField(
+        _("scoring formula"), max_length=10, choices=Formula.choices, default=Formula.MEAN
+    )
+    weight_base = models.DecimalField(
+        _("weight base"), max_digits=7, decimal_places=3, null=True, blank=True
+    )
+    total_basis = models.CharField(
+        _("total (default)"),
+        max_length=10,
+        choices=TotalBasis.choices,
+        default=TotalBasis.ATTAINABLE,
+    )
+    aspect_value = models.CharField(
+        _("aspect value (default)"),
+        max_length=10,
+        choices=AspectValue.choices,
+        default=AspectValue.SUM,
     )
     order = models.PositiveSmallIntegerField(default=0)
 
@@ -112,6 +154,10 @@ class Aspect(WeightedNode):
 
 class Indicator(WeightedNode):
     aspect = models.ForeignKey(Aspect, models.CASCADE, related_name="indicators")
+    # The fill of its rows in the official workbook; green (C5E0B3, B6D7A8) marks the indicators
+    # filled even when the village is not nominated (Blok II 2a = Tidak).
+    shading = models.CharField(_("shading"), max_length=8, blank=True)
+    always_filled = models.BooleanField(_("filled when not nominated"), default=False)
 
     class Meta:
         ordering = ["aspect", "order", "id"]
@@ -129,6 +175,13 @@ class ItemKind(models.TextChoices):
     HEADING = "heading", _("Heading")
 
 
+class NilaiRule(models.TextChoices):
+    SCALE = "scale", _("score ÷ max score × NILAI scale")
+    BINARY = "binary", _("4 for score 1, else 1 (=IF(F=1,4,1))")
+    SCORE = "score", _("the score itself (=F)")
+    NONE = "none", _("none")
+
+
 class Item(models.Model):
     """A question of the worksheet. Only choice items are scored: value = score / max_score."""
 
@@ -143,6 +196,22 @@ class Item(models.Model):
     evidence_required = models.BooleanField(_("evidence required"), default=False)
     is_example = models.BooleanField(_("example text"), default=False)
     source_note = models.CharField(_("source"), max_length=300, blank=True)
+    # From the official workbook: the national web form's code, the "Rule Validasi", the
+    # PENJELASAN and "PENJELASAN DAN BUKTI DUKUNG" texts, and the row the item was read from.
+    rincian = models.CharField(_("national form code"), max_length=20, blank=True)
+    validation_rule = models.TextField(_("validation rule"), blank=True, max_length=MEDIUM_TEXT)
+    explanation = models.TextField(_("explanation"), blank=True, max_length=MEDIUM_TEXT)
+    guidance = models.TextField(_("explanation and evidence"), blank=True, max_length=MEDIUM_TEXT)
+    source_row = models.PositiveIntegerField(_("row in the workbook"), null=True, blank=True)
+    # The workbook formula of a scored item: (score − score_offset) ÷ score_divisor. An empty
+    # divisor means the range of its scores (max − min). `nilai_rule` is its NILAI column.
+    score_offset = models.SmallIntegerField(_("score minimum"), default=0)
+    score_divisor = models.DecimalField(
+        _("divisor"), max_digits=7, decimal_places=3, null=True, blank=True
+    )
+    nilai_rule = models.CharField(
+        _("NILAI"), max_length=10, choices=NilaiRule.choices, default=NilaiRule.SCALE, blank=True
+    )
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:

@@ -35,7 +35,7 @@ from .models import (
     Target,
     Worksheet,
 )
-from .scoring import instrument_tree, nilai, ranked
+from .scoring import instrument_tree, item_nilai, ranked
 
 WRITE_ROLES = frozenset({Role.TIM_KABKOTA, Role.TIM_PROVINSI, Role.KETUA_TIM, Role.KEPALA})
 RESULT_READERS = PROVINCE_READERS | {Role.VIEWER, Role.ADMIN}
@@ -160,9 +160,10 @@ def province_head(assessment: Assessment) -> User | None:
 
 
 def can_manage_instruments(user: User) -> bool:
+    """The admin and the province's ketua tim see the instruments, import and export them."""
     from core.permissions import roles_of
 
-    return user.is_superuser or Role.ADMIN in roles_of(user)
+    return user.is_superuser or bool({Role.ADMIN, Role.KETUA_TIM} & set(roles_of(user)))
 
 
 def assessment_of(program_year: ProgramYear | None) -> Assessment | None:
@@ -309,7 +310,7 @@ def _item_row(item, answers: dict, evidence: list, *, scored: bool, scale: int) 
     own, verified = row.score(Level.SELF), row.score(Level.PROVINCIAL)
     if own is not None and verified is not None:
         row.delta = verified - own
-    row.nilai = {lvl: nilai(row.score(lvl), item.max_score, scale) for lvl in Level.values}
+    row.nilai = {lvl: item_nilai(item, row.score(lvl), scale) for lvl in Level.values}
     return row
 
 

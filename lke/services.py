@@ -33,7 +33,7 @@ from .models import (
     Target,
     Worksheet,
 )
-from .scoring import instrument_tree, nilai, required_items, score_level, tree_items
+from .scoring import instrument_tree, item_nilai, required_items, score_level, tree_items
 
 
 class TransitionError(ValidationError):
@@ -47,24 +47,32 @@ class StaleEditError(ValidationError):
 # --- instruments -------------------------------------------------------------------------------
 
 
+def check_new_instrument(data: dict) -> dict:
+    """The checked data of an instrument about to be created, or InstrumentDataError: also
+    refused when its year and version belong to an instrument in use (locked)."""
+    clean = check_instrument_data(data)
+    existing = Instrument.objects.filter(year=clean["year"], version=clean["version"]).first()
+    if existing is not None and existing.in_use:
+        raise InstrumentDataError(
+            [
+                _(
+                    "Instrument %(year)s version %(version)s is in use and locked. "
+                    "Give the changed instrument a higher version."
+                )
+                % {"year": clean["year"], "version": clean["version"]}
+            ]
+        )
+    return clean
+
+
 @transaction.atomic
 def create_instrument(data: dict, *, by: User | None) -> Instrument:
     """Create an instrument from its plain form (see instrument_data), checked first; nothing is
     written when a check fails. An unused instrument of the same year and version is replaced;
     one in use is locked and refused (give the new one a higher version). Audited."""
-    clean = check_instrument_data(data)
+    clean = check_new_instrument(data)
     existing = Instrument.objects.filter(year=clean["year"], version=clean["version"]).first()
     if existing is not None:
-        if existing.in_use:
-            raise InstrumentDataError(
-                [
-                    _(
-                        "Instrument %(year)s version %(version)s is in use and locked. "
-                        "Give the changed instrument a higher version."
-                    )
-                    % {"year": clean["year"], "version": clean["version"]}
-                ]
-            )
         audit(existing, by=by, action="lke_instrument.replace")
         existing.delete()
     instrument = Instrument.objects.create(
@@ -73,6 +81,7 @@ def create_instrument(data: dict, *, by: User | None) -> Instrument:
         title=clean["title"],
         source_note=clean["source"],
         nilai_scale=clean["nilai_scale"],
+        import_notes=clean["import_notes"],
     )
     _build_tree(instrument, clean["blocks"])
     audit(
@@ -105,6 +114,10 @@ def _build_tree(instrument: Instrument, blocks: list[dict]) -> None:
             target=b["target"],
             scored=b["scored"],
             tie_break=b["tie_break"],
+            formula=b["formula"],
+            weight_base=b["weight_base"],
+            total_basis=b["total_basis"],
+            aspect_value=b["aspect_value"],
             order=n,
         )
         for n, b in enumerate(blocks)
@@ -131,6 +144,8 @@ def _build_tree(instrument: Instrument, blocks: list[dict]) -> None:
             title=i["title"],
             weight=i["weight"],
             is_example=i["example"],
+            shading=i["shading"],
+            always_filled=i["always_filled"],
             order=n,
         )
         for n, (row, i) in enumerate(indicators)
@@ -153,6 +168,14 @@ def _build_tree(instrument: Instrument, blocks: list[dict]) -> None:
             evidence_required=it["evidence_required"],
             is_example=it["example"],
             source_note=it["source"],
+            rincian=it["rincian"],
+            validation_rule=it["validation_rule"],
+            explanation=it["explanation"],
+            guidance=it["guidance"],
+            source_row=it["source_row"],
+            score_offset=it["score_offset"],
+            score_divisor=it["score_divisor"],
+            nilai_rule=it["nilai_rule"],
             order=n,
         )
         for n, (row, it) in enumerate(items)
@@ -850,7 +873,7 @@ def snapshot_data(worksheet: Worksheet) -> dict:
             row[level] = {
                 "answer": _label(answer),
                 "score": score,
-                "nilai": nilai(score, item.max_score, instrument.nilai_scale),
+                "nilai": item_nilai(item, score, instrument.nilai_scale),
             }
         items.append(row)
     ws = Worksheet.objects.select_related("village__village__parent", "office").get(pk=worksheet.pk)

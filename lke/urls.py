@@ -76,6 +76,7 @@ urlpatterns = [
     path("hasil/nasional/xlsx/", views.results_national_xlsx, name="results_national_xlsx"),
     path("instrumen/", views.instrument_list, name="instrument_list"),
     path("instrumen/impor/", views.instrument_import, name="instrument_import"),
+    path("instrumen/impor-resmi/", views.instrument_workbook, name="instrument_workbook"),
     path("instrumen/<int:pk>/", views.instrument_detail, name="instrument_detail"),
     path("instrumen/<int:pk>/xlsx/", views.instrument_xlsx, name="instrument_xlsx"),
 ]

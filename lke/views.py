@@ -1,12 +1,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.permissions import require
 from core.services import audit_events_for
@@ -22,6 +23,7 @@ from .forms import (
     EvidenceLinkForm,
     OpenAssessmentForm,
     ReasonForm,
+    WorkbookForm,
     XlsxForm,
 )
 from .instrument_data import (
@@ -58,7 +60,8 @@ from .queries import (
     worksheets_of_year,
     worksheets_visible_to,
 )
-from .scoring import instrument_tree
+from .scoring import block_formulas, instrument_tree
+from .workbook import note_text, read_official_workbook, summary
 
 
 def _error_text(error: ValidationError) -> str:
@@ -499,6 +502,7 @@ def _results_context(request, *, record_form=None, sign_form=None):
         "results": results,
         "instrument": assessment.instrument,
         "scored_blocks": [b for b in tree if b.scored],
+        "formulas": block_formulas(assessment.instrument),
         "can_sign_off": can_sign_off(request.user, assessment) and not assessment.signed_off_at,
         "now": timezone.now(),
     }
@@ -615,7 +619,16 @@ def instrument_detail(request, pk: int):
     require(can_manage_instruments(request.user))
     instrument = get_object_or_404(Instrument, pk=pk)
     trees = [(target, instrument_tree(instrument, target)) for target in Target.values]
-    return render(request, "lke/instrument_detail.html", {"instrument": instrument, "trees": trees})
+    return render(
+        request,
+        "lke/instrument_detail.html",
+        {
+            "instrument": instrument,
+            "trees": trees,
+            "formulas": block_formulas(instrument),
+            "notes": [note_text(n) for n in instrument.import_notes],
+        },
+    )
 
 
 @login_required
@@ -652,3 +665,70 @@ def instrument_import(request):
         {"instruments": instruments, "form": form, "errors": errors},
         status=400,
     )
+
+
+WORKBOOK_SALT = "lke.workbook-import"
+WORKBOOK_MAX_AGE = 3600  # seconds a preview may wait for its confirmation
+
+
+def _next_version(year: int) -> int:
+    last = Instrument.objects.filter(year=year).order_by("-version").first()
+    return last.version + 1 if last else 1
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def instrument_workbook(request):
+    """Import the official LKE workbook (national layout): upload → preview of what will be
+    created (nothing saved) → confirm. The preview carries the read instrument signed, so the
+    confirmation creates exactly what was shown; errors name the workbook's rows."""
+    require(can_manage_instruments(request.user))
+    context = {"form": WorkbookForm(), "errors": [], "preview": None}
+    status = 200
+    if request.method == "POST" and "token" in request.POST:
+        try:
+            payload = signing.loads(
+                request.POST["token"], salt=WORKBOOK_SALT, max_age=WORKBOOK_MAX_AGE
+            )
+        except signing.BadSignature:
+            context["errors"] = [_("The preview has expired. Upload the workbook again.")]
+            status = 400
+        else:
+            if payload.get("user") != request.user.pk:
+                raise PermissionDenied
+            try:
+                instrument = services.create_instrument(payload["data"], by=request.user)
+            except InstrumentDataError as error:
+                context["errors"] = error.errors
+                status = 400
+            else:
+                messages.success(request, _("Instrument %(name)s imported.") % {"name": instrument})
+                return redirect("lke:instrument_detail", pk=instrument.pk)
+    elif request.method == "POST":
+        form = WorkbookForm(request.POST, request.FILES)
+        context["form"] = form
+        status = 400
+        if form.is_valid():
+            try:
+                data = read_official_workbook(form.cleaned_data["file"])
+                data["version"] = form.cleaned_data["version"] or _next_version(data["year"])
+                services.check_new_instrument(data)
+            except InstrumentDataError as error:
+                context["errors"] = error.errors
+            else:
+                status = 200
+                existing = Instrument.objects.filter(
+                    year=data["year"], version=data["version"]
+                ).first()
+                context["preview"] = {
+                    "data": data,
+                    "summary": summary(data),
+                    "notes": [note_text(n) for n in data["import_notes"]],
+                    "replaces": existing,
+                    "token": signing.dumps(
+                        {"user": request.user.pk, "data": data},
+                        salt=WORKBOOK_SALT,
+                        compress=True,
+                    ),
+                }
+    return render(request, "lke/instrument_workbook.html", context, status=status)

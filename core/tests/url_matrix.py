@@ -40,6 +40,7 @@ KABKOTA_TEAM = ("tim_kabkota", "pembina")
 PEOPLE = PROVINCE + KABKOTA
 PEOPLE_MANAGERS = ("admin", "ketua_tim")  # manage the accounts of their offices
 PEOPLE_HEADS = ("kepala", "pimpinan_kabkota")  # read their offices' people
+INSTRUMENT_MANAGERS = ("admin", "ketua_tim")  # the LKE instruments (national objects)
 ANONYMOUS = "anonymous"
 ROLES = (*PEOPLE, ANONYMOUS)
 
@@ -425,13 +426,16 @@ URLS: dict[str, Url] = {
     "lke:results_sign_off": Url(get=POST_ONLY, query=year, post=refused(("kepala",))),
     # the national results are for the national operator (a superuser) only
     "lke:results_national_xlsx": Url(get=everyone(403), query=year),
-    "lke:instrument_list": Url(get=only(("admin",))),
-    "lke:instrument_import": Url(get=POST_ONLY, post=refused(("admin",))),
+    "lke:instrument_list": Url(get=only(INSTRUMENT_MANAGERS)),
+    "lke:instrument_import": Url(get=POST_ONLY, post=refused(INSTRUMENT_MANAGERS)),
+    "lke:instrument_workbook": Url(
+        get=only(INSTRUMENT_MANAGERS), post=refused(INSTRUMENT_MANAGERS)
+    ),
     "lke:instrument_detail": Url(
-        get=only(("admin",)), kwargs=lambda s: {"pk": s.instrument.pk}, scope="national"
+        get=only(INSTRUMENT_MANAGERS), kwargs=lambda s: {"pk": s.instrument.pk}, scope="national"
     ),
     "lke:instrument_xlsx": Url(
-        get=only(("admin",)), kwargs=lambda s: {"pk": s.instrument.pk}, scope="national"
+        get=only(INSTRUMENT_MANAGERS), kwargs=lambda s: {"pk": s.instrument.pk}, scope="national"
     ),
     # --- monitoring ----------------------------------------------------------------------------
     # a kab/kota user of one office is taken to its office's page

@@ -92,14 +92,14 @@ def test_lke_round_from_self_assessment_to_results(page, lke_round):
     page.get_by_role("link", name=worksheet.village.village.name).click()
     assert page.get_by_role("button", name="Simpan").count() == 0  # only without JavaScript
     card = item_card(page, "3.a")
-    card.locator("[data-testid=level-self] input[data-score='4']").check()
+    card.locator("[data-testid=level-self] input[data-score='3']").check()
     expect(page.locator("[data-testid=progress-self]")).to_have_text(f"1/{total}")
     expect(card.locator("[data-testid=saved-self]")).to_be_visible()
     card.locator("input[name=note]").fill("SK Kepala Desa No. 12/2026")
     card.locator("input[name=note]").press("Tab")
     expect(card.locator("[data-testid=saved-self]")).to_be_visible()
     card = item_card(page, "4.a")
-    card.locator("[data-testid=level-self] input[data-score='1']").check()
+    card.locator("[data-testid=level-self] input[data-score='2']").check()
     expect(page.locator("[data-testid=progress-self]")).to_have_text(f"2/{total}")
     # 4.b is prefilled from the sosialisasi report: the team confirms the suggestion.
     card = item_card(page, "4.b")
@@ -109,11 +109,11 @@ def test_lke_round_from_self_assessment_to_results(page, lke_round):
     expect(item_card(page, "4.b").locator("[data-testid=suggestion]")).to_have_count(0)
     saved = {a.item.code: a for a in worksheet.answers.select_related("item", "option")}
     assert saved["3.a"].note == "SK Kepala Desa No. 12/2026" and saved["3.a"].version == 2
-    assert saved["4.a"].option.score == 1
-    assert saved["4.b"].option.score == 1 and saved["4.b"].note.startswith("Diisi dari:")
+    assert saved["4.a"].option.score == 2
+    assert saved["4.b"].option.score == 2 and saved["4.b"].note.startswith("Diisi dari:")
     # On a phone the progress bar stays at the top while scrolling through the items.
     page.set_viewport_size({"width": 390, "height": 844})
-    item_card(page, "9a.3").scroll_into_view_if_needed()
+    item_card(page, "9.a.3").scroll_into_view_if_needed()
     bar = page.locator("[data-testid=progress-bar]")
     expect(bar).to_be_visible()
     assert bar.bounding_box()["y"] <= 1
@@ -145,7 +145,7 @@ def test_lke_round_from_self_assessment_to_results(page, lke_round):
     page.goto(f"/lke/lembar/{worksheet.pk}/")
     page.get_by_role("button", name="Mulai verifikasi").click()
     card = item_card(page, "3.a")
-    card.locator("[data-testid=level-provincial] input[data-score='3']").check()
+    card.locator("[data-testid=level-provincial] input[data-score='2']").check()
     assert card.locator("input[name=reason]").evaluate("el => el.required") is True
     expect(card.locator(".lke-reason-hint")).to_be_visible()
     assert not worksheet.answers.filter(level=Level.PROVINCIAL).exists()  # held back

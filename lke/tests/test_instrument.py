@@ -39,29 +39,23 @@ def test_shipped_instruments_load_once_and_reload_changes_nothing(db):
     assert AuditEvent.objects.filter(action="lke_instrument.create").count() == 2
 
 
-def test_shipped_2026_has_indicators_1_to_14_and_marks_example_texts(shipped_instruments):
+def test_shipped_2026_is_the_official_workbook_without_example_texts(shipped_instruments):
     instrument = shipped_instruments
     indicators = list(
         Item.objects.filter(instrument=instrument, indicator__aspect__block__code="III")
         .values_list("indicator__code", flat=True)
         .distinct()
     )
-    public = Item.objects.get(instrument=instrument, code="3.a")
-    example = Item.objects.get(instrument=instrument, code="7a.1")
+    agen = Item.objects.get(instrument=instrument, code="3.a")
 
-    assert sorted(set(indicators), key=int) == [str(n) for n in range(1, 15)]
-    assert public.is_example is False
-    assert public.text.startswith(
-        "Apakah desa/kelurahan sudah melakukan penunjukan Agen/Komunitas Statistik"
+    assert sorted(set(indicators), key=int) == [str(n) for n in range(3, 15)]
+    assert not Item.objects.filter(instrument=instrument, is_example=True).exists()
+    assert not Option.objects.filter(item__instrument=instrument, is_example=True).exists()
+    assert agen.text.startswith(
+        "Apakah Desa/kelurahan (predefined) sudah melakukan penunjukan Agen/Komunitas Statistik"
     )
-    assert [(o.score, o.is_example) for o in public.options.all()] == [
-        (4, False),
-        (3, True),
-        (2, False),
-        (1, False),
-    ]
-    assert example.is_example is True
-    assert Item.objects.get(instrument=instrument, code="4.a").max_score == 1
+    assert [o.score for o in agen.options.all()] == [3, 2, 1]
+    assert Item.objects.get(instrument=instrument, code="4.a").max_score == 2
     assert Item.objects.get(instrument=instrument, code="7.a").kind == ItemKind.HEADING
     assert instrument.blocks.get(code="III").tie_break == ["III", "II"]
 
@@ -70,17 +64,17 @@ def test_changed_file_of_an_instrument_in_use_is_not_loaded(
     shipped_instruments, year_2026, ketua_tim, tmp_path
 ):
     services.open_assessment(year_2026, instrument=shipped_instruments, by=ketua_tim)
-    changed = tmp_path / "2026.yaml"
-    source = INSTRUMENT_DIR / "2026.yaml"
-    changed.write_text(
-        source.read_text(encoding="utf-8").replace("title: Tata Kelola", "title: Tata Kelola Baru")
-    )
+    book = load_workbook(INSTRUMENT_DIR / "LKE-Penilaian-Desa-Cantik-2026.xlsx")
+    book.active["A20"] = "ASPEK TATA KELOLA BARU"
+    changed = tmp_path / "lke-2026.xlsx"
+    book.save(changed)
     err = io.StringIO()
 
     call_command("load_instruments", str(changed), stdout=io.StringIO(), stderr=err)
 
     assert "locked" in err.getvalue()
-    assert shipped_instruments.blocks.get(code="III").aspects.get(code="I").title == "Tata Kelola"
+    aspect = shipped_instruments.blocks.get(code="III").aspects.get(code="I")
+    assert aspect.title == "ASPEK TATA KELOLA DESA CANTIK DI DESA/KELURAHAN"
 
 
 # --- validation -----------------------------------------------------------------------------------
@@ -262,6 +256,7 @@ def test_admin_edits_an_unused_item_and_refuses_a_choice_with_one_option(
         "evidence_hint": "",
         "order": 0,
         "source_note": "",
+        "score_offset": 0,
         "options-TOTAL_FORMS": 4,
         "options-INITIAL_FORMS": 4,
         "options-MIN_NUM_FORMS": 0,

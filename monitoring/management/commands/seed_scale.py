@@ -32,7 +32,7 @@ from core.deadlines import JAKARTA
 from core.models import Attachment, AuditEvent, Membership, Office, Region, Role, User
 from lke.models import Answer, Assessment, Instrument, Level, Snapshot, Status, Target, Worksheet
 from lke.queries import default_instrument
-from lke.scoring import instrument_tree, nilai, required_items, score_level, tree_items
+from lke.scoring import instrument_tree, item_nilai, required_items, score_level, tree_items
 from meetings.models import ActionItem, Attendance, Meeting
 from monitoring.management.commands.seed_demo import DEMO_PASSWORD
 from monitoring.models import Recap
@@ -851,7 +851,7 @@ def _lke_snapshot_items(tree, self_pattern: dict, provincial: dict, scale: int) 
             row[level] = {
                 "answer": option.label if option else None,
                 "score": score,
-                "nilai": nilai(score, item.max_score, scale),
+                "nilai": item_nilai(item, score, scale),
             }
         rows.append(row)
     return rows
