@@ -105,6 +105,15 @@ class Office(models.Model):
     def province_id(self) -> int:
         return self.pk if self.is_province else self.parent_id
 
+    @property
+    def place(self) -> str:
+        """Where the office signs its documents ("Bengkulu, 2 Desember 2026"): its region's name
+        without "Kabupaten"/"Kota" ("Bengkulu Selatan", "Bengkulu")."""
+        name = self.region.display_name
+        for prefix in ("Kabupaten ", "Kota ", "Kab. ", "Provinsi "):
+            name = name.removeprefix(prefix)
+        return name
+
 
 NIP_VALIDATOR = RegexValidator(
     r"^[0-9]{18}$", _("The NIP has 18 digits, without spaces or dots (e.g. 198705112010121001).")

@@ -620,3 +620,14 @@ def people_template_xlsx(by: User) -> bytes:
         widths={1: 110},
     )
     return writer.to_bytes()
+
+
+def office_head(office: Office) -> User | None:
+    """Who signs for `office` as its head: the Kepala of the province office, the pimpinan of a
+    kab/kota office (the first active one by name); None when the office has none yet."""
+    role = Role.KEPALA if office.is_province else Role.PIMPINAN_KABKOTA
+    return (
+        User.objects.filter(is_active=True, memberships__office=office, memberships__role=role)
+        .order_by("full_name", "username")
+        .first()
+    )

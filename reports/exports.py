@@ -4,16 +4,29 @@ return the file."""
 
 from collections.abc import Iterable, Iterator
 
+from django.conf import settings
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 
 from core.deadlines import Status
 from core.docx import DocxWriter
 from core.pdf import render_pdf
 
 from .models import ReportKind, ReportState
-from .queries import NOT_STARTED, FinalDraft, NeedsTable, ReportRow, display_value
+from .queries import (
+    NOT_STARTED,
+    FinalDraft,
+    NeedsTable,
+    ReportRow,
+    display_value,
+    report_signatures,
+)
+
+# the letterhead's second line, as core/pdf/_letterhead.html prints it
+LETTERHEAD_UNIT = gettext_lazy(
+    "Monitoring and evaluation of Desa Cinta Statistik (Desa Cantik) coaching"
+)
 
 # --- rows -----------------------------------------------------------------------------------------
 
@@ -137,8 +150,8 @@ def final_draft_docx(draft: FinalDraft) -> bytes:
     clearly marked place to write; the LKE results are marked as not yet available."""
     texts = final_draft_sections(draft)
     doc = DocxWriter()
-    doc.heading(f"{texts['title']}\n{texts['village_title']}", level=0)
-    doc.paragraph(texts["subtitle"])
+    doc.letterhead(settings.ORGANISATION_NAME, LETTERHEAD_UNIT)
+    doc.title(texts["title"], texts["village_title"], subtitle=texts["subtitle"])
 
     doc.heading(_("I. Introduction"), level=1)
     doc.heading(_("A. Background"), level=2)
@@ -278,6 +291,8 @@ def final_draft_docx(draft: FinalDraft) -> bytes:
     doc.table([_("Row no."), _("Problem"), _("Solution")], [["1", "", ""], ["2", "", ""]])
     doc.heading(_("B. Conclusions"), level=2)
     doc.to_fill(_("To be written by the BPS regency/city"))
+    signatures = final_draft_signatures(draft)
+    doc.signature_block(signatures["place"], signatures["signed_on"], signatures["signers"])
 
     doc.heading(_("Appendix"), level=1)
     if draft.appendix:
@@ -290,8 +305,21 @@ def final_draft_docx(draft: FinalDraft) -> bytes:
 FINAL_DRAFT_TEMPLATE = "reports/pdf/final_draft.html"
 
 
+def final_draft_signatures(draft: FinalDraft) -> dict:
+    """The draft's signature block: made by the village's first pembina, acknowledged by the
+    head of the kab/kota office (reports.queries.report_signatures)."""
+    return report_signatures(
+        draft.village.office, [], maker=draft.pembina[0] if draft.pembina else None
+    )
+
+
 def final_draft_context(draft: FinalDraft) -> dict:
-    return {"draft": draft, "texts": final_draft_sections(draft), "kind": ReportKind.LAPORAN_AKHIR}
+    return {
+        "draft": draft,
+        "texts": final_draft_sections(draft),
+        "kind": ReportKind.LAPORAN_AKHIR,
+        **final_draft_signatures(draft),
+    }
 
 
 def final_draft_pdf(draft: FinalDraft) -> bytes:

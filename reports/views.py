@@ -51,6 +51,7 @@ from .queries import (
     report_deadline,
     report_files,
     report_rows,
+    report_signatures,
     snapshot_of,
     version_diff,
     versions_of,
@@ -426,6 +427,7 @@ def report_pdf(request, kind: str, village: int):
         raise Http404
     snapshot = snapshot_of(report)
     files = current_files(report)
+    versions = versions_of(report)
     content = render_pdf(
         "reports/pdf/report.html",
         {
@@ -435,9 +437,10 @@ def report_pdf(request, kind: str, village: int):
             "sections": content_sections(snapshot),
             "files": files,
             "photos": photos(files),
-            "versions": versions_of(report),
+            "versions": versions,
             "deadline": report_deadline(report),
             "purposes": PURPOSES[report.kind],
+            **report_signatures(report.village.office, versions),
         },
     )
     return download_response(content, _filename(report, ".pdf"), PDF)

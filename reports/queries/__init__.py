@@ -111,6 +111,32 @@ def versions_of(report: Report) -> list[ReportVersion]:
     )
 
 
+def report_signatures(office: Office, versions: list[ReportVersion], *, maker=None) -> dict:
+    """The signature block of a report's PDF (core/pdf/_signatures.html): made by whoever
+    submitted its last version (else `maker`, e.g. the pembina of a laporan akhir draft),
+    acknowledged by the head of the kab/kota office; in the office's place, on the day of the
+    last submission (today while nothing is submitted)."""
+    from django.utils.translation import gettext as _
+
+    from core.people import office_head
+
+    last = versions[-1] if versions else None
+    return {
+        "place": office.place,
+        "signed_on": timezone.localdate(last.submitted_at) if last else timezone.localdate(),
+        "signers": [
+            (
+                _("Prepared by, %(office)s") % {"office": office.name},
+                last.submitted_by if last else maker,
+            ),
+            (
+                _("Acknowledged by, Head of %(office)s") % {"office": office.name},
+                office_head(office),
+            ),
+        ],
+    }
+
+
 def last_return(report: Report) -> Review | None:
     """The reviewer's comments the kab/kota is working on (only while the report is returned)."""
     if report.state != ReportState.RETURNED:

@@ -1,6 +1,6 @@
 """The generated Laporan akhir draft (DOCX to edit, PDF) and the printable report PDF hold the
 village's real facts. The DOCX is opened with python-docx; the PDF's text is read from
-WeasyPrint's laid-out pages (no PDF text extractor is installed here)."""
+WeasyPrint's laid-out pages or, for what an office hands over (A4, signers), with pypdf."""
 
 import io
 from datetime import date, datetime
@@ -255,3 +255,109 @@ def test_the_printable_report_lists_fields_agents_and_attachments(coached, tim_r
         "4 Mei 2026",
     ]:
         assert contains(text, fact), fact
+
+
+# --- what an office hands over: A4, letterhead, place and date, signers with NIP ---------------
+
+
+def pdf_pages(content: bytes):
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(content))
+    texts = [" ".join(page.extract_text().split()) for page in reader.pages]
+    sizes = {(round(p.mediabox.width), round(p.mediabox.height)) for p in reader.pages}
+    return texts, sizes
+
+
+A4_PORTRAIT = {(595, 842)}
+
+
+@pytest.fixture
+def head_of_rejang_lebong(rejang_lebong):
+    from conftest import make_user
+    from core.models import Role
+
+    head = make_user("kepala_rl", "1702", Role.PIMPINAN_KABKOTA)
+    head.full_name, head.nip = "Dr. Ahmad Fauzi, S.Si., M.Si.", "197203041996011001"
+    head.save()
+    return head
+
+
+def test_report_pdf_is_a4_with_letterhead_and_signed_by_the_submitter_and_the_office_head(
+    client, village_rejang_lebong, tim_rejang_lebong, tim_provinsi, head_of_rejang_lebong
+):
+    tim_rejang_lebong.full_name, tim_rejang_lebong.nip = "Lina Lestari, S.E.", "197611211998112009"
+    tim_rejang_lebong.save()
+    report = submitted_sosialisasi(village_rejang_lebong, tim_rejang_lebong)
+    services.approve_report(report, by=tim_provinsi)
+    client.force_login(tim_provinsi)
+
+    response = client.get(
+        reverse("reports:report_pdf", args=["sosialisasi", village_rejang_lebong.pk])
+    )
+
+    pages, sizes = pdf_pages(response.content)
+    assert sizes == A4_PORTRAIT
+    assert pages[0].startswith("BADAN PUSAT STATISTIK PROVINSI BENGKULU")
+    last = pages[-1]
+    assert "Rejang Lebong, 12 Mei 2026" in last
+    assert "Dibuat oleh, BPS Kabupaten Rejang Lebong" in last
+    assert "Mengetahui, Kepala BPS Kabupaten Rejang Lebong" in last
+    assert "Lina Lestari, S.E. NIP 197611211998112009" in last
+    assert "Dr. Ahmad Fauzi, S.Si., M.Si. NIP 197203041996011001" in last
+    assert "Nama dan NIP" not in last and "....." not in last
+
+
+def test_report_pdf_of_an_office_without_a_head_leaves_a_line_to_sign(
+    client, village_rejang_lebong, tim_rejang_lebong, tim_provinsi
+):
+    submitted_sosialisasi(village_rejang_lebong, tim_rejang_lebong)
+    client.force_login(tim_provinsi)
+
+    response = client.get(
+        reverse("reports:report_pdf", args=["sosialisasi", village_rejang_lebong.pk])
+    )
+
+    last = pdf_pages(response.content)[0][-1]
+    assert tim_rejang_lebong.get_full_name() in last
+    assert last.count("NIP") == 1  # the submitter's; the head's place is a line to sign on
+
+
+def test_final_draft_pdf_is_a4_and_signed_by_the_pembina_and_the_office_head(
+    coached, head_of_rejang_lebong
+):
+    pages, sizes = pdf_pages(exports.final_draft_pdf(final_draft(coached)))
+
+    assert sizes == A4_PORTRAIT
+    assert pages[0].startswith("BADAN PUSAT STATISTIK PROVINSI BENGKULU")
+    text = " ".join(pages)
+    assert "Rejang Lebong, 12 Mei 2026" in text
+    assert "Tim Rejang Lebong NIP 198705112010121001" in text
+    assert "Dr. Ahmad Fauzi, S.Si., M.Si. NIP 197203041996011001" in text
+
+
+def test_final_draft_docx_is_a4_with_letterhead_page_numbers_and_signers(
+    coached, head_of_rejang_lebong
+):
+    document = docx.Document(io.BytesIO(exports.final_draft_docx(final_draft(coached))))
+
+    section = document.sections[0]
+    assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) == (21.0, 29.7)
+    assert document.paragraphs[0].text == "BADAN PUSAT STATISTIK PROVINSI BENGKULU"
+    assert document.paragraphs[2].text.startswith("Laporan Akhir Pembinaan Desa Cantik")
+    assert document.paragraphs[2].style.name == "Normal"  # not Word's big "Title" style
+    footer = section.footer.paragraphs[0]._p.xml
+    assert "PAGE" in footer and "NUMPAGES" in footer
+    assert document.styles["Heading 1"].font.name == "Arial"
+    text = docx_text(document_bytes(document))
+    assert "Rejang Lebong, 12 Mei 2026" in text
+    assert "Tim Rejang Lebong\nNIP 198705112010121001" in text
+    assert "Dr. Ahmad Fauzi, S.Si., M.Si.\nNIP 197203041996011001" in text
+    numbered = [t for t in document.tables if t.rows[0].cells[0].text in ("No.", "No")]
+    assert numbered and all(round(t.rows[0].cells[0].width.cm, 1) == 1.3 for t in numbered)
+
+
+def document_bytes(document) -> bytes:
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
