@@ -59,6 +59,9 @@ class DocxWriter:
             style = self.document.styles[f"Heading {level}"]
             style.font.name, style.font.size, style.font.color.rgb = FONT, size, ACCENT
             style.font.bold = True
+            fonts = style.element.rPr.rFonts
+            for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+                fonts.attrib.pop(qn(theme), None)  # the theme's font would win over Arial
         footer = section.footer.paragraphs[0]
         footer.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         _field(footer, "PAGE")
@@ -139,6 +142,8 @@ class DocxWriter:
             for row in grid.rows:
                 for index, cell in enumerate(row.cells):
                     cell.width = Cm(NUMBER_WIDTH if index == 0 else rest)
+            for index, column in enumerate(grid.columns):
+                column.width = Cm(NUMBER_WIDTH if index == 0 else rest)
         return grid
 
     def facts(self, pairs: Iterable[tuple], *, label_width: float = 4, value_width: float = 12.5):
@@ -148,18 +153,6 @@ class DocxWriter:
             cells = grid.add_row().cells
             cells[0].text, cells[1].text = str(label), str(value)
             cells[0].width, cells[1].width = Cm(label_width), Cm(value_width)
-        return grid
-
-    def signatures(self, columns: Sequence[tuple[str, str]]):
-        """A signature block: per column its title, space to sign and the name below."""
-        grid = self.document.add_table(rows=3, cols=len(columns))
-        for index, (title, name) in enumerate(columns):
-            grid.rows[0].cells[index].text = str(title)
-            grid.rows[1].cells[index].text = "\n\n\n"
-            grid.rows[2].cells[index].text = str(name)
-        for row in grid.rows:
-            for cell in row.cells:
-                cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
         return grid
 
     def signature_block(self, place, signed_on, signers: Sequence[tuple]) -> None:

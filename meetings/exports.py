@@ -149,9 +149,7 @@ def report_docx(record: dict) -> bytes:
     c = _document(record)
     meeting = c["meeting"]
     doc = DocxWriter()
-    doc.paragraph(c["organisation"].upper(), bold=True, size=13, align="center")
-    doc.paragraph(c["letterhead_unit"], size=10, align="center")
-    doc.paragraph()
+    doc.letterhead(c["organisation"], c["letterhead_unit"])
     doc.paragraph(_("MEETING REPORT"), bold=True, size=14, align="center")
     if not c["is_final"]:
         doc.paragraph(_("DRAFT — the meeting has not been closed yet"), bold=True, align="center")
@@ -227,24 +225,15 @@ def report_docx(record: dict) -> bytes:
     else:
         doc.paragraph(_("No action items."))
 
-    doc.paragraph()
-    doc.paragraph(
-        f"{c['place']}, {formats.date_format(c['signed_on'], 'DATE_FORMAT')}", align="right"
-    )
-    doc.signatures(
+    doc.signature_block(
+        c["place"],
+        c["signed_on"],
         [
-            (_("Recorder (notulis)"), _signature_name(c["recorder"])),
-            (_("Approved by, team lead"), _signature_name(c["approver"])),
-        ]
+            (_("Recorder (notulis)"), c["recorder"]),
+            (_("Approved by, team lead"), c["approver"]),
+        ],
     )
     return doc.to_bytes()
-
-
-def _signature_name(user) -> str:
-    if user is None:
-        return "(" + "." * 40 + ")"
-    text = user.get_full_name()
-    return f"{text}\nNIP {user.nip}" if user.nip else text
 
 
 def report_filename(meeting: Meeting, kind: str, extension: str) -> str:

@@ -200,3 +200,29 @@ def test_the_docx_is_a4_with_page_numbers_in_the_footer(closed_meeting):
     assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) == (21.0, 29.7)
     footer = section.footer.paragraphs[0]._p.xml
     assert "PAGE" in footer and "NUMPAGES" in footer
+
+
+def test_the_docx_signatures_print_the_recorder_and_approver_with_their_nip(closed_meeting):
+    recorder, approver = closed_meeting.held_by, closed_meeting.closed_by
+    recorder.full_name, recorder.nip = "Dimas Prasetyo, S.Tr.Stat.", "198905082013071001"
+    recorder.save()
+    approver.full_name, approver.nip = "Nur Aisyah, S.ST., M.Stat.", "199604022023122005"
+    approver.save()
+
+    document = docx.Document(io.BytesIO(exports.report_docx(record(closed_meeting))))
+
+    signatures = document.tables[-1]
+    assert [c.text for c in signatures.rows[0].cells] == ["Notulis", "Mengetahui, Ketua Tim"]
+    assert [c.text for c in signatures.rows[2].cells] == [
+        "Dimas Prasetyo, S.Tr.Stat.\nNIP 198905082013071001",
+        "Nur Aisyah, S.ST., M.Stat.\nNIP 199604022023122005",
+    ]
+    assert signatures.rows[2].cells[0].paragraphs[0].runs[0].bold
+    assert "." * 10 not in docx_text(document_bytes(document))
+    assert document.paragraphs[0].text == "BADAN PUSAT STATISTIK PROVINSI BENGKULU"
+
+
+def document_bytes(document) -> bytes:
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
