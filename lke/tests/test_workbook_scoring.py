@@ -217,3 +217,19 @@ def test_the_divisor_can_be_corrected_through_the_instrument_xlsx(shipped_instru
     assert items["3.a"]["rincian"] == "11a"
     unchanged = check_instrument_data(instrument_to_data(shipped_instruments))
     assert corrected["blocks"][2]["weight_base"] == unchanged["blocks"][2]["weight_base"]
+
+
+def test_blok_iii_answers_show_no_empty_nilai_and_blok_iv_its_rule(
+    client, ketua_tim, tim_rejang_lebong, official_assessment, village_rejang_lebong
+):
+    village = Worksheet.objects.get(village=village_rejang_lebong)
+    office = Worksheet.objects.get(assessment=official_assessment, target=Target.OFFICE)
+    fill(village, {"3.a": 3}, by=tim_rejang_lebong)
+    fill(office, {"15.a": 1, "18.a": 2}, by=tim_rejang_lebong)
+    client.force_login(ketua_tim)
+
+    village_page = client.get(reverse("lke:worksheet", args=[village.pk])).content.decode()
+    office_page = client.get(reverse("lke:worksheet", args=[office.pk])).content.decode()
+
+    assert "NILAI </span>" not in village_page  # Blok III has no NILAI column
+    assert "NILAI 4,00" in office_page and "NILAI 2,00" in office_page
