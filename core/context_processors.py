@@ -1,6 +1,12 @@
 from django.conf import settings
 
-from .permissions import home_office, is_province_user, may_see_people, memberships_of
+from .permissions import (
+    home_office,
+    is_national_user,
+    is_province_user,
+    may_see_people,
+    memberships_of,
+)
 
 
 def navigation(request):
@@ -12,5 +18,6 @@ def navigation(request):
             my_office=home_office(user),
             is_province_user=is_province_user(user),
             may_see_people=may_see_people(user),
+            is_national_user=is_national_user(user),
         )
     return context

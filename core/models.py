@@ -61,9 +61,12 @@ class Region(models.Model):
 
 
 class Office(models.Model):
-    """A BPS office: the province office or a kab/kota office under it."""
+    """A BPS office: BPS RI (the national office, above every province), a province office or
+    a kab/kota office under one. The national office has no region and no parent: its scope is
+    every province by definition (core/permissions.py)."""
 
     class Kind(models.TextChoices):
+        NASIONAL = "nasional", _("BPS RI (national)")
         PROVINSI = "provinsi", _("BPS Province")
         KABKOTA = "kabkota", _("BPS Regency/City")
 
@@ -71,7 +74,9 @@ class Office(models.Model):
     name = models.CharField(_("name"), max_length=120)
     short_name = models.CharField(_("short name"), max_length=60)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    region = models.OneToOneField(Region, models.PROTECT, verbose_name=_("region"))
+    region = models.OneToOneField(
+        Region, models.PROTECT, null=True, blank=True, verbose_name=_("region")
+    )
     parent = models.ForeignKey(
         "self",
         models.PROTECT,
@@ -88,10 +93,15 @@ class Office(models.Model):
         verbose_name_plural = _("offices")
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind="provinsi", parent__isnull=True)
+                condition=Q(kind__in=["provinsi", "nasional"], parent__isnull=True)
                 | Q(kind="kabkota", parent__isnull=False),
                 name="office_parent_iff_kabkota",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="nasional", region__isnull=True)
+                | (~Q(kind="nasional") & Q(region__isnull=False)),
+                name="office_region_unless_national",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -102,7 +112,15 @@ class Office(models.Model):
         return self.kind == self.Kind.PROVINSI
 
     @property
-    def province_id(self) -> int:
+    def is_national(self) -> bool:
+        return self.kind == self.Kind.NASIONAL
+
+    @property
+    def province_id(self) -> int | None:
+        """The office's province: itself for a province office, its parent for a kab/kota,
+        None for the national office (which belongs to no province)."""
+        if self.is_national:
+            return None
         return self.pk if self.is_province else self.parent_id
 
     @property
@@ -163,10 +181,18 @@ class Role(models.TextChoices):
     TIM_KABKOTA = "tim_kabkota", _("Regency/city Desa Cantik team")
     PIMPINAN_KABKOTA = "pimpinan_kabkota", _("Head of BPS Regency/City")
     VIEWER = "viewer", _("Viewer")
+    PIMPINAN_NASIONAL = "pimpinan_nasional", _("Head at BPS RI (national)")
+    KETUA_TIM_NASIONAL = "ketua_tim_nasional", _("National team lead (BPS RI)")
+    TIM_NASIONAL = "tim_nasional", _("National Desa Cantik team (BPS RI)")
 
 
 PROVINCE_ONLY_ROLES = frozenset({Role.KEPALA, Role.KETUA_TIM, Role.TIM_PROVINSI})
 KABKOTA_ONLY_ROLES = frozenset({Role.TIM_KABKOTA, Role.PIMPINAN_KABKOTA})
+# The national roles read every province and write none of a province's work: no rule of the
+# province apps names them, so no check of `has_role` ever lets them change anything.
+NATIONAL_ONLY_ROLES = frozenset(
+    {Role.PIMPINAN_NASIONAL, Role.KETUA_TIM_NASIONAL, Role.TIM_NASIONAL}
+)
 
 
 class Membership(models.Model):
@@ -194,10 +220,19 @@ class Membership(models.Model):
             raise ValidationError(
                 {"role": _("This role belongs to a BPS province office.")}, code="role_office"
             )
-        if self.role in KABKOTA_ONLY_ROLES and self.office.is_province:
+        if self.role in KABKOTA_ONLY_ROLES and self.office.kind != Office.Kind.KABKOTA:
             raise ValidationError(
                 {"role": _("This role belongs to a BPS regency/city office.")}, code="role_office"
             )
+        if (self.role in NATIONAL_ONLY_ROLES) != self.office.is_national and (
+            self.role != Role.VIEWER
+        ):
+            message = (
+                _("This role belongs to the BPS RI (national) office.")
+                if self.role in NATIONAL_ONLY_ROLES
+                else _("The BPS RI (national) office has only the national roles and viewer.")
+            )
+            raise ValidationError({"role": message}, code="role_office")
 
 
 class AppendOnlyError(Exception):

@@ -1,8 +1,10 @@
 """Who may see and do what. Every list, page, export and download starts from these functions.
 
 Scope: a membership in a province office reaches that office and all its kab/kota offices; a
-membership in a kab/kota office reaches that office only. A Django superuser reaches every office
-(the national operator). Inside the scope, what a user may *change* depends on the role."""
+membership in a kab/kota office reaches that office only; a membership in the national office
+(BPS RI) reaches every office, every province. A Django superuser reaches every office (the
+national operator). Inside the scope, what a user may *change* depends on the role: the
+national roles change nothing of a province's work (no rule grants them a write)."""
 
 from collections.abc import Iterable
 
@@ -33,7 +35,7 @@ def visible_office_ids(user: User) -> frozenset[int]:
     cached = getattr(user, "_monev_office_ids", None)
     if cached is not None:
         return cached
-    if user.is_superuser:
+    if user.is_superuser or any(m.office.is_national for m in memberships_of(user)):
         ids = frozenset(Office.objects.values_list("pk", flat=True))
     else:
         own = {m.office_id for m in memberships_of(user)}
@@ -83,13 +85,28 @@ def roles_of(user: User) -> set[str]:
     return {m.role for m in memberships_of(user)}
 
 
+def is_national_user(user: User) -> bool:
+    """A member of the national office (BPS RI) or the national operator (a superuser): the
+    users who read every province and see the national dashboard."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or any(m.office.is_national for m in memberships_of(user))
+
+
 def is_province_user(user: User) -> bool:
-    return user.is_superuser or any(m.office.is_province for m in memberships_of(user))
+    """A user who reads above one kab/kota: a province member, a national one, a superuser."""
+    return user.is_superuser or any(
+        m.office.is_province or m.office.is_national for m in memberships_of(user)
+    )
 
 
 def home_office(user: User) -> Office | None:
-    """The office a user lands on: a province membership first, else the first kab/kota."""
-    ms = sorted(memberships_of(user), key=lambda m: (not m.office.is_province, m.office.code))
+    """The office a user lands on: a national membership first, then a province one, else the
+    first kab/kota."""
+    ms = sorted(
+        memberships_of(user),
+        key=lambda m: (not m.office.is_national, not m.office.is_province, m.office.code),
+    )
     if ms:
         return ms[0].office
     if user.is_superuser:

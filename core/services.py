@@ -472,3 +472,20 @@ def set_notification_preferences(user: User, *, enabled: Iterable[str], by: User
         action="user.notifications",
         changes={"notifications_off": (sorted(current_off), sorted(wanted_off))},
     )
+
+
+NATIONAL_OFFICE_CODE = "0000"
+
+
+def national_office() -> Office:
+    """BPS RI, the national office above every province (created on first use: it has no
+    region, so the region master does not bring it)."""
+    office, _created = Office.objects.get_or_create(
+        code=NATIONAL_OFFICE_CODE,
+        defaults={
+            "name": "Badan Pusat Statistik",
+            "short_name": "BPS RI",
+            "kind": Office.Kind.NASIONAL,
+        },
+    )
+    return office

@@ -20,6 +20,7 @@ from core.models import Attachment, Office, Role, User
 from core.permissions import PROVINCE_READERS, PROVINCE_TEAM, has_role, require, visible_office_ids
 from core.services import extensions_for
 from program.models import ParticipatingVillage, ProgramYear, SopActivity
+from program.queries import Years, years_of
 
 from .models import (
     FINAL_STATUSES,
@@ -714,9 +715,13 @@ def assessment_window(program_year: ProgramYear) -> tuple[SopActivity | None, da
     activity = SopActivity.objects.filter(
         program_year=program_year, code=SopActivity.Code.PENILAIAN
     ).first()
+    return activity, _window_end(activity, program_year)
+
+
+def _window_end(activity: SopActivity | None, program_year: ProgramYear) -> datetime | None:
     if activity is None or activity.window_start is None:
-        return activity, None
-    return activity, due_at(
+        return None
+    return due_at(
         activity.window_start,
         activity.amount,
         activity.unit,
@@ -725,32 +730,44 @@ def assessment_window(program_year: ProgramYear) -> tuple[SopActivity | None, da
 
 
 def tracked_items(
-    program_year: ProgramYear, office_ids: Collection[int], *, now: datetime | None = None
+    program_year: Years, office_ids: Collection[int], *, now: datetime | None = None
 ) -> list[TrackedItem]:
     """One tracked item per kab/kota office (among `office_ids`) with villages in the year:
     activity "penilaian", due at the end of the LKE window (the SOP calendar's "penilaian"
     activity: window start + its time standard, in working days when the year counts them).
+    With several years (one per province, the national view) each office's item follows its
+    own province's year and calendar.
 
     Done when every LKE worksheet of the office (its villages' and its Blok IV) has been
     submitted by the kab/kota team; done at the latest submission (a returned worksheet is not
     done until it is submitted again). Until the province opens the assessment every office's
     item is `belum_dibuka` (not expected, never overdue), whatever the calendar's date.
     An extension is granted on the year's "penilaian" SopActivity for an office. Five queries,
-    whatever the number of offices and worksheets."""
+    whatever the number of offices, worksheets and years."""
     now = now or timezone.now()
-    activity, due = assessment_window(program_year)
-    opened = Assessment.objects.filter(program_year=program_year).exists()
+    years = years_of(program_year)
+    activities = {
+        a.program_year_id: a
+        for a in SopActivity.objects.filter(
+            program_year__in=list(years), code=SopActivity.Code.PENILAIAN
+        )
+    }
+    opened = set(
+        Assessment.objects.filter(program_year__in=list(years)).values_list(
+            "program_year_id", flat=True
+        )
+    )
     offices = (
         Office.objects.filter(
-            pk__in=office_ids, kind=Office.Kind.KABKOTA, villages__program_year=program_year
+            pk__in=office_ids, kind=Office.Kind.KABKOTA, villages__program_year__in=list(years)
         )
-        .distinct()
+        .annotate(year_id=Max("villages__program_year_id"))
         .order_by("code")
     )
     stats = {
         row["office_id"]: row
         for row in Worksheet.objects.filter(
-            assessment__program_year=program_year, office_id__in=office_ids
+            assessment__program_year__in=list(years), office_id__in=office_ids
         )
         .values("office_id")
         .annotate(
@@ -759,11 +776,14 @@ def tracked_items(
             last=Max("submitted_at"),
         )
     }
-    extensions = extensions_for(SopActivity, office_ids) if activity is not None else {}
+    extensions = extensions_for(SopActivity, office_ids) if activities else {}
     subject_type = ContentType.objects.get_for_model(SopActivity).pk
-    url = reverse("lke:index") + f"?tahun={program_year.year}"
+    url = reverse("lke:index")
     items = []
     for office in offices:
+        year = years[office.year_id]
+        activity = activities.get(year.pk)
+        due = _window_end(activity, year)
         row = stats.get(office.pk)
         done_at = row["last"] if row and row["total"] and row["submitted"] == row["total"] else None
         until = extensions.get((str(activity.pk), office.pk)) if activity is not None else None
@@ -779,13 +799,13 @@ def tracked_items(
                     due=due,
                     done_at=done_at,
                     now=now,
-                    soon_days=program_year.soon_days,
+                    soon_days=year.soon_days,
                     extended_due=end_of_day(until) if until else None,
                 )
-                if opened
+                if year.pk in opened
                 else DeadlineStatus.BELUM_DIBUKA,
                 extended=until is not None,
-                url=f"{url}#kantor-{office.pk}",
+                url=f"{url}?tahun={year.year}#kantor-{office.pk}",
                 subject=(subject_type, str(activity.pk) if activity is not None else ""),
             )
         )
@@ -796,21 +816,32 @@ def tracked_items(
 class OfficeProgress:
     """LKE worksheets of one kab/kota office in a year: how many exist, how many the kab/kota
     submitted (self-assessed), how many the province verified (every item answered at the
-    provincial level) and how many are finalised (or signed off)."""
+    provincial level), how many are finalised (or signed off) and how many signed off."""
 
     total: int
     self_assessed: int
     verified: int
     finalised: int
+    signed: int = 0
+
+    def __add__(self, other: "OfficeProgress") -> "OfficeProgress":
+        return OfficeProgress(
+            self.total + other.total,
+            self.self_assessed + other.self_assessed,
+            self.verified + other.verified,
+            self.finalised + other.finalised,
+            self.signed + other.signed,
+        )
 
 
 def progress_by_office(
-    program_year: ProgramYear, office_ids: Collection[int]
+    program_year: ProgramYear | Collection[ProgramYear], office_ids: Collection[int]
 ) -> dict[int, OfficeProgress]:
-    """{office id: OfficeProgress} for the offices in `office_ids` that have worksheets.
-    One query."""
+    """{office id: OfficeProgress} for the offices in `office_ids` that have worksheets in the
+    year (or in any of the years: one per province, for the national view). One query."""
+    years = [program_year] if isinstance(program_year, ProgramYear) else list(program_year)
     rows = (
-        Worksheet.objects.filter(assessment__program_year=program_year, office_id__in=office_ids)
+        Worksheet.objects.filter(assessment__program_year__in=years, office_id__in=office_ids)
         .values("office_id")
         .annotate(
             total=Count("id"),
@@ -823,11 +854,12 @@ def progress_by_office(
                 ),
             ),
             finalised=Count("id", filter=Q(status__in=FINAL_STATUSES)),
+            signed=Count("id", filter=Q(status=Status.SIGNED_OFF)),
         )
     )
     return {
         row["office_id"]: OfficeProgress(
-            row["total"], row["self_assessed"], row["verified"], row["finalised"]
+            row["total"], row["self_assessed"], row["verified"], row["finalised"], row["signed"]
         )
         for row in rows
     }

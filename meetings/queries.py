@@ -33,6 +33,7 @@ from core.models import AuditEvent, Office, Role, User
 from core.permissions import PROVINCE_TEAM, has_role, memberships_of, require, visible_office_ids
 from core.services import audit_events_for, extensions_for
 from program.models import ProgramYear, SopActivity
+from program.queries import Years, years_of
 
 from .models import ActionItem, Attendance, Meeting
 
@@ -357,60 +358,86 @@ def _cadence_periods(
     grant itself one (as for the monitoring recap); the subject is the year's "rapat"
     SopActivity, shared by the periods. `meetings` (default: all) are the meetings that count
     and are linked: a viewer's own list passes the meetings it may see."""
-    activity = _rapat_activity(program_year)
-    if activity is None:
-        return []
-    periods = activity.periods()
-    starts = {start for start, _end in periods}
-    meetings = list(
+    return _cadence_periods_of({program_year.pk: program_year}, now=now, meetings=meetings).get(
+        program_year.pk, []
+    )
+
+
+def _cadence_periods_of(
+    years: dict[int, ProgramYear], *, now: datetime, meetings: QuerySet[Meeting] | None = None
+) -> dict[int, list[CadencePeriod]]:
+    """`_cadence_periods` of several program years at once ({year id: periods}), each by its
+    own SOP activity "rapat": two queries whatever the number of years."""
+    activities = {}
+    for activity in SopActivity.objects.filter(program_year__in=list(years), code=RAPAT):
+        activity.program_year = years[activity.program_year_id]  # periods() reads the year
+        activities[activity.program_year_id] = activity
+    if not activities:
+        return {}
+    found: dict[int, list[Meeting]] = defaultdict(list)
+    for meeting in (
         (Meeting.objects.all() if meetings is None else meetings)
-        .filter(program_year=program_year)
+        .filter(program_year__in=list(activities))
         .exclude(state__in=[Meeting.State.DRAFT, Meeting.State.CANCELLED])
         .order_by("starts_at", "id")
-    )
-    by_period: dict[date, list[Meeting]] = defaultdict(list)
-    for meeting in meetings:
-        key = meeting.period_start
-        if key not in starts:
-            day = meeting.local_start.date()
-            key = next((s for s, e in periods if s <= day <= e), None)
-        if key is not None:
-            by_period[key].append(meeting)
-    province_id = program_year.province_id
-    subject = (ContentType.objects.get_for_model(SopActivity).pk, str(activity.pk))
-    list_url = reverse("meetings:list") + f"?tahun={program_year.year}"
-    result = []
-    for number, (start, end) in enumerate(periods, start=1):
-        held = [m for m in by_period[start] if m.is_held]
-        done_at = min((m.starts_at for m in held), default=None)
-        due = end_of_day(end)
-        label = period_label(start, end)
-        first = (held or by_period[start] or [None])[0]
-        url = (
-            reverse("meetings:detail", args=[first.pk]) if first else f"{list_url}#periode-{number}"
-        )
-        item = TrackedItem(
-            activity=RAPAT,
-            label=_("Meeting %(period)s") % {"period": label},
-            office_id=province_id,
-            village_id=None,
-            due=due,
-            done_at=done_at,
-            status=item_status(due=due, done_at=done_at, now=now, soon_days=program_year.soon_days),
-            extended=False,
-            url=url,
-            subject=subject,
-        )
-        result.append(CadencePeriod(number, start, end, label, by_period[start], item))
+    ):
+        found[meeting.program_year_id].append(meeting)
+    subject_type = ContentType.objects.get_for_model(SopActivity).pk
+    list_url = reverse("meetings:list")
+    result = {}
+    for year_id, activity in activities.items():
+        program_year = years[year_id]
+        periods = activity.periods()
+        starts = {start for start, _end in periods}
+        by_period: dict[date, list[Meeting]] = defaultdict(list)
+        for meeting in found[year_id]:
+            key = meeting.period_start
+            if key not in starts:
+                day = meeting.local_start.date()
+                key = next((s for s, e in periods if s <= day <= e), None)
+            if key is not None:
+                by_period[key].append(meeting)
+        province_id = program_year.province_id
+        subject = (subject_type, str(activity.pk))
+        year_url = f"{list_url}?tahun={program_year.year}"
+        lines = []
+        for number, (start, end) in enumerate(periods, start=1):
+            held = [m for m in by_period[start] if m.is_held]
+            done_at = min((m.starts_at for m in held), default=None)
+            due = end_of_day(end)
+            label = period_label(start, end)
+            first = (held or by_period[start] or [None])[0]
+            url = (
+                reverse("meetings:detail", args=[first.pk])
+                if first
+                else f"{year_url}#periode-{number}"
+            )
+            item = TrackedItem(
+                activity=RAPAT,
+                label=_("Meeting %(period)s") % {"period": label},
+                office_id=province_id,
+                village_id=None,
+                due=due,
+                done_at=done_at,
+                status=item_status(
+                    due=due, done_at=done_at, now=now, soon_days=program_year.soon_days
+                ),
+                extended=False,
+                url=url,
+                subject=subject,
+            )
+            lines.append(CadencePeriod(number, start, end, label, by_period[start], item))
+        result[year_id] = lines
     return result
 
 
 def _action_tracked_items(
-    program_year: ProgramYear, office_ids: Collection[int], *, now: datetime
+    program_year: Years, office_ids: Collection[int], *, now: datetime
 ) -> list[TrackedItem]:
     items = with_statuses(
         ActionItem.objects.filter(
-            meeting__program_year=program_year, owner_office_id__in=office_ids
+            meeting__program_year__in=list(years_of(program_year)),
+            owner_office_id__in=office_ids,
         )
         .select_related("meeting__program_year")
         .order_by("due_date", "id"),
@@ -435,9 +462,10 @@ def _action_tracked_items(
 
 
 def tracked_items(
-    program_year: ProgramYear, office_ids: Collection[int], *, now: datetime | None = None
+    program_year: Years, office_ids: Collection[int], *, now: datetime | None = None
 ) -> list[TrackedItem]:
-    """The meetings' deadline-bound work for the dashboard, in a constant number of queries:
+    """The meetings' deadline-bound work for the dashboard, of one program year or of several
+    (each by its own calendar), in a constant number of queries:
 
     - activity "rapat": one item per two-month period of the year's SOP activity "rapat", for
       the province office (included when its id is in `office_ids`); done when a meeting for
@@ -448,9 +476,12 @@ def tracked_items(
       done (a done item awaiting the province's confirmation counts as done; reopening makes
       it open again). Extension subject: the ActionItem."""
     now = now or timezone.now()
+    years = years_of(program_year)
+    own = {pk: y for pk, y in years.items() if y.province_id in office_ids}
     items = []
-    if program_year.province_id in office_ids:
-        items += [period.item for period in _cadence_periods(program_year, now=now)]
+    if own:
+        for periods in _cadence_periods_of(own, now=now).values():
+            items += [period.item for period in periods]
     return items + _action_tracked_items(program_year, office_ids, now=now)
 
 

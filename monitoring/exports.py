@@ -14,7 +14,7 @@ from core.pdf import render_pdf as render_pdf_file
 from core.xlsx import HEADER_FONT, Percent, XlsxWriter, solid_fill
 
 from .figures import Dashboard, Rag, activity_label, rag_legend
-from .queries import RecapLine, RecapView, period_label
+from .queries import NationalDashboard, RecapLine, RecapView, period_label
 
 PDF_TEMPLATE = "monitoring/recap_pdf.html"
 RAG_FILLS = {Rag.RED: "F8D7DA", Rag.AMBER: "FFF3CD", Rag.GREEN: "D1E7DD"}
@@ -204,3 +204,96 @@ def render_pdf(view: RecapView) -> bytes:
     """A4 landscape: letterhead, title, period, the table, the narrative and the signature
     block of the head of the province office (with the name once signed off)."""
     return render_pdf_file(PDF_TEMPLATE, pdf_context(view))
+
+
+# --- the national dashboard -------------------------------------------------------------------
+
+
+def national_rows(data: NationalDashboard) -> Iterator[list]:
+    """Header, one row per province, the national total. Percentages are numbers (None where
+    nothing is due yet)."""
+    header = [_("No."), _("Code"), _("BPS province"), _("BPS regencies/cities"), _("Villages")]
+    for code in data.activities:
+        label = activity_label(code)
+        header += [
+            _("%(activity)s: done/expected") % {"activity": label},
+            _("%(activity)s: completeness (%%)") % {"activity": label},
+            _("%(activity)s: timeliness (%%)") % {"activity": label},
+        ]
+    header += [
+        _("Open items"),
+        _("Overdue"),
+        _("Completeness (%)"),
+        _("Timeliness (%)"),
+        _("Status"),
+        _("LKE worksheets (all)"),
+        _("Self-assessed"),
+        _("Verified"),
+        _("Finalised"),
+        _("Signed off"),
+    ]
+    yield header
+    lines = [
+        (n, line.code, line.province.name, line.kabkota, line.row, line.lke)
+        for n, line in enumerate(data.lines, start=1)
+    ]
+    kabkota = sum(line.kabkota for line in data.lines)
+    lines.append(("", "", _("National total"), kabkota, data.totals, data.lke))
+    for number, code, name, offices, row, lke in lines:
+        cells = [number, code, name, offices, row.villages]
+        for activity in data.activities:
+            f = row.activity(activity)
+            cells += [f"{f.done}/{f.expected}" if f.total else "—", f.completeness, f.timeliness]
+        cells += [
+            row.total.open,
+            row.total.overdue,
+            row.total.completeness,
+            row.total.timeliness,
+            str(Rag(row.rag).label),
+            lke.total,
+            lke.self_assessed,
+            lke.verified,
+            lke.finalised,
+            lke.signed,
+        ]
+        yield cells
+
+
+def national_filename(data: NationalDashboard) -> str:
+    return f"dasbor-nasional-{data.year}.xlsx"
+
+
+def render_national_xlsx(data: NationalDashboard) -> bytes:
+    """The national table on one sheet (province names frozen, RAG coloured, the national
+    total bold), the figures' moment on a second."""
+    writer = XlsxWriter()
+    sheet = writer.add_sheet(
+        _("Provinces"), national_rows(data), freeze="D2", widths={3: 34}, autofilter=True
+    )
+    status_column = 5 + 3 * len(data.activities) + 5
+    rows = [line.row for line in data.lines] + [data.totals]
+    for index, row in enumerate(rows, start=2):
+        sheet.cell(row=index, column=status_column).fill = solid_fill(RAG_FILLS[Rag(row.rag)])
+    for cell in sheet[len(rows) + 1]:
+        cell.font = HEADER_FONT
+    info = writer.add_sheet(
+        _("Information"),
+        [
+            [settings.ORGANISATION_NAME.upper()],
+            [_("National Desa Cantik dashboard %(year)s") % {"year": data.year}],
+            [_("Figures as of"), data.as_of],
+            [_("Provinces"), len(data.lines)],
+            [
+                _("Note"),
+                _(
+                    "Each province's figures are the totals of its regencies/cities as its own "
+                    "dashboard shows them, counted by the province's own SOP calendar."
+                ),
+            ],
+        ],
+        header=False,
+        widths={1: 22, 2: 100},
+        wrap=True,
+    )
+    info["A1"].font = info["A2"].font = HEADER_FONT
+    return writer.to_bytes()

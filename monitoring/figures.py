@@ -415,3 +415,22 @@ def rag_legend() -> list[tuple[str, str]]:
         ),
         (Rag.GREEN.value, str(_("otherwise, also when nothing is due yet"))),
     ]
+
+
+def national_chart_data(national) -> dict:
+    """What static/js/dashboard.js draws on the national dashboard (passed with json_script):
+    per province (by code) its completeness and timeliness over its kab/kota, in percent
+    (None where nothing is due yet)."""
+    lines = national.lines
+    return {
+        "provinces": {
+            "labels": [line.province.short_name for line in lines],
+            "completeness": [line.row.total.completeness for line in lines],
+            "timeliness": [line.row.total.timeliness for line in lines],
+        },
+        "labels": {
+            "completeness": str(_("Completeness")),
+            "timeliness": str(_("Timeliness")),
+            "share": str(_("Percent")),
+        },
+    }

@@ -3,13 +3,15 @@
 The dashboard knows deadline-bound work only as `core.deadlines.TrackedItem`s, returned by the
 functions in PROVIDERS. A provider is `(program_year, office_ids, *, now) -> list[TrackedItem]`:
 every item of that year belonging to one of `office_ids` (and nothing else), with its status
-computed at `now`, in a constant number of queries whatever the number of villages. An app
-that owns deadline-bound work (reports, meetings, LKE) appends its provider here and the label
-of each activity code it emits to `monitoring.figures.ACTIVITY_LABELS`; the dashboard never
+computed at `now`, in a constant number of queries whatever the number of villages.
+`program_year` may also be several years (one per province: the national dashboard), each item
+counted by its own year's calendar, in the same number of queries (`program.queries.years_of`).
+An app that owns deadline-bound work (reports, meetings, LKE) appends its provider here and the
+label of each activity code it emits to `monitoring.figures.ACTIVITY_LABELS`; the dashboard never
 imports its models."""
 
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from django.contrib.contenttypes.models import ContentType
@@ -26,18 +28,36 @@ from core.models import Extension, Office, User
 from core.permissions import (
     PROVINCE_TEAM,
     has_role,
+    is_national_user,
     kabkota_offices_visible_to,
     memberships_of,
     program_offices_visible_to,
     visible_office_ids,
 )
+from lke.queries import OfficeProgress
+from lke.queries import progress_by_office as lke_progress
 from lke.queries import tracked_items as lke_items
 from meetings.queries import tracked_items as meeting_items
 from program.models import ParticipatingVillage, ProgramYear, SopActivity, Stage, WorkPlanActivity
-from program.queries import program_years_visible_to, villages_visible_to, work_plan_items
+from program.queries import (
+    Years,
+    program_years_visible_to,
+    provinces_visible_to,
+    villages_visible_to,
+    work_plan_items,
+    years_of,
+)
 from reports.queries import tracked_items as report_items
 
-from .figures import Dashboard, DashboardRow, Figures, build_dashboard, trend
+from .figures import (
+    Dashboard,
+    DashboardRow,
+    Figures,
+    build_dashboard,
+    ordered_activities,
+    rag_for,
+    trend,
+)
 from .models import ExtensionRequest, Recap
 
 Provider = Callable[..., list[TrackedItem]]
@@ -66,53 +86,55 @@ def period_label(number: int, start: date, end: date) -> str:
 
 
 def recap_items(
-    program_year: ProgramYear, office_ids: Collection[int], *, now: datetime | None = None
+    program_year: Years, office_ids: Collection[int], *, now: datetime | None = None
 ) -> list[TrackedItem]:
     """The bimonthly recap as the province office's own SOP item: one item per period of the
     year's "monitoring" SOP activity, due at the end of the period's last day (Jakarta), done
     once the head has signed the recap of that period, at the moment of the signature (a
     draft is work still waiting on the province). No extensions: the province does not grant
-    itself one.
-    Two queries (the SOP activity and the recaps)."""
+    itself one. Of several years (the national view), each by its own calendar.
+    Two queries (the SOP activities and the recaps)."""
     now = now or timezone.now()
-    if program_year.province_id not in office_ids:
+    years = {pk: y for pk, y in years_of(program_year).items() if y.province_id in office_ids}
+    if not years:
         return []
-    sop = SopActivity.objects.filter(
-        program_year=program_year, code=SopActivity.Code.MONITORING
-    ).first()
-    if sop is None:
+    sops = list(
+        SopActivity.objects.filter(program_year__in=list(years), code=SopActivity.Code.MONITORING)
+    )
+    if not sops:
         return []
-    sop.program_year = program_year
     recaps = {
-        r.period: r
-        for r in Recap.objects.filter(program_year=program_year).only(
+        (r.program_year_id, r.period): r
+        for r in Recap.objects.filter(program_year__in=list(years)).only(
             "pk", "period", "signed_at", "program_year_id"
         )
     }
     subject_type = ContentType.objects.get_for_model(SopActivity).pk
-    list_url = reverse("monitoring:recap_list") + f"?tahun={program_year.year}"
+    list_url = reverse("monitoring:recap_list")
     items = []
-    for number, (start, end) in enumerate(sop.periods(), start=1):
-        recap = recaps.get(number)
-        due = end_of_day(end)
-        done_at = recap.signed_at if recap else None
-        items.append(
-            TrackedItem(
-                activity=SopActivity.Code.MONITORING.value,
-                label=_("Monitoring recap, %(period)s")
-                % {"period": period_label(number, start, end)},
-                office_id=program_year.province_id,
-                village_id=None,
-                due=due,
-                done_at=done_at,
-                status=item_status(
-                    due=due, done_at=done_at, now=now, soon_days=program_year.soon_days
-                ),
-                extended=False,
-                url=reverse("monitoring:recap_detail", args=[recap.pk]) if recap else list_url,
-                subject=(subject_type, str(sop.pk)),
+    for sop in sops:
+        year = sop.program_year = years[sop.program_year_id]
+        for number, (start, end) in enumerate(sop.periods(), start=1):
+            recap = recaps.get((year.pk, number))
+            due = end_of_day(end)
+            done_at = recap.signed_at if recap else None
+            items.append(
+                TrackedItem(
+                    activity=SopActivity.Code.MONITORING.value,
+                    label=_("Monitoring recap, %(period)s")
+                    % {"period": period_label(number, start, end)},
+                    office_id=year.province_id,
+                    village_id=None,
+                    due=due,
+                    done_at=done_at,
+                    status=item_status(due=due, done_at=done_at, now=now, soon_days=year.soon_days),
+                    extended=False,
+                    url=reverse("monitoring:recap_detail", args=[recap.pk])
+                    if recap
+                    else f"{list_url}?tahun={year.year}",
+                    subject=(subject_type, str(sop.pk)),
+                )
             )
-        )
     return items
 
 
@@ -120,9 +142,10 @@ PROVIDERS: list[Provider] = [work_plan_items, recap_items, report_items, meeting
 
 
 def tracked_items(
-    program_year: ProgramYear, office_ids: Collection[int], *, now: datetime
+    program_year: Years, office_ids: Collection[int], *, now: datetime
 ) -> list[TrackedItem]:
-    """Every provider's items for the year and offices: one call per provider."""
+    """Every provider's items for the year (or the years: one per province on the national
+    view) and offices: one call per provider."""
     office_ids = frozenset(office_ids)
     items: list[TrackedItem] = []
     for provider in PROVIDERS:
@@ -532,4 +555,148 @@ def recap_view(user: User, recap: Recap) -> RecapView:
 
 def kabkota_offices_of(user: User) -> list[Office]:
     """The kab/kota offices the user holds a membership in (where a kab/kota user lands)."""
-    return [m.office for m in memberships_of(user) if not m.office.is_province]
+    return [m.office for m in memberships_of(user) if m.office.kind == Office.Kind.KABKOTA]
+
+
+# --- the national dashboard -------------------------------------------------------------------
+
+
+@dataclass
+class ProvinceLine:
+    """One province of the national dashboard: its program year, the totals of its kab/kota
+    rows exactly as its own dashboard counts them (by its own calendar), how many kab/kota
+    offices it has and their LKE worksheets' progress."""
+
+    province: Office
+    year: ProgramYear
+    row: DashboardRow
+    kabkota: int
+    lke: OfficeProgress
+    calendar: dict[str, SopActivity] = field(default_factory=dict)  # SOP code → its standard
+
+    @property
+    def code(self) -> str:
+        return self.province.code
+
+    def standard(self, code: str) -> SopActivity | None:
+        return self.calendar.get(code)
+
+
+@dataclass
+class NationalDashboard:
+    year: int
+    as_of: datetime
+    activities: list[str]
+    lines: list[ProvinceLine]
+    totals: DashboardRow
+    lke: OfficeProgress
+
+    @property
+    def sop_codes(self) -> list[str]:
+        """The SOP activities (codes, in SOP order) of the provinces' calendars."""
+        codes = {code for line in self.lines for code in line.calendar}
+        return [code for code in SopActivity.Code.values if code in codes]
+
+    @property
+    def sop_columns(self) -> list[tuple[str, str, str | None]]:
+        """(code, label, the usual standard) of each SOP activity of the calendars."""
+        return [(c, SopActivity.Code(c).label, self.usual(c)) for c in self.sop_codes]
+
+    def usual(self, code: str) -> str | None:
+        """The time standard most provinces use for an SOP activity (a different one is
+        marked on the calendars table)."""
+        counts: dict[str, int] = {}
+        for line in self.lines:
+            sop = line.standard(code)
+            if sop is not None:
+                counts[sop.standard_display] = counts.get(sop.standard_display, 0) + 1
+        return max(counts, key=counts.get) if counts else None
+
+
+def national_provinces(user: User) -> QuerySet[Office]:
+    """The province offices a national user reads (every one), by code; none for another
+    user: the national dashboard is for BPS RI."""
+    if not is_national_user(user):
+        return Office.objects.none()
+    return provinces_visible_to(user)
+
+
+def national_years(user: User) -> list[int]:
+    """The program years (numbers) any province the user reads has, newest first."""
+    return sorted(
+        set(
+            program_years_visible_to(user)
+            .filter(province__in=national_provinces(user))
+            .values_list("year", flat=True)
+        ),
+        reverse=True,
+    )
+
+
+def national_dashboard(user: User, year: int, *, now: datetime | None = None) -> NationalDashboard:
+    """Every province with a program year `year` as one row: the totals over its kab/kota
+    offices per activity (each province's items computed with its own year's SOP calendar and
+    working-day rule, as its own dashboard shows them), its villages and its kab/kota offices'
+    LKE progress; and the national totals over the provinces."""
+    now = now or timezone.now()
+    provinces = {p.pk: p for p in national_provinces(user)}
+    years = list(
+        ProgramYear.objects.filter(province_id__in=provinces, year=year).order_by("province__code")
+    )
+    offices_of: dict[int, list[Office]] = {}
+    for office in Office.objects.filter(parent_id__in=[y.province_id for y in years]).order_by(
+        "code"
+    ):
+        offices_of.setdefault(office.parent_id, []).append(office)
+    village_counts: dict[int, int] = {}
+    for office_id in ParticipatingVillage.objects.filter(program_year__in=years).values_list(
+        "office_id", flat=True
+    ):
+        village_counts[office_id] = village_counts.get(office_id, 0) + 1
+    kabkota_ids = [o.pk for offices in offices_of.values() for o in offices]
+    progress = lke_progress(years, kabkota_ids)
+    calendars: dict[int, dict[str, SopActivity]] = {}
+    for sop in SopActivity.objects.filter(program_year__in=years).order_by("number"):
+        calendars.setdefault(sop.program_year_id, {})[sop.code] = sop
+    empty = OfficeProgress(0, 0, 0, 0, 0)
+    items_of: dict[int, list[TrackedItem]] = {}
+    for item in tracked_items(years, kabkota_ids, now=now):
+        items_of.setdefault(item.office_id, []).append(item)
+    lines = []
+    for program_year in years:
+        program_year.province = provinces[program_year.province_id]
+        offices = offices_of.get(program_year.province_id, [])
+        ids = [o.pk for o in offices]
+        items = [item for office_id in ids for item in items_of.get(office_id, [])]
+        dashboard = build_dashboard(offices, village_counts, items, now=now)
+        lke = empty
+        for office_id in ids:
+            lke = lke + progress.get(office_id, empty)
+        lines.append(
+            ProvinceLine(
+                province=program_year.province,
+                year=program_year,
+                row=dashboard.totals,
+                kabkota=len(offices),
+                lke=lke,
+                calendar=calendars.get(program_year.pk, {}),
+            )
+        )
+    codes = ordered_activities(
+        c for line in lines for c, f in line.row.activities.items() if f.total
+    )
+    national: dict[str, Figures] = {code: Figures() for code in codes}
+    total_lke = empty
+    for line in lines:
+        for code in codes:
+            national[code].merge(line.row.activity(code))
+        total_lke = total_lke + line.lke
+    totals = _national_row(national, sum(line.row.villages for line in lines))
+    return NationalDashboard(year, now, codes, lines, totals, total_lke)
+
+
+def _national_row(figures: dict[str, Figures], villages: int) -> DashboardRow:
+    total = Figures()
+    for f in figures.values():
+        total.merge(f)
+    return DashboardRow(None, "", "", "", False, villages, figures, total, rag_for(total).value)

@@ -5,6 +5,8 @@ from . import views
 app_name = "monitoring"
 urlpatterns = [
     path("dasbor/", views.dashboard, name="dashboard"),
+    path("dasbor/nasional/", views.national, name="national"),
+    path("dasbor/nasional/xlsx/", views.national_xlsx, name="national_xlsx"),
     path("dasbor/kabkota/<int:pk>/", views.office, name="office"),
     path("dasbor/desa/<int:pk>/", views.village, name="village"),
     path(

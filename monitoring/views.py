@@ -8,7 +8,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.permissions import is_province_user, require
+from core.permissions import (
+    home_office,
+    is_national_user,
+    is_province_user,
+    memberships_of,
+    require,
+)
 from core.views import PDF, XLSX, download_response
 from lke.queries import progress_by_office as lke_progress
 from program.models import Stage
@@ -17,10 +23,11 @@ from program.queries import (
     get_village_for,
     program_year_from,
     program_years_visible_to,
+    province_from,
 )
 
 from . import exports, services
-from .figures import chart_data, rag_legend
+from .figures import chart_data, national_chart_data, rag_legend
 from .forms import DashboardFilterForm, DeclineForm, ExtensionForm, RecapForm, RecapSignForm
 from .models import ExtensionRequest
 from .queries import (
@@ -33,6 +40,8 @@ from .queries import (
     kabkota_choices,
     kabkota_offices_of,
     monitoring_periods,
+    national_dashboard,
+    national_years,
     office_overview,
     period_label,
     province_dashboard,
@@ -46,20 +55,47 @@ def _with_year(url: str, year) -> str:
     return f"{url}?tahun={year.year}" if year else url
 
 
-def _years(user):
-    return program_years_visible_to(user).order_by("-year")
+def _years(user, province=None):
+    """The program years of the user's province (of `province` for a national user)."""
+    years = program_years_visible_to(user).order_by("-year")
+    if province is not None:
+        years = years.filter(province=province)
+    return years
+
+
+def _lands_national(user) -> bool:
+    """A BPS RI member (or a superuser without an office) lands on the national dashboard."""
+    if not is_national_user(user):
+        return False
+    return not memberships_of(user) or home_office(user).is_national
 
 
 @login_required
 @require_GET
 def dashboard(request):
-    year = program_year_from(request.GET, request.user)
+    """The province dashboard. A national user names the province (`provinsi`, its code) and
+    sees exactly what that province's team sees; without one it is sent to the national
+    dashboard."""
+    province = province_from(request.GET, request.user)
+    if province is None and _lands_national(request.user):
+        url = reverse("monitoring:national")
+        tahun = request.GET.get("tahun")
+        return redirect(f"{url}?tahun={tahun}" if tahun else url)
+    year = program_year_from(request.GET, request.user, province=province)
     own = kabkota_offices_of(request.user)
     if year is not None and not is_province_user(request.user) and len(own) == 1:
         return redirect(_with_year(reverse("monitoring:office", args=[own[0].pk]), year))
     offices = kabkota_choices(request.user, year) if year else []
-    filters = DashboardFilterForm(request.GET, years=_years(request.user), offices=offices)
-    context = {"year": year, "filters": filters, "legend": rag_legend()}
+    filters = DashboardFilterForm(
+        request.GET, years=_years(request.user, province), offices=offices
+    )
+    context = {
+        "year": year,
+        "filters": filters,
+        "legend": rag_legend(),
+        "province": province,
+        "national": is_national_user(request.user),
+    }
     if year is not None and filters.is_valid():
         data = province_dashboard(
             request.user,
@@ -80,12 +116,16 @@ def dashboard(request):
 @require_GET
 def office(request, pk: int):
     office = get_office_for(request.user, pk)
-    year = program_year_from(request.GET, request.user)
+    if office.is_national:
+        raise Http404
+    province = office if office.is_province else office.parent
+    year = program_year_from(request.GET, request.user, province=province)
     if year is None or office.province_id != year.province_id:
         raise Http404
     context = {
         "year": year,
-        "years": _years(request.user),
+        "years": _years(request.user, province),
+        "national": is_national_user(request.user),
         "overview": office_overview(request.user, office, year),
         "can_extend": can_grant_extensions(request.user, office),
         "can_request": services.can_request_extensions(request.user, office),
@@ -117,13 +157,90 @@ def village(request, pk: int):
     )
 
 
+SORTS = {
+    "kode": lambda line: line.code,
+    "provinsi": lambda line: line.province.name,
+    "desa": lambda line: line.row.villages,
+    "kelengkapan": lambda line: line.row.total.completeness,
+    "ketepatan": lambda line: line.row.total.timeliness,
+    "lewat": lambda line: line.row.total.overdue,
+    "status": lambda line: ["green", "amber", "red"].index(line.row.rag),
+    "lke": lambda line: line.lke.signed,
+}
+
+
+def _sorted_lines(lines, key: str, descending: bool):
+    """Provinces by `key`; a figure not computable yet (nothing due) sorts last either way."""
+    value = SORTS[key]
+    known = [line for line in lines if value(line) is not None]
+    unknown = [line for line in lines if value(line) is None]
+    return sorted(known, key=value, reverse=descending) + unknown
+
+
+def _national(request):
+    """The national figures of the requested year (404 for anyone but a national user)."""
+    if not is_national_user(request.user):
+        raise Http404
+    years = national_years(request.user)
+    raw = request.GET.get("tahun")
+    if raw in (None, ""):
+        today = timezone.localdate().year
+        number = today if today in years else (years[0] if years else None)
+    else:
+        try:
+            number = int(raw)
+        except ValueError:
+            raise Http404 from None
+        if number not in years:
+            raise Http404
+    data = national_dashboard(request.user, number) if number is not None else None
+    return years, data
+
+
+@login_required
+@require_GET
+def national(request):
+    """Every province as one row (BPS RI): sortable by `urut` (and `arah=turun`), each
+    province opening its own dashboard."""
+    years, data = _national(request)
+    key = request.GET.get("urut") or "kode"
+    if key not in SORTS:
+        key = "kode"
+    descending = request.GET.get("arah") == "turun"
+    context = {"years": years, "data": data, "sort": key, "descending": descending}
+    if data is not None:
+        base = reverse("monitoring:national") + f"?tahun={data.year}"
+        context["sort_links"] = {
+            name: f"{base}&urut={name}"
+            + ("" if name == key and descending else "&arah=turun" if name == key else "")
+            for name in SORTS
+        }
+        context.update(
+            lines=_sorted_lines(data.lines, key, descending),
+            charts=national_chart_data(data),
+            legend=rag_legend(),
+        )
+    return render(request, "monitoring/national.html", context)
+
+
+@login_required
+@require_GET
+def national_xlsx(request):
+    _years_, data = _national(request)
+    if data is None:
+        raise Http404
+    return download_response(
+        exports.render_national_xlsx(data), exports.national_filename(data), XLSX
+    )
+
+
 def _extension_subject(request, type_id: int, object_id: str, office_pk: int):
     """The office, program year, item line and subject of a dispensasi page (404 outside the
     user's scope or when the office has no such tracked item)."""
     office = get_office_for(request.user, office_pk)
-    if office.is_province:
+    if office.kind != office.Kind.KABKOTA:
         raise Http404
-    year = program_year_from(request.GET, request.user)
+    year = program_year_from(request.GET, request.user, province=office.parent)
     if year is None:
         raise Http404
     line, subject = extensible_item(year, office, type_id, object_id)

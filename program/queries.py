@@ -35,31 +35,72 @@ from core.services import extensions_for
 
 from .models import ParticipatingVillage, ProgramYear, SopActivity, Stage, WorkPlanActivity
 
+Years = ProgramYear | Collection[ProgramYear]
+
+
+def years_of(program_years: Years) -> dict[int, ProgramYear]:
+    """{id: year} of one program year or of several (a provider of the dashboard answers for
+    one province's year, or for one year of every province at once on the national view)."""
+    if isinstance(program_years, ProgramYear):
+        return {program_years.pk: program_years}
+    return {year.pk: year for year in program_years}
+
 
 def program_years_visible_to(user: User) -> QuerySet[ProgramYear]:
     """Years of the provinces the user reaches (own province office or its kab/kota)."""
-    provinces = {o.province_id for o in offices_visible_to(user)}
+    provinces = {o.province_id for o in offices_visible_to(user)} - {None}
     return ProgramYear.objects.filter(province_id__in=provinces).select_related("province")
 
 
-def current_program_year(user: User, year: int | None = None) -> ProgramYear | None:
-    """The requested year if visible, else this calendar year's, else the latest one."""
-    years = list(program_years_visible_to(user).order_by("-year"))
+def current_program_year(
+    user: User, year: int | None = None, *, province: Office | None = None
+) -> ProgramYear | None:
+    """The requested year if visible, else this calendar year's, else the latest one; of
+    `province` when given (a user who reaches several provinces names one), else of the first
+    province by code."""
+    years = program_years_visible_to(user).order_by("-year", "province__code")
+    if province is not None:
+        years = years.filter(province=province)
+    years = list(years)
     if year is not None:
         return next((y for y in years if y.year == year), None)
     today = timezone.localdate().year
     return next((y for y in years if y.year == today), years[0] if years else None)
 
 
-def program_year_from(data, user: User, *, required: bool = False) -> ProgramYear | None:
+def provinces_visible_to(user: User) -> QuerySet[Office]:
+    """The province offices the user reaches (its own; every one for a national user)."""
+    provinces = {o.province_id for o in offices_visible_to(user)} - {None}
+    return Office.objects.filter(pk__in=provinces).select_related("region").order_by("code")
+
+
+def province_from(data, user: User) -> Office | None:
+    """The province office named by `provinsi` (its code, e.g. "1700") in `data`, among those
+    the user reaches; None when not named. An unknown or unreachable province is a 404."""
+    raw = data.get("provinsi")
+    if raw in (None, ""):
+        return None
+    province = provinces_visible_to(user).filter(code=str(raw)).first()
+    if province is None:
+        raise Http404
+    return province
+
+
+def program_year_from(
+    data, user: User, *, required: bool = False, province: Office | None = None
+) -> ProgramYear | None:
     """The program year named by `tahun` in `data` (a request's GET or POST), else the current
-    one. A malformed or unknown year is a 404, and so is having none when `required`."""
+    one, of `province` (else of the province named by `provinsi` in `data`, else of the
+    user's first province). A malformed or unknown year is a 404, and so is having none when
+    `required`."""
+    if province is None:
+        province = province_from(data, user)
     raw = data.get("tahun")
     if raw in (None, ""):
-        year = current_program_year(user)
+        year = current_program_year(user, province=province)
     else:
         try:
-            year = current_program_year(user, int(raw))
+            year = current_program_year(user, int(raw), province=province)
         except ValueError:
             raise Http404 from None
         if year is None:
@@ -114,16 +155,18 @@ def activity_status(
 
 
 def work_plan_items(
-    program_year: ProgramYear, office_ids: Collection[int], *, now: datetime | None = None
+    program_year: Years, office_ids: Collection[int], *, now: datetime | None = None
 ) -> list[TrackedItem]:
     """Every work-plan activity of the year's villages in `office_ids` as a tracked item, due
-    at the end of its planned end day, done on its realisation day. One query for the rows,
-    one for extensions, whatever the number of villages. Reads plain tuples, not model
-    instances, and builds the link once: the dashboard of a large province asks for ~1,000."""
+    at the end of its planned end day, done on its realisation day (each year's own 'due soon'
+    window when several years are given). One query for the rows, one for extensions,
+    whatever the number of villages and years. Reads plain tuples, not model instances, and
+    builds the link once: the dashboard of a large province asks for ~1,000."""
     now = now or timezone.now()
+    years = years_of(program_year)
     rows = (
         WorkPlanActivity.objects.filter(
-            village__program_year=program_year, village__office_id__in=office_ids
+            village__program_year__in=list(years), village__office_id__in=office_ids
         )
         .order_by("planned_end", "id")
         .values_list(
@@ -134,13 +177,14 @@ def work_plan_items(
             "village__village__name",
             "planned_end",
             "realised_on",
+            "village__program_year_id",
         )
     )
     extensions = extensions_for(WorkPlanActivity, office_ids)
     subject_type = ContentType.objects.get_for_model(WorkPlanActivity).pk
     village_url = reverse("program:village_detail", args=[0]).removesuffix("0/")
     items = []
-    for pk, name, village_id, office_id, village_name, planned_end, realised_on in rows:
+    for pk, name, village_id, office_id, village_name, planned_end, realised_on, year in rows:
         until = extensions.get((str(pk), office_id))
         due = end_of_day(planned_end)
         done_at = start_of_day(realised_on) if realised_on else None
@@ -156,7 +200,7 @@ def work_plan_items(
                     due=due,
                     done_at=done_at,
                     now=now,
-                    soon_days=program_year.soon_days,
+                    soon_days=years[year].soon_days,
                     extended_due=end_of_day(until) if until else None,
                 ),
                 extended=until is not None,

@@ -49,7 +49,7 @@ def office_out(office: Office) -> dict:
         "short_name": office.short_name,
         "kind": office.kind,
         "parent_id": office.parent_id,
-        "region_code": office.region.code,
+        "region_code": office.region.code if office.region_id else "",
         "email": office.email,
     }
 

@@ -24,7 +24,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from core.models import AuditEvent
 
-from .url_matrix import ALLOWED, ANONYMOUS, KABKOTA, PEOPLE, URLS
+from .url_matrix import ALLOWED, ANONYMOUS, KABKOTA, NATIONAL, PEOPLE, URLS
 from .url_world import NOW, build_world
 
 EXCLUDED_NAMESPACES = ("admin", "api")
@@ -161,7 +161,9 @@ def text_of(response) -> str:
 
 
 def _outside_sides(role: str) -> list[str]:
-    """The sides (url_world) outside the role's scope."""
+    """The sides (url_world) outside the role's scope (none for BPS RI)."""
+    if role in NATIONAL:
+        return []
     return ["X", "B"] if role in KABKOTA else ["X"]
 
 
@@ -186,6 +188,10 @@ def test_url(key, role, office, world, frozen, db):
         side = world.side("B" if role in KABKOTA else "X")
     path = key if key.startswith("/") else reverse(key, kwargs=url.kwargs_for(side))
     query = url.query(side) if url.query else {}
+    if role in NATIONAL and "tahun" in query:
+        # BPS RI reaches every province: a page of a year names the province, as the links
+        # of the national dashboard do (`provinsi`)
+        query = {**query, "provinsi": side.office.parent.code}
     client = Client()
     if role != ANONYMOUS:
         client.force_login(world.users[role])

@@ -5,7 +5,11 @@ Written from the design (DESIGN.md, "People, roles, visibility"), never from the
 test: outside the scope → 404; inside it but not allowed → 403; a wrong method → 405;
 anonymous → the login page. "Own" is an object of Rejang Lebong (A, 1702); "other" is one of
 Kaur (B, 1704) for the kab/kota roles and one of a kab/kota of another province (X, 1601) for
-the province roles (url_world.py builds them).
+the province and the national roles (url_world.py builds them). The national roles (BPS RI)
+reach every province: for them the other province's object answers as the own one does, and
+every write of a province's work is refused (403), as for a province viewer. A national
+persona names the side's province (`provinsi`) on every URL whose query has a year (`tahun`),
+as the links of the national dashboard do (test_url_matrix.py adds it).
 
 To declare a new URL, add an entry `"namespace:name": Url(...)` to URLS:
 - `kwargs`: the URL's arguments for a side (`lambda s: {"pk": s.village.pk}`; the Side fields
@@ -37,7 +41,9 @@ PROVINCE = ("admin", "kepala", "ketua_tim", "tim_provinsi", "viewer")
 PROVINCE_TEAM = ("ketua_tim", "tim_provinsi")
 KABKOTA = ("tim_kabkota", "pimpinan_kabkota", "pembina")
 KABKOTA_TEAM = ("tim_kabkota", "pembina")
-PEOPLE = PROVINCE + KABKOTA
+# BPS RI: read every province, change nothing of a province's work (core/models.py)
+NATIONAL = ("pimpinan_nasional", "ketua_tim_nasional", "tim_nasional", "viewer_nasional")
+PEOPLE = PROVINCE + KABKOTA + NATIONAL
 PEOPLE_MANAGERS = ("admin", "ketua_tim")  # manage the accounts of their offices
 PEOPLE_HEADS = ("kepala", "pimpinan_kabkota")  # read their offices' people
 INSTRUMENT_MANAGERS = ("admin", "ketua_tim")  # the LKE instruments (national objects)
@@ -94,7 +100,11 @@ class Url:
         return self.kwargs(side) if callable(self.kwargs) else self.kwargs
 
     def _same_for_other(self, role: str) -> bool:
-        return not self.names_object or (self.scope == "province" and role in KABKOTA)
+        return (
+            not self.names_object
+            or (self.scope == "province" and role in KABKOTA)
+            or role in NATIONAL
+        )
 
     def expected_get(self, role: str, other: bool) -> int:
         own = self.get[role]
@@ -438,12 +448,17 @@ URLS: dict[str, Url] = {
         get=only(INSTRUMENT_MANAGERS), kwargs=lambda s: {"pk": s.instrument.pk}, scope="national"
     ),
     # --- monitoring ----------------------------------------------------------------------------
-    # a kab/kota user of one office is taken to its office's page
+    # a kab/kota user of one office is taken to its office's page; BPS RI names the province
+    # (naming none, it is taken to the national dashboard: monitoring/tests/test_national.py)
     "monitoring:dashboard": Url(
         get=everyone(200, **dict.fromkeys(KABKOTA, 302)),
         query=lambda s: {"tahun": YEAR, "kabkota": s.office.pk},
         filtered=True,
     ),
+    # the national dashboard and its xlsx (a row per province, no kab/kota's marker): BPS RI
+    # only; to anyone else no such page
+    "monitoring:national": Url(get=only(NATIONAL, refused=404), query=year),
+    "monitoring:national_xlsx": Url(get=only(NATIONAL, refused=404), query=year),
     "monitoring:office": Url(
         get=READ,
         kwargs=lambda s: {"pk": s.office.pk},

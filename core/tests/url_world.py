@@ -20,7 +20,8 @@ an action item of both, so a page of that meeting seen from A must not show B's 
 X's meetings invite only their own office.
 
 The personas of the matrix (ROLE_USERS) are the people of province 1700 and of office A:
-`pembina` is a tim_kabkota of A who is its village's pembina, `tim_kabkota` one who is not.
+`pembina` is a tim_kabkota of A who is its village's pembina, `tim_kabkota` one who is not;
+and the four national roles of BPS RI (office 0000), who reach every province.
 The clock stands at Monday 18 May 2026, noon WIB (NOW)."""
 
 import copy
@@ -35,7 +36,7 @@ from api.services import create_token
 from conftest import desa_in, make_user
 from core.deadlines import JAKARTA
 from core.models import Attachment, Membership, Office, Region, Role, User
-from core.services import store_attachment
+from core.services import national_office, store_attachment
 from lke import services as lke_services
 from lke.models import Evidence, Item, Level, Target, Worksheet
 from lke.tests.conftest import SMALL
@@ -326,6 +327,7 @@ def build_world() -> World:
     bengkulu = Office.objects.get(code="1700")
     a, b = Office.objects.get(code="1702"), Office.objects.get(code="1704")
     sumsel, x = _second_province()
+    national_office()
     users = {
         "admin": make_user("admin_provinsi", "1700", Role.ADMIN, is_staff=True),
         "kepala": make_user("kepala", "1700", Role.KEPALA),
@@ -335,6 +337,10 @@ def build_world() -> World:
         "tim_kabkota": make_user("tim_rejang_lebong", "1702", Role.TIM_KABKOTA),
         "pimpinan_kabkota": make_user("pimpinan_rejang_lebong", "1702", Role.PIMPINAN_KABKOTA),
         "pembina": make_user("pembina_rejang_lebong", "1702", Role.TIM_KABKOTA),
+        "pimpinan_nasional": make_user("pimpinan_nasional", "0000", Role.PIMPINAN_NASIONAL),
+        "ketua_tim_nasional": make_user("ketua_tim_nasional", "0000", Role.KETUA_TIM_NASIONAL),
+        "tim_nasional": make_user("tim_nasional", "0000", Role.TIM_NASIONAL),
+        "viewer_nasional": make_user("viewer_nasional", "0000", Role.VIEWER),
     }
     builders = {
         "tim_kaur": make_user("tim_kaur", "1704", Role.TIM_KABKOTA),

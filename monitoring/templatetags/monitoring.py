@@ -12,6 +12,12 @@ def figures(row, code: str) -> Figures:
     return row.activity(code)
 
 
+@register.filter
+def sop_of(calendar, code: str):
+    """{{ line.calendar|sop_of:code }}: a province's SOP activity of one code (or None)."""
+    return calendar.get(code)
+
+
 @register.filter(name="activity_label")
 def activity_label_filter(code: str) -> str:
     return activity_label(code)

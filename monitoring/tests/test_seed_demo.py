@@ -21,7 +21,7 @@ def test_seed_demo_is_idempotent_and_gives_the_dashboard_every_state(db):
         Membership.objects.count(),
     )
     call_command("seed_demo", stdout=io.StringIO())
-    assert counts == (2, 60, 480, 45, 45)
+    assert counts == (2, 60, 480, 47, 47)  # BPS RI's pimpinan.nasional and tim.nasional too
     assert counts == (
         ProgramYear.objects.count(),
         ParticipatingVillage.objects.count(),
@@ -61,7 +61,7 @@ def test_seed_demo_tells_a_coherent_story(db):
     call_command("seed_demo", stdout=io.StringIO())
 
     names = list(User.objects.values_list("full_name", flat=True))
-    assert len(set(names)) == len(names) == 45
+    assert len(set(names)) == len(names) == 47
     assert not [n for n in names if "Tim Desa Cantik" in n or "Pembina 1" in n]
     assert all(
         len(nip) == 18 and nip.isdigit() for nip in User.objects.values_list("nip", flat=True)

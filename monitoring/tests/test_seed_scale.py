@@ -121,7 +121,9 @@ def test_seed_scale_builds_every_province_with_proportional_data(db, seeded):
     assert Membership.objects.filter(role=Role.TIM_KABKOTA).count() == len(kabkota)
     for role in (Role.KEPALA, Role.KETUA_TIM, Role.TIM_PROVINSI):
         assert Membership.objects.filter(role=role).count() == 38
-    assert User.objects.count() == len(kabkota) + 3 * 38 + 1  # and the national operator
+    # and the national operator (a superuser) and a member of the national team (BPS RI)
+    assert User.objects.count() == len(kabkota) + 3 * 38 + 2
+    assert Membership.objects.filter(role=Role.TIM_NASIONAL, office__code="0000").count() == 1
     assert AuditEvent.objects.count() == AUDIT_ROWS
     assert "participating villages" in seeded and "570" in seeded
 

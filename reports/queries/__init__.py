@@ -21,7 +21,7 @@ from core.models import Attachment, Office, Role, User
 from core.permissions import PROVINCE_TEAM, has_role, memberships_of, require
 from core.services import attachments_of, extensions_for
 from program.models import ParticipatingVillage, ProgramYear, SopActivity, Stage, WorkPlanActivity
-from program.queries import villages_visible_to
+from program.queries import Years, villages_visible_to, years_of
 
 from ..models import Report, ReportKind, ReportState, ReportVersion, Review
 
@@ -283,36 +283,42 @@ class ReportRow:
 
 
 def report_rows(
-    program_year: ProgramYear,
+    program_year: Years,
     villages: Iterable[ParticipatingVillage],
     kinds: Collection[str],
     *,
     now: datetime | None = None,
 ) -> list[ReportRow]:
-    """A row per village (of `program_year`, as given) and kind, villages in the given order.
-    Five queries whatever the number of villages: the villages, their reports, the SOP
-    activities, the extensions, the work plan's realisations (the anchor of a report without
-    a date of its own)."""
+    """A row per village (of `program_year`, or of one of several years: each village's
+    deadline by its own year's SOP calendar) and kind, villages in the given order.
+    Five queries whatever the number of villages and years: the villages, their reports, the
+    SOP activities, the extensions, the work plan's realisations (the anchor of a report
+    without a date of its own)."""
     now = now or timezone.now()
+    years = years_of(program_year)
     villages = list(villages)
     office_ids = {v.office_id for v in villages}
     reports = {
         (r.village_id, r.kind): r
         for r in Report.objects.filter(
-            village__program_year=program_year,
+            village__program_year__in=list(years),
             village__office_id__in=office_ids,
             kind__in=kinds,
         ).select_related("last_action_by")
     }
-    sops = {a.code: a for a in program_year.sop_activities.filter(code__in=kinds)}
+    sops = {
+        (a.program_year_id, a.code): a
+        for a in SopActivity.objects.filter(program_year__in=list(years), code__in=kinds)
+    }
     extensions = extensions_for(Report, office_ids) if reports else {}
     anchors = work_plan_anchors(
         WorkPlanActivity.objects.filter(
-            village__program_year=program_year, village__office_id__in=office_ids
+            village__program_year__in=list(years), village__office_id__in=office_ids
         )
     )
     rows = []
     for village in villages:
+        year = years[village.program_year_id]
         for kind in kinds:
             report = reports.get((village.pk, kind))
             until = extensions.get((str(report.pk), village.office_id)) if report else None
@@ -324,8 +330,8 @@ def report_rows(
                     deadline=deadline_of(
                         (report.anchor_date if report else None) or anchors.get((village.pk, kind)),
                         done_at_of(report),
-                        sop=sops.get(kind),
-                        program_year=program_year,
+                        sop=sops.get((village.program_year_id, kind)),
+                        program_year=year,
                         extended_until=until,
                         now=now,
                     ),
@@ -335,19 +341,19 @@ def report_rows(
 
 
 def tracked_items(
-    program_year: ProgramYear, office_ids: Collection[int], *, now: datetime | None = None
+    program_year: Years, office_ids: Collection[int], *, now: datetime | None = None
 ) -> list[TrackedItem]:
-    """The three reports of every participating village of the year in `office_ids`, as
-    tracked items for the dashboard: activity "sosialisasi", "identifikasi" or
-    "laporan_akhir"; one item per village and kind, started or not.
+    """The three reports of every participating village of the year (or years) in
+    `office_ids`, as tracked items for the dashboard: activity "sosialisasi", "identifikasi"
+    or "laporan_akhir"; one item per village and kind, started or not.
 
     due: end of day (Jakarta) of anchor date + the year's SOP time standard; None (not yet due)
     while the anchor date is unknown (no report, or no date entered yet). done_at: the first
     submission. subject: (content type of reports.Report, report pk), the object an extension
     is granted on; ("", when the report does not exist yet: it has no deadline to extend).
-    url: the report's page. Five queries whatever the number of villages."""
+    url: the report's page. Five queries whatever the number of villages and years."""
     villages = ParticipatingVillage.objects.filter(
-        program_year=program_year, office_id__in=office_ids
+        program_year__in=list(years_of(program_year)), office_id__in=office_ids
     ).select_related("village")
     report_type = ContentType.objects.get_for_model(Report).pk
     # Translate each kind's name and build each kind's link prefix once, not per item: the

@@ -75,6 +75,35 @@
     });
   }
 
+  // The national dashboard: completeness and timeliness side by side per province.
+  function provinceBars(canvas, block, labels) {
+    return new window.Chart(canvas, {
+      type: "bar",
+      data: {
+        labels: block.labels,
+        datasets: [
+          { label: labels.completeness, data: block.completeness, backgroundColor: "#0d6efd", borderWidth: 0 },
+          { label: labels.timeliness, data: block.timeliness, backgroundColor: COLOURS.tepat_waktu, borderWidth: 0 }
+        ]
+      },
+      options: {
+        responsive: true,
+        maintainAspectRatio: false,
+        indexAxis: "y",
+        animation: false,
+        scales: {
+          x: { beginAtZero: true, max: 100, title: { display: true, text: labels.share },
+               ticks: { callback: function (v) { return v + "%"; } } },
+          y: { ticks: { autoSkip: false } }
+        },
+        plugins: {
+          legend: { position: "bottom", labels: { boxWidth: 12 } },
+          tooltip: { callbacks: { label: function (item) { return item.dataset.label + ": " + percent(item.raw); } } }
+        }
+      }
+    });
+  }
+
   function draw() {
     charts.forEach(function (chart) { chart.destroy(); });
     charts = [];
@@ -86,6 +115,10 @@
     // Chart.js gives it) over to its replacement, which the CSP refuses.
     var realisation = document.querySelector("canvas[data-chart=realisation]");
     var timeliness = document.querySelector("canvas[data-chart=timeliness]");
+    var provinces = document.querySelector("canvas[data-chart=provinces]");
+    if (provinces && data.provinces) {
+      charts.push(provinceBars(provinces, data.provinces, labels));
+    }
     if (realisation) {
       charts.push(stackedBar(realisation, data.realisation, function (items) {
         return labels.completeness + ": " + percent(data.realisation.completeness[items[0].dataIndex]);

@@ -42,6 +42,7 @@ XLSX_BUDGET_MS = 1000  # a province xlsx recap
 PDF_BUDGET_MS = 3000  # a PDF report
 NATIONAL_XLSX_BUDGET_MS = 5000  # the national LKE results xlsx
 ANSWER_BUDGET_MS = 50  # saving one LKE answer
+NATIONAL_PAGE_BUDGET_MS = 300  # the national dashboard over every province (issue #15)
 
 
 class Unavailable(Exception):
@@ -242,6 +243,28 @@ def _national_xlsx(target: Target):
     return lambda: client.get(url, {"tahun": target.year.year})
 
 
+def _national(name: str):
+    """A page of the national view as the national team (BPS RI's `tim.nasional` of
+    seed_scale), for the target's year."""
+
+    def build(target: Target):
+        from core.models import Role
+
+        member = (
+            User.objects.filter(memberships__role=Role.TIM_NASIONAL, is_active=True)
+            .order_by("pk")
+            .first()
+        )
+        if member is None:
+            raise Unavailable("no member of the national team (seed_scale makes `tim.nasional`)")
+        client = Client(raise_request_exception=True)
+        client.force_login(member)
+        url = _url(name)
+        return lambda: client.get(url, {"tahun": target.year.year})
+
+    return build
+
+
 def _api(path: Callable[[Target], str], **params):
     """A GET of the JSON API with a read-only token of the target user. Each build makes one
     token named "bench" in the bench database (the secret is never stored, so it cannot be
@@ -359,6 +382,8 @@ CASES = [
         **LARGEST,
     ),
     Case("lke: national results xlsx", NATIONAL_XLSX_BUDGET_MS, _national_xlsx),
+    Case("national dashboard", NATIONAL_PAGE_BUDGET_MS, _national("monitoring:national")),
+    Case("national dashboard xlsx", NATIONAL_XLSX_BUDGET_MS, _national("monitoring:national_xlsx")),
     Case(
         "api: villages (50)",
         PAGE_BUDGET_MS,

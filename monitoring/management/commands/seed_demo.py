@@ -1,11 +1,11 @@
 """Demo data: program years 2025 and 2026, three villages per kab/kota per year drawn from the
 real Bengkulu regions (the known Desa Cantik villages among them), one login per role with a
-person's name and NIP, work plans in every state and reports (reviewed by the province team;
-an approved report's work-plan activity is realised), two meetings of 2026 (one closed with
-attendance, minutes and action items, one scheduled), the 2026 LKE opened with worksheets in
-every state, and a signed recap. Everything after the users goes through the services, so it
-is audited like real work. Running it again changes nothing. It lives in monitoring, the one
-app that may import all the others."""
+person's name and NIP (BPS RI's national roles too), work plans in every state and reports
+(reviewed by the province team; an approved report's work-plan activity is realised), two
+meetings of 2026 (one closed with attendance, minutes and action items, one scheduled), the
+2026 LKE opened with worksheets in every state, and a signed recap. Everything after the users
+goes through the services, so it is audited like real work. Running it again changes nothing.
+It lives in monitoring, the one app that may import all the others."""
 
 import random
 from datetime import date, datetime, time, timedelta
@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from core.deadlines import JAKARTA
 from core.models import Membership, Office, Region, Role, User
+from core.services import national_office
 from lke.models import Assessment, Instrument, Level, Target
 from lke.scoring import instrument_tree, required_items
 from lke.services import (
@@ -68,6 +69,12 @@ LAST_NAMES = [
     "Hidayat", "Permata", "Kusuma", "Syahputra", "Anggraini", "Firmansyah", "Marlina",
 ]  # fmt: skip
 TITLES = ["S.ST.", "S.Si.", "S.Tr.Stat.", "S.E.", "S.ST., M.Si.", "A.Md.Stat."]
+
+# BPS RI: read every province, change nothing of a province's work
+NATIONAL_USERS = [
+    ("pimpinan.nasional", "Dr. Ratna Kumalasari, S.Si., M.Stat.", Role.PIMPINAN_NASIONAL),
+    ("tim.nasional", "Yudi Permana, S.ST.", Role.TIM_NASIONAL),
+]
 
 # Known Desa Cantik villages of Bengkulu (reference/domain.md), by Kemendagri code.
 KNOWN_2025 = {
@@ -139,6 +146,9 @@ class Command(BaseCommand):
         users = {}
         for username, name, role in PROVINCE_USERS:
             users[username] = self._user(username, name, province, role)
+        nasional = national_office()
+        for username, name, role in NATIONAL_USERS:
+            self._user(username, name, nasional, role)
         admin = users["admin"]
         if not (admin.is_staff and admin.is_superuser):
             admin.is_staff = admin.is_superuser = True

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from core.deadlines import JAKARTA
 from core.models import Attachment, AuditEvent, Membership, Office, Region, Role, User
+from core.services import national_office
 from lke.models import Answer, Assessment, Instrument, Level, Snapshot, Status, Target, Worksheet
 from lke.queries import default_instrument
 from lke.scoring import instrument_tree, item_nilai, required_items, score_level, tree_items
@@ -819,6 +820,7 @@ def seed_meetings(seed: Seed) -> dict[str, int]:
 
 LKE_PATTERNS = 12  # distinct answer patterns per target: scores are computed once per pattern
 NATIONAL_OPERATOR = "nasional"
+NATIONAL_TEAM = "tim.nasional"
 
 
 def _lke_patterns(seed: Seed, items) -> list[dict[int, object]]:
@@ -859,12 +861,13 @@ def _lke_snapshot_items(tree, self_pattern: dict, provincial: dict, scale: int) 
 
 def seed_lke(seed: Seed) -> dict[str, int]:
     """The shipped instruments, then per province and year an assessment (the year's instrument,
-    else the nearest earlier or the oldest) with a worksheet per village and per kab/kota office
-    with villages, and answers of every choice item at both levels, the counters and scores kept
-    as the services keep them. Past years are finalised with a snapshot and signed off; in the
-    current year a quarter of the worksheets is each in self-assessment (partly answered),
-    submitted, provincial verification (half verified) and finalised. A program year that has
-    an assessment is left as it is. Also a national operator (superuser) `nasional`."""
+        else the nearest earlier or the oldest) with a worksheet per village and per kab/kota office
+        with villages, and answers of every choice item at both levels, the counters and scores kept
+        as the services keep them. Past years are finalised with a snapshot and signed off; in the
+        current year a quarter of the worksheets is each in self-assessment (partly answered),
+        submitted, provincial verification (half verified) and finalised. A program year that has
+        an assessment is left as it is. Also a national operator (superuser) `nasional` and a member
+    of the national team (BPS RI) `tim.nasional`."""
     call_command("load_instruments", stdout=io.StringIO())
     if not User.objects.filter(username=NATIONAL_OPERATOR).exists():
         User.objects.create(
@@ -875,6 +878,14 @@ def seed_lke(seed: Seed) -> dict[str, int]:
             is_superuser=True,
             is_staff=True,
         )
+    if not User.objects.filter(username=NATIONAL_TEAM).exists():
+        member = User.objects.create(
+            username=NATIONAL_TEAM,
+            full_name="Tim Desa Cantik Nasional",
+            email=f"{NATIONAL_TEAM}@example.org",
+            password=seed.password_hash or make_password(DEMO_PASSWORD),
+        )
+        Membership.objects.create(user=member, office=national_office(), role=Role.TIM_NASIONAL)
     oldest = Instrument.objects.order_by("year", "version").first()
     team = dict(
         Membership.objects.filter(role=Role.TIM_PROVINSI).values_list("office_id", "user_id")
