@@ -188,9 +188,9 @@ def test_url(key, role, office, world, frozen, db):
         side = world.side("B" if role in KABKOTA else "X")
     path = key if key.startswith("/") else reverse(key, kwargs=url.kwargs_for(side))
     query = url.query(side) if url.query else {}
-    if role in NATIONAL and "tahun" in query:
-        # BPS RI reaches every province: a page of a year names the province, as the links
-        # of the national dashboard do (`provinsi`)
+    if role in NATIONAL and not url.public:
+        # BPS RI reaches every province: it names the side's province (`provinsi`), as the
+        # links of the national dashboard do; a page that takes no year ignores it
         query = {**query, "provinsi": side.office.parent.code}
     client = Client()
     if role != ANONYMOUS:

@@ -8,8 +8,8 @@ Kaur (B, 1704) for the kab/kota roles and one of a kab/kota of another province 
 the province and the national roles (url_world.py builds them). The national roles (BPS RI)
 reach every province: for them the other province's object answers as the own one does, and
 every write of a province's work is refused (403), as for a province viewer. A national
-persona names the side's province (`provinsi`) on every URL whose query has a year (`tahun`),
-as the links of the national dashboard do (test_url_matrix.py adds it).
+persona names the side's province (`provinsi`) in the query of every URL, as the links of the
+national dashboard do (test_url_matrix.py adds it; a page that takes no year ignores it).
 
 To declare a new URL, add an entry `"namespace:name": Url(...)` to URLS:
 - `kwargs`: the URL's arguments for a side (`lambda s: {"pk": s.village.pk}`; the Side fields
