@@ -645,7 +645,9 @@ def home_panel(user: User, *, now: datetime | None = None) -> HomePanel:
         .filter(state=Meeting.State.SCHEDULED, ends_at__gte=now)
         .order_by("starts_at")[:5]
     )
-    own_kabkota = {m.office_id for m in memberships_of(user) if not m.office.is_province}
+    own_kabkota = {
+        m.office_id for m in memberships_of(user) if m.office.kind == Office.Kind.KABKOTA
+    }
     items = action_items_visible_to(user)
     to_confirm = not own_kabkota
     if own_kabkota:
