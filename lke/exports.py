@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from core.pdf import render_pdf
 from core.xlsx import HEADER_FONT, XlsxWriter, cell_text, open_workbook, solid_fill, write_xlsx
@@ -105,6 +106,69 @@ def worksheet_xlsx(worksheet: Worksheet, level: str) -> bytes:
     sheet.column_dimensions["I"].hidden = True
     writer.add_sheet(INFO_SHEET, worksheet_info_rows(worksheet, level), header=False)
     return writer.to_bytes()
+
+
+# --- the national web form's layout --------------------------------------------------------------
+
+NATIONAL_FORM_WIDTHS = (16, 30, 9, 9, 60, 10, 40, 40)
+
+
+def national_form_rows(worksheets: Iterable[Worksheet], level: str) -> Iterator[list]:
+    """Header, then per worksheet (a village or a kab/kota office) one row per item the
+    national web form asks, by its rincian code: the value to type into the form (the option's
+    score for a choice, the text for a free-text item), the answer's wording and the evidence
+    links. Headings are left out; an item the form does not ask has no rincian code."""
+    yield [
+        _("Region code"),
+        _("Village / office"),
+        _("Rincian"),
+        pgettext("lke", "Item"),
+        _("Question"),
+        _("Form value"),
+        _("Answer"),
+        _("Evidence links"),
+    ]
+    for worksheet in worksheets:
+        tree = instrument_tree(worksheet.assessment.instrument, worksheet.target)
+        answers = {
+            a.item_id: a
+            for a in Answer.objects.filter(worksheet=worksheet, level=level).select_related(
+                "option"
+            )
+        }
+        links: dict[int, list[str]] = {}
+        for item_id, url in worksheet.evidence.filter(kind="link").values_list("item_id", "url"):
+            links.setdefault(item_id, []).append(url)
+        subject = worksheet.village.village if worksheet.village_id else worksheet.office.region
+        for item in tree_items(tree):
+            if item.kind == ItemKind.HEADING:
+                continue
+            answer = answers.get(item.pk)
+            if answer is None:
+                value = label = None
+            elif answer.option_id:
+                value, label = answer.option.score, answer.option.label
+            else:
+                value, label = answer.text or None, None
+            yield [
+                subject.code if subject else "",
+                worksheet.subject_name,
+                item.rincian,
+                item.code,
+                item.text,
+                value,
+                label,
+                "\n".join(links.get(item.pk, [])) or None,
+            ]
+
+
+def national_form_xlsx(worksheets: Iterable[Worksheet], level: str) -> bytes:
+    """The answers in the national web form's layout, for a pembina to transfer them."""
+    return write_xlsx(
+        [(_("National form"), national_form_rows(worksheets, level))],
+        widths=dict(enumerate(NATIONAL_FORM_WIDTHS, start=1)),
+        wrap=True,
+    )
 
 
 def _cell(value) -> str:

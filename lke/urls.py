@@ -67,6 +67,16 @@ urlpatterns = [
         name="reopen",
     ),
     path("lembar/<int:pk>/xlsx/", views.worksheet_xlsx, name="worksheet_xlsx"),
+    path(
+        "lembar/<int:pk>/formulir-nasional/",
+        views.worksheet_national_form,
+        name="worksheet_national_form",
+    ),
+    path(
+        "kantor/<int:pk>/formulir-nasional/",
+        views.office_national_form,
+        name="office_national_form",
+    ),
     path("lembar/<int:pk>/impor/", views.worksheet_import, name="worksheet_import"),
     path("lembar/<int:pk>/riwayat/", views.worksheet_history, name="worksheet_history"),
     path("hasil/", views.results, name="results"),

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -428,6 +429,42 @@ def worksheet_xlsx(request, pk: int):
     level = _xlsx_level(request, worksheet)
     name = f"LKE-{worksheet.assessment.program_year.year}-{worksheet.pk}-{level}.xlsx"
     return download_response(exports.worksheet_xlsx(worksheet, level), name, XLSX)
+
+
+@login_required
+@require_GET
+def worksheet_national_form(request, pk: int):
+    """One worksheet's answers in the national web form's layout (xlsx)."""
+    worksheet = get_worksheet_for(request.user, pk)
+    level = _xlsx_level(request, worksheet)
+    name = f"formulir-nasional-{worksheet.assessment.program_year.year}-{worksheet.pk}.xlsx"
+    return download_response(exports.national_form_xlsx([worksheet], level), name, XLSX)
+
+
+@login_required
+@require_GET
+def office_national_form(request, pk: int):
+    """Every worksheet of one kab/kota office (its villages and the office's own) in the
+    national web form's layout, for the year asked (?tahun=); 404 outside the user's scope."""
+    try:
+        year = int(request.GET.get("tahun", timezone.localdate().year))
+    except ValueError:
+        raise Http404 from None
+    worksheets = list(
+        worksheets_visible_to(request.user)
+        .filter(assessment__program_year__year=year)
+        .filter(Q(office_id=pk) | Q(village__office_id=pk))
+        .select_related("assessment__instrument", "village__village", "office__region")
+        .order_by("target", "village__village__name")
+    )
+    if not worksheets:
+        raise Http404
+    level = request.GET.get("tingkat") or Level.SELF
+    if level not in Level.values:
+        raise Http404
+    code = next((w.office.code for w in worksheets if w.office_id), pk)
+    name = f"formulir-nasional-{year}-{code}.xlsx"
+    return download_response(exports.national_form_xlsx(worksheets, level), name, XLSX)
 
 
 @login_required

@@ -85,6 +85,7 @@ class EvidenceOut(Schema):
 class ItemOut(Schema):
     id: int
     code: str
+    rincian: str = Field(description="The national web form's code of the item; empty if not asked")
     text: str
     kind: str
     max_score: int | None
@@ -166,6 +167,7 @@ def item_out(row) -> dict:
     return {
         "id": item.pk,
         "code": item.code,
+        "rincian": item.rincian,
         "text": item.text,
         "kind": item.kind,
         "max_score": item.max_score,

@@ -114,14 +114,13 @@ def test_a_text_answer_is_saved_on_a_text_item(world, api_client, tim_kaur):
 def test_worksheet_detail_shows_answers_at_each_level(world, api_client, tim_kaur, tim_provinsi):
     worksheet = world.sides["1704"].worksheet
     url, item = _answer_url(worksheet)
+    item.rincian = "11a"  # the national web form's code, as the official instrument carries
+    item.save(update_fields=["rincian"])
     _put(api_client(tim_kaur), url, {"version": 0, "option_id": item.options.get(score=3).pk})
     body = api_client(tim_provinsi).get(f"/api/v1/lke/worksheets/{worksheet.pk}").json()
     row = body["blocks"][0]["aspects"][0]["indicators"][0]["items"][0]
-    assert (row["code"], list(row["answers"]), row["answers"]["self"]["score"]) == (
-        "k1.a",
-        ["self"],
-        3,
-    )
+    assert (row["code"], row["rincian"], list(row["answers"])) == ("k1.a", "11a", ["self"])
+    assert row["answers"]["self"]["score"] == 3
     assert body["editable_level"] is None
 
 

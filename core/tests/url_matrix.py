@@ -416,6 +416,10 @@ URLS: dict[str, Url] = {
     "lke:finalise": Url(get=POST_ONLY, kwargs=_ws, post=nobody()),
     "lke:reopen": Url(get=POST_ONLY, kwargs=_ws, post=nobody()),
     "lke:worksheet_xlsx": Url(get=READ, kwargs=_ws, shows_own=True),
+    "lke:worksheet_national_form": Url(get=READ, kwargs=_ws, shows_own=True),
+    "lke:office_national_form": Url(
+        get=READ, kwargs=lambda s: {"pk": s.office.pk}, query=year, shows_own=True
+    ),
     "lke:worksheet_import": Url(get=POST_ONLY, kwargs=_ws, post=refused(KABKOTA_TEAM)),
     "lke:worksheet_history": Url(get=READ, kwargs=_ws, shows_own=True),
     "lke:results": Url(get=READ, query=year, shows_own=True, names_own_offices=True),
