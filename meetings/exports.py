@@ -228,10 +228,7 @@ def report_docx(record: dict) -> bytes:
     doc.signature_block(
         c["place"],
         c["signed_on"],
-        [
-            (_("Recorder (notulis)"), c["recorder"]),
-            (_("Approved by, team lead"), c["approver"]),
-        ],
+        c["signers"],
     )
     return doc.to_bytes()
 

@@ -230,7 +230,7 @@ def meeting_record_for(user: User, meeting: Meeting, *, history: bool = False) -
     record = {
         "meeting": meeting,
         "province": province,
-        "place": province.region.display_name,
+        "place": province.place,
         "agenda": list(meeting.agenda_items.all()),
         "invited_offices": invited,
         "attendance": attendance,
@@ -243,6 +243,11 @@ def meeting_record_for(user: User, meeting: Meeting, *, history: bool = False) -
         "is_final": meeting.state == Meeting.State.CLOSED,
         "recorder": meeting.held_by,
         "approver": meeting.closed_by,
+        # the signature block (core/pdf/_signatures.html, DocxWriter.signature_block)
+        "signers": [
+            (_("Recorder (notulis)"), meeting.held_by),
+            (_("Approved by, team lead"), meeting.closed_by),
+        ],
         "signed_on": signed_on.date(),
         "date_text": formats.date_format(meeting.local_start, "l, j F Y"),
         "time_text": f"{meeting.local_start:%H.%M}–{meeting.local_end:%H.%M} WIB",

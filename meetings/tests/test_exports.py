@@ -226,3 +226,25 @@ def document_bytes(document) -> bytes:
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+@pytest.mark.parametrize("render", [exports.report_pdf, exports.attendance_pdf])
+def test_meeting_pdfs_are_a4_and_signed_by_name_and_nip_from_the_profiles(closed_meeting, render):
+    recorder, approver = closed_meeting.held_by, closed_meeting.closed_by
+    recorder.full_name, recorder.nip = "Dimas Prasetyo, S.Tr.Stat.", "198905082013071001"
+    recorder.save()
+    approver.full_name, approver.nip = "Nur Aisyah, S.ST., M.Stat.", "199604022023122005"
+    approver.save()
+
+    reader = pypdf.PdfReader(io.BytesIO(render(record(closed_meeting))))
+
+    assert {(round(p.mediabox.width), round(p.mediabox.height)) for p in reader.pages} == {
+        (595, 842)
+    }
+    first = " ".join(reader.pages[0].extract_text().split())
+    last = " ".join(reader.pages[-1].extract_text().split())
+    assert first.startswith("BADAN PUSAT STATISTIK PROVINSI BENGKULU")
+    assert "Bengkulu, " in last and "Notulis" in last and "Mengetahui, Ketua Tim" in last
+    assert "Dimas Prasetyo, S.Tr.Stat. NIP 198905082013071001" in last
+    assert "Nur Aisyah, S.ST., M.Stat. NIP 199604022023122005" in last
+    assert "....." not in last
