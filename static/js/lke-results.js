@@ -22,7 +22,7 @@
           animation: false,
           maintainAspectRatio: false,
           indexAxis: data.villages.length > 8 ? "y" : "x",
-          scales: { x: { beginAtZero: true }, y: { beginAtZero: true, suggestedMax: 100 } },
+          scales: { x: { beginAtZero: true }, y: { beginAtZero: true } },
           plugins: { legend: { position: "bottom" } },
         },
       });
