@@ -3,12 +3,13 @@
 import hashlib
 import secrets
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.models import User
+from core.permissions import can_change_own_settings, require
 from core.services import audit
 
 from .models import ApiToken, Scope
@@ -26,8 +27,10 @@ def create_token(user: User, *, name: str, scope: str, by: User) -> tuple[ApiTok
     """Make a token for `user` and return it with its secret, which is never stored (only its
     sha256) and cannot be shown again. Only the user makes their own tokens; a name is needed;
     at most MAX_ACTIVE_TOKENS active at once. Audited on the token (not the secret)."""
-    if by.pk != user.pk or not user.is_active:
-        raise PermissionDenied
+    require(
+        can_change_own_settings(by, user) and user.is_active,
+        _("Only you can make API tokens for your own account."),
+    )
     name = name.strip()
     errors = {}
     if not name:
@@ -59,8 +62,10 @@ def create_token(user: User, *, name: str, scope: str, by: User) -> tuple[ApiTok
 def revoke_token(token: ApiToken, *, by: User) -> ApiToken:
     """Revoke a token: from this moment it authenticates nothing. Only its owner revokes it (a
     superuser may too, e.g. for a leaked token). Revoking twice changes nothing. Audited."""
-    if by.pk != token.user_id and not by.is_superuser:
-        raise PermissionDenied
+    require(
+        by is not None and (by.pk == token.user_id or by.is_superuser),
+        _("Only the owner of an API token (or an operator) can revoke it."),
+    )
     token = ApiToken.objects.select_for_update().get(pk=token.pk)
     if token.revoked_at is not None:
         return token

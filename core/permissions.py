@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from .models import KABKOTA_ONLY_ROLES, PROVINCE_ONLY_ROLES, Membership, Office, Role, User
 
@@ -17,9 +18,10 @@ PROVINCE_TEAM = frozenset({Role.KETUA_TIM, Role.TIM_PROVINSI})
 PROVINCE_READERS = frozenset({Role.KEPALA, Role.KETUA_TIM, Role.TIM_PROVINSI})
 
 
-def memberships_of(user: User) -> list[Membership]:
-    """The user's memberships with their offices, loaded once per user object (per request)."""
-    if not user.is_authenticated:
+def memberships_of(user: User | None) -> list[Membership]:
+    """The user's memberships with their offices, loaded once per user object (per request).
+    None (the system actor, see SYSTEM) has none."""
+    if user is None or not user.is_authenticated:
         return []
     cached = getattr(user, "_monev_memberships", None)
     if cached is None:
@@ -71,10 +73,11 @@ def program_offices_visible_to(user: User, province: Office) -> QuerySet[Office]
     )
 
 
-def has_role(user: User, office: Office, roles: Iterable[str]) -> bool:
+def has_role(user: User | None, office: Office, roles: Iterable[str]) -> bool:
     """True when the user holds one of `roles` in `office` itself or, for a kab/kota office, in
-    its province office (a province team member acts on every kab/kota of the province)."""
-    if not user.is_authenticated or not user.is_active:
+    its province office (a province team member acts on every kab/kota of the province). None
+    (the system actor) holds no role."""
+    if user is None or not user.is_authenticated or not user.is_active:
         return False
     roles = set(roles)
     reach = {office.pk, office.parent_id} - {None}
@@ -114,10 +117,32 @@ def home_office(user: User) -> Office | None:
     return None
 
 
-def require(allowed: bool) -> None:
-    """Inside the scope but not allowed to act: 403."""
+def can_change_own_settings(by: User | None, user: User) -> bool:
+    """A profile and its notification settings are changed by their user only (an operator
+    changes them in the admin)."""
+    return by is not None and by.is_authenticated and by.pk == user.pk
+
+
+def require(allowed: bool, message: str | None = None) -> None:
+    """Inside the scope but not allowed to act: PermissionDenied (a 403 page showing `message`,
+    what the user's role does not allow). Views call it before showing a form; every service
+    that changes state calls it with the same `can_*` rule before writing anything, so a
+    management command or the API cannot do what the page refuses (docs/security.md §2)."""
     if not allowed:
-        raise PermissionDenied
+        raise PermissionDenied(message or _("Your role does not allow this action."))
+
+
+# The actor of a management command that acts as the system, with nobody logged in (loading the
+# reference LKE instruments, a test or script creating a program year): `by=SYSTEM`, audited
+# without an actor (the history shows "—"). Only the services that say so in their docstring
+# accept it (program.services.create_program_year, lke.services.create_instrument); every other
+# service refuses it like a user without a role (has_role(None, ...) is False). A view cannot
+# reach it: its actor is request.user, at worst an AnonymousUser, never None.
+SYSTEM = None
+
+
+def is_system(by: User | None) -> bool:
+    return by is SYSTEM
 
 
 # --- people ------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.template.defaultfilters import filesizeformat
@@ -29,6 +29,7 @@ from .models import (
     Region,
     User,
 )
+from .permissions import can_change_own_settings, require
 
 # --- audit -------------------------------------------------------------------------------------
 
@@ -401,9 +402,9 @@ def import_regions(lines: Iterable[str]) -> ImportResult:
 @transaction.atomic
 def update_profile(user: User, *, full_name: str, nip: str, by: User) -> None:
     """Change the display name and NIP of `user`: the user themself (the admin edits them in
-    the admin, audited there). Checked by the model's validators; audited when changed."""
-    if by.pk != user.pk:
-        raise PermissionDenied
+    the admin, audited there; PermissionDenied for anyone else). Checked by the model's
+    validators; audited when changed."""
+    require(can_change_own_settings(by, user), _("Only you can change your own profile."))
     changes = diff_fields(user, {"full_name": full_name, "nip": nip})
     if not changes:
         return
@@ -456,8 +457,10 @@ def set_notification_preferences(user: User, *, enabled: Iterable[str], by: User
     """Keep the e-mail kinds in `enabled` on for `user` and switch every other kind off. Only
     the user themself changes their own preferences (PermissionDenied otherwise). Audited
     when something changed."""
-    if by.pk != user.pk:
-        raise PermissionDenied
+    require(
+        can_change_own_settings(by, user),
+        _("Only you can change your own notification settings."),
+    )
     wanted_off = set(NotificationKind.values) - set(enabled)
     current_off = set(NotificationOptOut.objects.filter(user=user).values_list("kind", flat=True))
     if wanted_off == current_off:

@@ -219,6 +219,12 @@ def can_edit_calendar(user: User, program_year: ProgramYear) -> bool:
     return has_role(user, program_year.province, {Role.KETUA_TIM})
 
 
+def can_create_program_year(user: User, province: Office) -> bool:
+    """The province team lead opens a program year of the province (a Django superuser, the
+    national operator, for any province)."""
+    return (user is not None and user.is_superuser) or has_role(user, province, {Role.KETUA_TIM})
+
+
 def get_sop_activity_for(user: User, pk: int, *, write: bool = False) -> SopActivity:
     """404 when the activity's year is not of the user's province; 403 when `write` and the
     user is not its team lead."""

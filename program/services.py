@@ -1,5 +1,6 @@
 """Writes to program years, the SOP calendar, participating villages and their work plans.
-Each one is audited."""
+Each one checks the actor (`by`) with the rule the pages use (program.queries `can_*`), raising
+PermissionDenied before anything is written, and is audited."""
 
 import re
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from core.deadlines import Unit
 from core.models import Attachment, Membership, Office, Region, User
+from core.permissions import is_system, require
 from core.services import (
     attachments_of,
     audit,
@@ -32,6 +34,35 @@ from .models import (
     VillageKind,
     WorkPlanActivity,
 )
+from .queries import (
+    can_create_program_year,
+    can_edit_calendar,
+    can_edit_work_plan,
+    can_manage_villages,
+)
+
+# --- who may change what (the rules live in program.queries) -------------------------------------
+
+
+def _require_village_manager(by: User | None, office: Office) -> None:
+    require(
+        can_manage_villages(by, office),
+        _("Only the province Desa Cantik team adds and changes participating villages."),
+    )
+
+
+def _require_calendar_editor(by: User | None, program_year: ProgramYear) -> None:
+    require(
+        can_edit_calendar(by, program_year),
+        _("Only the province team lead sets the SOP calendar of a program year."),
+    )
+
+
+def _require_plan_writer(by: User | None, village: ParticipatingVillage) -> None:
+    require(
+        can_edit_work_plan(by, village.office),
+        _("Only the village's own regency/city Desa Cantik team writes its work plan."),
+    )
 
 
 def _check_village(
@@ -77,8 +108,10 @@ def add_village(
     notes: str = "",
     by: User,
 ) -> ParticipatingVillage:
-    """Add a village to a program year. Checks the village lies in the office's kab/kota, takes
-    part only once a year, and that every pembina is staff of that office."""
+    """Add a village to a program year, by the province team (PermissionDenied otherwise).
+    Checks the village lies in the office's kab/kota, takes part only once a year, and that
+    every pembina is staff of that office."""
+    _require_village_manager(by, office)
     _check_village(program_year, village=village, office=office, pembina=pembina)
     participation = ParticipatingVillage.objects.create(
         program_year=program_year,
@@ -111,7 +144,9 @@ def update_village(
     notes: str,
     by: User,
 ) -> ParticipatingVillage:
-    """Change a participating village's kind, pembina and notes (its place and year stay)."""
+    """Change a participating village's kind, pembina and notes (its place and year stay), by
+    the province team (PermissionDenied otherwise)."""
+    _require_village_manager(by, participation.office)
     _check_village(
         participation.program_year,
         village=participation.village,
@@ -134,6 +169,17 @@ def update_village(
         participation, by=by, action="village.update", office=participation.office, changes=changes
     )
     return participation
+
+
+def add_village_attachment(
+    participation: ParticipatingVillage, *, upload: UploadedFile, purpose: str, by: User
+) -> Attachment:
+    """Attach a document (e.g. the SK of the pembina) to a participating village, by the province
+    team (PermissionDenied otherwise). Checked and audited by core.services.store_attachment."""
+    _require_village_manager(by, participation.office)
+    return store_attachment(
+        upload, owner=participation, by=by, purpose=purpose, office=participation.office
+    )
 
 
 # --- program years and the SOP calendar -------------------------------------------------------
@@ -205,7 +251,14 @@ SOP_DEFAULTS = [
 
 @transaction.atomic
 def create_program_year(province: Office, *, year: int, by: User | None) -> ProgramYear:
-    """Create a program year with the SOP calendar seeded from the SOP's time standards."""
+    """Create a program year with the SOP calendar seeded from the SOP's time standards. By the
+    province team lead or a superuser (PermissionDenied otherwise), or by the system
+    (`by=core.permissions.SYSTEM`: a setup script or test, audited without an actor)."""
+    if not is_system(by):
+        require(
+            can_create_program_year(by, province),
+            _("Only the province team lead opens a program year."),
+        )
     if ProgramYear.objects.filter(province=province, year=year).exists():
         raise ValidationError(
             {"year": _("The program year %(year)s already exists.") % {"year": year}}
@@ -239,7 +292,9 @@ def create_program_year(province: Office, *, year: int, by: User | None) -> Prog
 def update_program_year_settings(
     program_year: ProgramYear, *, working_days: bool, soon_days: int, by: User
 ) -> ProgramYear:
-    """Switch working-day counting and the 'due soon' window of a year. Audited."""
+    """Switch working-day counting and the 'due soon' window of a year, by the province team
+    lead (PermissionDenied otherwise). Audited."""
+    _require_calendar_editor(by, program_year)
     changes = diff_fields(program_year, {"working_days": working_days, "soon_days": soon_days})
     if changes:
         program_year.working_days, program_year.soon_days = working_days, soon_days
@@ -258,7 +313,9 @@ def update_program_year_settings(
 def update_sop_activity(
     activity: SopActivity, *, amount: int, unit: str, window_start, anchor_label: str, by: User
 ) -> SopActivity:
-    """Change an SOP activity's time standard for one year (the anchor kind stays). Audited."""
+    """Change an SOP activity's time standard for one year (the anchor kind stays), by the
+    province team lead (PermissionDenied otherwise). Audited."""
+    _require_calendar_editor(by, activity.program_year)
     if activity.anchor != SopActivity.Anchor.EVENT and window_start is None:
         raise ValidationError({"window_start": _("This activity needs the date its window opens.")})
     if amount < 1:
@@ -310,7 +367,9 @@ def _check_values(values: dict) -> None:
 def add_activity(village: ParticipatingVillage, *, by: User, **values) -> WorkPlanActivity:
     """Add a line to a village's work plan: the plan fields, and the realisation fields when it
     was already carried out. Checks the dates (end not before start, realisation not in the
-    future). Audited with every value given."""
+    future). By the village office's kab/kota team (PermissionDenied otherwise). Audited with
+    every value given."""
+    _require_plan_writer(by, village)
     unknown = set(values) - set(PLAN_FIELDS) - set(REALISATION_FIELDS)
     if unknown:
         raise TypeError(f"unknown work plan fields: {sorted(unknown)}")
@@ -329,7 +388,9 @@ def update_activity(
     """Change plan or realisation fields of an activity opened at `version`.
 
     The write only happens if nobody saved the row since (the version still matches);
-    otherwise StaleEditError, and the other person's change stays. Audited with old → new."""
+    otherwise StaleEditError, and the other person's change stays. By the village office's
+    kab/kota team (PermissionDenied otherwise). Audited with old → new."""
+    _require_plan_writer(by, activity.village)
     _check_values(
         {
             "planned_start": values.get("planned_start", activity.planned_start),
@@ -370,7 +431,9 @@ def realise_activity(
 ) -> WorkPlanActivity:
     """Record (or correct) when an activity was carried out and what it produced, with
     evidence files. Every file is checked before anything is written, so a bad file saves
-    nothing; a stale `version` raises StaleEditError. Audited (realisation and each file)."""
+    nothing; a stale `version` raises StaleEditError. By the village office's kab/kota team
+    (PermissionDenied otherwise). Audited (realisation and each file)."""
+    _require_plan_writer(by, activity.village)
     if realised_on is None:
         raise ValidationError({"realised_on": _("Enter the date the activity was carried out.")})
     for upload in evidence:
@@ -394,7 +457,9 @@ def realise_activity(
 
 
 def add_evidence(activity: WorkPlanActivity, *, upload: UploadedFile, by: User) -> Attachment:
-    """Attach one more evidence file to a realised activity (checked by content). Audited."""
+    """Attach one more evidence file to a realised activity (checked by content), by the
+    village office's kab/kota team (PermissionDenied otherwise). Audited."""
+    _require_plan_writer(by, activity.village)
     if not activity.realised_on:
         raise ValidationError(_("Record the realisation before adding evidence."))
     return store_attachment(
@@ -405,7 +470,8 @@ def add_evidence(activity: WorkPlanActivity, *, upload: UploadedFile, by: User) 
 @transaction.atomic
 def delete_activity(activity: WorkPlanActivity, *, by: User) -> None:
     """Remove a line that was not realised yet (a realised one, or one with evidence, is
-    history). Audited."""
+    history), by the village office's kab/kota team (PermissionDenied otherwise). Audited."""
+    _require_plan_writer(by, activity.village)
     if activity.realised_on or attachments_of(activity).exists():
         raise ValidationError(_("A realised activity cannot be deleted."))
     audit(
@@ -598,7 +664,9 @@ def import_work_plan(
     """Add the rows of a work-plan workbook to a village's plan; a row whose stage and activity
     (ignoring case) match an existing line updates that line instead (an empty realisation cell
     keeps what is recorded). All or nothing: any bad row saves nothing. Each line is audited as
-    an add or update, and the import itself on the village."""
+    an add or update, and the import itself on the village. By the village office's kab/kota
+    team (PermissionDenied otherwise, before the file is read)."""
+    _require_plan_writer(by, village)
     rows = read_work_plan(upload)
     existing = {
         (a.stage, a.name.casefold()): a

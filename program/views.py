@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.models import Office, Region, User
 from core.permissions import kabkota_offices_visible_to, require
-from core.services import attachments_of, audit_events_for, store_attachment
+from core.services import attachments_of, audit_events_for
 from core.views import XLSX, attachment_response, download_response
 
 from . import exports, services
@@ -181,12 +181,11 @@ def village_upload(request, pk: int):
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            store_attachment(
-                form.cleaned_data["file"],
-                owner=village,
-                by=request.user,
+            services.add_village_attachment(
+                village,
+                upload=form.cleaned_data["file"],
                 purpose=form.cleaned_data["purpose"],
-                office=village.office,
+                by=request.user,
             )
         except ValidationError as error:
             form.add_error("file", error)

@@ -1,0 +1,241 @@
+"""Permissions inside every service (issue 9): a service that changes state checks its actor
+(`by`) itself, so a management command or the JSON API cannot do what a page refuses.
+
+Generated: every public function of an app's services module that takes `by` must have a case
+in that app's tests/test_service_permissions.py (called by each persona of
+core/tests/service_permissions.py, refusals checked for PermissionDenied, a translated message,
+no audit row and no change), or be named below with the reason it has none. A new service
+without a case fails `test_every_service_taking_by_has_a_case`.
+
+The building blocks that write for a service (the audit row, a stored file, an extension) take
+`by` but check nothing themselves: only services modules (and the audited admin) may call them.
+
+This file also holds the cases of core.services."""
+
+import ast
+import importlib
+import inspect
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+
+from core import services
+from core.models import AuditEvent, NotificationOptOut, User
+from core.tests.service_permissions import (
+    Case,
+    check,
+    parametrize,
+    people,  # noqa: F401 (the fixture)
+)
+from core.tests.test_one_place import ROOT, modules, uses_of
+
+# The building blocks: they write what a checked service decided (core/admin.py audits the
+# operator's own changes in the Django admin, which only staff reach).
+BUILDING_BLOCKS = {
+    "core.services.audit": "appends the audit row of a change its caller checked",
+    "core.services.store_attachment": "stores a file for a service that checked the owner",
+    "core.services.grant_extension": "writes the extension monitoring.services.grant_dispensasi "
+    "allows (can_grant_extensions)",
+}
+MAY_CALL_BUILDING_BLOCKS = {"core/admin.py"}
+
+# Services that check their actor but have no per-persona case yet. Each checks with the rule
+# its views use; their own tests show refusals (named here). A new service cannot be added to
+# this list without a reason; emptying it is the work left of issue 9 (docs/security.md §2).
+WITHOUT_CASE = {
+    "meetings.services.create_meeting": "meetings/tests/test_workflow.py",
+    "meetings.services.update_meeting": "_require_team",
+    "meetings.services.delete_meeting": "_require_team",
+    "meetings.services.schedule_meeting": "_require_team",
+    "meetings.services.cancel_meeting": "meetings/tests/test_cancellation.py",
+    "meetings.services.hold_meeting": "_require_team",
+    "meetings.services.close_meeting": "meetings/tests/test_workflow.py",
+    "meetings.services.confirm_attendance": "tim_kabkota of an invited office",
+    "meetings.services.record_attendance": "_is_correction → _require_team",
+    "meetings.services.record_minutes": "meetings/tests/test_workflow.py",
+    "meetings.services.add_action_item": "_is_correction → _require_team",
+    "meetings.services.update_action_item": "meetings/tests/test_action_items.py",
+    "meetings.services.delete_action_item": "_require_team",
+    "meetings.services.mark_action_item_done": "meetings/tests/test_action_items.py",
+    "meetings.services.confirm_action_item": "meetings/tests/test_action_items.py",
+    "meetings.services.reopen_action_item": "_require_team",
+    "monitoring.services.generate_recap": "monitoring/tests/test_recaps.py",
+    "monitoring.services.sign_recap": "monitoring/tests/test_recaps.py",
+    "monitoring.services.request_extension": "can_request_extensions",
+    "monitoring.services.grant_dispensasi": "can_grant_extensions",
+    "monitoring.services.decline_extension_request": "can_grant_extensions",
+    "reports.services.save_draft": "reports/tests/test_workflow.py",
+    "reports.services.add_attachment": "_require_writer",
+    "reports.services.remove_attachment": "_require_writer",
+    "reports.services.submit_report": "reports/tests/test_workflow.py",
+    "reports.services.return_report": "reports/tests/test_workflow.py",
+    "reports.services.approve_report": "reports/tests/test_workflow.py",
+}
+
+# The LKE services still trust their caller (the views check): being moved into lke.services
+# (issue 9). This list must become empty.
+NOT_CHECKED_YET = {
+    f"lke.services.{name}"
+    for name in [
+        "create_instrument",
+        "open_assessment",
+        "add_missing_worksheets",
+        "save_answer",
+        "accept_self_answers",
+        "add_evidence_file",
+        "add_evidence_link",
+        "add_evidence_document",
+        "remove_evidence",
+        "submit_worksheet",
+        "start_verification",
+        "return_worksheet",
+        "finalise_worksheet",
+        "reopen_worksheet",
+        "sign_off_worksheet",
+        "sign_off_results",
+        "import_answers",
+        "apply_to_many",
+    ]
+}
+
+# Apps whose services take `by`; each has a tests/test_service_permissions.py with CASES.
+APPS_WITH_CASES = ["api", "core", "program"]
+
+
+def services_taking_by() -> dict[str, object]:
+    """{"app.services.name": function} of every public function defined in an app's services
+    module with a parameter named `by`."""
+    found = {}
+    for config in apps.get_app_configs():
+        if not Path(config.path).is_relative_to(ROOT) or ".venv" in Path(config.path).parts:
+            continue
+        try:
+            module = importlib.import_module(f"{config.name}.services")
+        except ModuleNotFoundError:
+            continue
+        for name, function in inspect.getmembers(module, inspect.isfunction):
+            if name.startswith("_") or function.__module__ != module.__name__:
+                continue
+            if "by" in inspect.signature(function).parameters:
+                found[f"{module.__name__}.{name}"] = function
+    return found
+
+
+def all_cases() -> list[Case]:
+    cases = []
+    for app in APPS_WITH_CASES:
+        module = importlib.import_module(f"{app}.tests.test_service_permissions")
+        cases += module.CASES
+    return cases
+
+
+def test_every_service_taking_by_has_a_case():
+    covered = {case.name for case in all_cases()}
+    missing = sorted(
+        name
+        for name in services_taking_by()
+        if name not in covered
+        and name not in BUILDING_BLOCKS
+        and name not in WITHOUT_CASE
+        and name not in NOT_CHECKED_YET
+    )
+
+    assert missing == [], (
+        "These services change state for a user (`by`) but no test checks who may call them. "
+        "Check the actor inside the service (core.permissions.require with the app's can_* "
+        "rule) and add a Case to the app's tests/test_service_permissions.py: " + ", ".join(missing)
+    )
+
+
+def test_the_lists_name_only_existing_services_and_no_service_twice():
+    existing = services_taking_by()
+    covered = [case.name for case in all_cases()]
+    listed = [*BUILDING_BLOCKS, *WITHOUT_CASE, *NOT_CHECKED_YET]
+
+    assert [name for name in [*covered, *listed] if name not in existing] == []
+    assert set(covered) & set(listed) == set()
+    assert len(existing) > 60  # the walk finds the services of every app
+
+
+def test_a_service_without_a_case_still_checks_its_actor():
+    """The services listed without a case: their body checks (PermissionDenied, require, a
+    _require_* helper, monitoring's _check of a transition's roles, or a can_* rule)."""
+    unchecked = []
+    for name, function in services_taking_by().items():
+        if name not in WITHOUT_CASE:
+            continue
+        tree = ast.parse(inspect.getsource(function).lstrip())
+        called = {
+            node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call)
+        }
+        raised = {
+            getattr(node.exc, "id", "") for node in ast.walk(tree) if isinstance(node, ast.Raise)
+        }
+        if not (
+            "PermissionDenied" in raised
+            or any(
+                c in {"require", "_check"} or c.startswith(("_require", "can_", "_is_"))
+                for c in called
+            )
+        ):
+            unchecked.append(name)
+
+    assert unchecked == []
+
+
+def test_only_services_call_the_building_blocks():
+    names = {name.rsplit(".", 1)[1] for name in BUILDING_BLOCKS}
+    offenders = [
+        f"{path.relative_to(ROOT)}:{line} {name}"
+        for path in modules()
+        if path.name != "services.py"
+        and str(path.relative_to(ROOT)) not in MAY_CALL_BUILDING_BLOCKS
+        for line, name in uses_of(path.read_text(), names)
+    ]
+
+    assert offenders == []
+
+
+# --- the cases of core.services ------------------------------------------------------------------
+
+
+def _profile(users):
+    user = users["tim_kabkota"]
+    return (
+        lambda by: services.update_profile(user, full_name="Nama Baru", nip="", by=by),
+        lambda: User.objects.filter(pk=user.pk).values_list("full_name", "nip").get(),
+    )
+
+
+def _notifications(users):
+    user = users["tim_kabkota"]
+    return (
+        lambda by: services.set_notification_preferences(user, enabled=[], by=by),
+        lambda: sorted(NotificationOptOut.objects.filter(user=user).values_list("kind", flat=True)),
+    )
+
+
+CASES = [
+    Case(services.update_profile, frozenset({"tim_kabkota"}), _profile),
+    Case(services.set_notification_preferences, frozenset({"tim_kabkota"}), _notifications),
+]
+
+
+@parametrize(CASES)
+def test_service_checks_the_actor(case, persona, allowed, people):  # noqa: F811
+    check(case, persona, allowed, people)
+
+
+def test_an_anonymous_actor_is_refused_like_a_user_without_a_role(people):  # noqa: F811
+    user = people["tim_kabkota"]
+    rows = AuditEvent.objects.count()
+
+    with pytest.raises(PermissionDenied):
+        services.update_profile(user, full_name="X", nip="", by=AnonymousUser())
+
+    assert AuditEvent.objects.count() == rows
