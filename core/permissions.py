@@ -129,7 +129,9 @@ def require(allowed: bool, message: str | None = None) -> None:
     that changes state calls it with the same `can_*` rule before writing anything, so a
     management command or the API cannot do what the page refuses (docs/security.md §2)."""
     if not allowed:
-        raise PermissionDenied(message or _("Your role does not allow this action."))
+        raise PermissionDenied(
+            str(message) if message else _("Your role does not allow this action.")
+        )
 
 
 # The actor of a management command that acts as the system, with nobody logged in (loading the

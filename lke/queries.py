@@ -81,37 +81,64 @@ def get_item_of(worksheet: Worksheet, item_pk: int) -> Item:
     )
 
 
+# Who answers at each level, and who takes each workflow step (services.TRANSITIONS names, plus
+# accept_self). The one place of these rules: the pages ask `editable_level`/`allowed_actions`
+# (which add the worksheet's state), lke.services asks `can_answer`/`can_take_step`.
+LEVEL_ROLES = {Level.SELF: frozenset({Role.TIM_KABKOTA}), Level.PROVINCIAL: PROVINCE_TEAM}
+STEP_ROLES = {
+    "submit": frozenset({Role.TIM_KABKOTA}),
+    "start_verification": PROVINCE_TEAM,
+    "return": PROVINCE_TEAM,
+    "accept_self": PROVINCE_TEAM,
+    "finalise": frozenset({Role.KETUA_TIM}),
+    "reopen": frozenset({Role.KETUA_TIM}),
+    "sign_off": frozenset({Role.KEPALA}),
+}
+# The states each step starts from (as services.TRANSITIONS; accept_self during verification).
+STEP_SOURCES = {
+    "submit": {Status.SELF_ASSESSMENT},
+    "start_verification": {Status.SUBMITTED},
+    "return": {Status.SUBMITTED, Status.PROVINCIAL_VERIFICATION},
+    "accept_self": {Status.PROVINCIAL_VERIFICATION},
+    "finalise": {Status.PROVINCIAL_VERIFICATION},
+    "reopen": {Status.FINALISED},
+}
+LEVEL_STATUS = {
+    Level.SELF: Status.SELF_ASSESSMENT,
+    Level.PROVINCIAL: Status.PROVINCIAL_VERIFICATION,
+}
+
+
+def can_answer(user: User | None, worksheet: Worksheet, level: str) -> bool:
+    """The kab/kota team of the worksheet's office answers the self-assessment; the province
+    team verifies (in whatever state the worksheet is: the services check the state)."""
+    return has_role(user, worksheet.office, LEVEL_ROLES[level])
+
+
+def can_take_step(user: User | None, worksheet: Worksheet, step: str) -> bool:
+    """The role rule of a workflow step (STEP_ROLES), whatever the worksheet's state."""
+    return has_role(user, worksheet.office, STEP_ROLES[step])
+
+
 def editable_level(user: User, worksheet: Worksheet) -> str | None:
     """The level whose answers (and evidence) the user may change now, if any: the kab/kota team
     during self-assessment, the province team during verification."""
-    if worksheet.status == Status.SELF_ASSESSMENT and has_role(
-        user, worksheet.office, {Role.TIM_KABKOTA}
-    ):
-        return Level.SELF
-    if worksheet.status == Status.PROVINCIAL_VERIFICATION and has_role(
-        user, worksheet.office, PROVINCE_TEAM
-    ):
-        return Level.PROVINCIAL
+    for level, status in LEVEL_STATUS.items():
+        if worksheet.status == status and can_answer(user, worksheet, level):
+            return level
     return None
 
 
 def allowed_actions(user: User, worksheet: Worksheet) -> set[str]:
     """The workflow steps the user may take on the worksheet now (services.TRANSITIONS names,
-    plus accept_self)."""
-    office, status, actions = worksheet.office, worksheet.status, set()
-    if status == Status.SELF_ASSESSMENT and has_role(user, office, {Role.TIM_KABKOTA}):
-        actions.add("submit")
-    if has_role(user, office, PROVINCE_TEAM):
-        if status == Status.SUBMITTED:
-            actions |= {"start_verification", "return"}
-        if status == Status.PROVINCIAL_VERIFICATION:
-            actions |= {"return", "accept_self"}
-    if has_role(user, office, {Role.KETUA_TIM}):
-        if status == Status.PROVINCIAL_VERIFICATION:
-            actions.add("finalise")
-        if status == Status.FINALISED and not worksheet.assessment.signed_off_at:
-            actions.add("reopen")
-    return actions
+    plus accept_self); reopening only until the results are signed off."""
+    return {
+        step
+        for step, sources in STEP_SOURCES.items()
+        if worksheet.status in sources
+        and can_take_step(user, worksheet, step)
+        and not (step == "reopen" and worksheet.assessment.signed_off_at)
+    }
 
 
 def bulk_actions_for(user: User, program_year: ProgramYear) -> list[tuple[str, str]]:
@@ -160,11 +187,13 @@ def province_head(assessment: Assessment) -> User | None:
     )
 
 
-def can_manage_instruments(user: User) -> bool:
+def can_manage_instruments(user: User | None) -> bool:
     """The admin and the province's ketua tim see the instruments, import and export them."""
     from core.permissions import roles_of
 
-    return user.is_superuser or bool({Role.ADMIN, Role.KETUA_TIM} & set(roles_of(user)))
+    return user is not None and (
+        user.is_superuser or bool({Role.ADMIN, Role.KETUA_TIM} & set(roles_of(user)))
+    )
 
 
 def assessment_of(program_year: ProgramYear | None) -> Assessment | None:

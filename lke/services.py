@@ -1,6 +1,9 @@
 """Every write of the LKE: instruments, opening an assessment, answers, evidence and the
-worksheet workflow. Each function checks what it may, writes with update_fields and appends an
-audit row in the same transaction. Callers (views) check the user's role first (queries.py)."""
+worksheet workflow. Each function checks its actor (`by`) with the rule the pages use
+(lke.queries: can_answer, can_take_step, can_open_assessment, can_sign_off,
+can_manage_instruments), raising PermissionDenied before anything is written; then what it may
+(state, items, versions), writes with update_fields and appends an audit row in the same
+transaction."""
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -10,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.models import User
+from core.permissions import is_system, require
 from core.services import audit, shortened_name, store_attachment
 from program.models import ParticipatingVillage, ProgramYear
 
@@ -33,6 +37,14 @@ from .models import (
     Target,
     Worksheet,
 )
+from .queries import (
+    can_answer,
+    can_manage_instruments,
+    can_open_assessment,
+    can_sign_off,
+    can_take_step,
+    editable_level,
+)
 from .scoring import instrument_tree, item_nilai, required_items, score_level, tree_items
 
 
@@ -42,6 +54,44 @@ class TransitionError(ValidationError):
 
 class StaleEditError(ValidationError):
     """Somebody else saved the same answer since this copy was opened."""
+
+
+# --- who may change what (the rules live in lke.queries) ----------------------------------------
+
+
+def _require_answerer(by: User | None, worksheet: Worksheet, level: str) -> None:
+    if level == Level.SELF:
+        message = _("Only the regency/city Desa Cantik team fills in the self-assessment.")
+    else:
+        message = _("Only the province Desa Cantik team verifies the answers.")
+    require(can_answer(by, worksheet, level), message)
+
+
+def _require_evidence_writer(by: User | None, worksheet: Worksheet) -> None:
+    require(
+        editable_level(by, worksheet) is not None,
+        _(
+            "Only the team whose turn it is (the regency/city team while filling in, the "
+            "province team while verifying) changes the evidence of this worksheet."
+        ),
+    )
+
+
+STEP_REFUSALS = {
+    "submit": gettext_lazy("Only the regency/city Desa Cantik team submits its worksheet."),
+    "start_verification": gettext_lazy("Only the province Desa Cantik team starts verification."),
+    "return": gettext_lazy("Only the province Desa Cantik team returns a worksheet."),
+    "accept_self": gettext_lazy(
+        "Only the province Desa Cantik team takes over the self-assessed answers."
+    ),
+    "finalise": gettext_lazy("Only the province team lead finalises a worksheet."),
+    "reopen": gettext_lazy("Only the province team lead reopens a finalised worksheet."),
+    "sign_off": gettext_lazy("Only the head of the province office signs the results off."),
+}
+
+
+def _require_step(by: User | None, worksheet: Worksheet, step: str) -> None:
+    require(can_take_step(by, worksheet, step), str(STEP_REFUSALS[step]))
 
 
 # --- instruments -------------------------------------------------------------------------------
@@ -69,7 +119,15 @@ def check_new_instrument(data: dict) -> dict:
 def create_instrument(data: dict, *, by: User | None) -> Instrument:
     """Create an instrument from its plain form (see instrument_data), checked first; nothing is
     written when a check fails. An unused instrument of the same year and version is replaced;
-    one in use is locked and refused (give the new one a higher version). Audited."""
+    one in use is locked and refused (give the new one a higher version). By an admin, a ketua
+    tim or a superuser (can_manage_instruments; PermissionDenied otherwise), or by the system
+    (`by=core.permissions.SYSTEM`: the load_instruments command, audited without an actor).
+    Audited."""
+    if not is_system(by):
+        require(
+            can_manage_instruments(by),
+            _("Only an administrator or a team lead loads LKE instruments."),
+        )
     clean = check_new_instrument(data)
     existing = Instrument.objects.filter(year=clean["year"], version=clean["version"]).first()
     if existing is not None:
@@ -190,10 +248,19 @@ def _build_tree(instrument: Instrument, blocks: list[dict]) -> None:
 # --- the assessment of a year ------------------------------------------------------------------
 
 
+def _require_opener(by: User | None, program_year: ProgramYear) -> None:
+    require(
+        can_open_assessment(by, program_year),
+        _("Only the province team lead opens the LKE assessment and adds its worksheets."),
+    )
+
+
 @transaction.atomic
 def open_assessment(program_year: ProgramYear, *, instrument: Instrument, by: User) -> Assessment:
     """Start the LKE of a year with `instrument` (which is locked from now on) and create the
-    worksheets: one per participating village, one per kab/kota office with villages. Audited."""
+    worksheets: one per participating village, one per kab/kota office with villages. By the
+    province team lead (PermissionDenied otherwise). Audited."""
+    _require_opener(by, program_year)
     if Assessment.objects.filter(program_year=program_year).exists():
         raise ValidationError(
             _("The LKE assessment of %(year)s is already open.") % {"year": program_year.year}
@@ -215,7 +282,9 @@ def open_assessment(program_year: ProgramYear, *, instrument: Instrument, by: Us
 @transaction.atomic
 def add_missing_worksheets(assessment: Assessment, *, by: User) -> int:
     """Create the worksheets still missing (a village added after the opening). Idempotent.
-    Returns how many were created; audited on the assessment when any were."""
+    Returns how many were created; audited on the assessment when any were. By the province
+    team lead (PermissionDenied otherwise)."""
+    _require_opener(by, assessment.program_year)
     program_year = assessment.program_year
     trees = {target: instrument_tree(assessment.instrument, target) for target in Target.values}
     empty = {target: score_level(trees[target], {}).as_json() for target in Target.values}
@@ -403,7 +472,9 @@ def save_answer(
     Checked: the level is open in the worksheet's state, the item belongs to the worksheet, the
     option to the item, a changed provincial score has a reason, and nobody saved the answer
     since it was opened (else StaleEditError, and the earlier save stays). Updates the
-    worksheet's progress and scores. Audited on the worksheet with old → new and the reason."""
+    worksheet's progress and scores. By the team of the level (can_answer; PermissionDenied
+    otherwise). Audited on the worksheet with old → new and the reason."""
+    _require_answerer(by, worksheet, level)
     worksheet = _locked_worksheet(worksheet)
     _check_level_open(worksheet, level)
     _item_of(worksheet, item)
@@ -499,7 +570,9 @@ def save_answer(
 @transaction.atomic
 def accept_self_answers(worksheet: Worksheet, *, by: User) -> int:
     """Verify at once every choice item not verified yet by taking the self-assessed option
-    (no score changes, so no reason is needed). Returns how many; one audit row."""
+    (no score changes, so no reason is needed). By the province team (PermissionDenied
+    otherwise). Returns how many; one audit row."""
+    _require_step(by, worksheet, "accept_self")
     worksheet = _locked_worksheet(worksheet)
     _check_level_open(worksheet, Level.PROVINCIAL)
     answers = Answer.objects.filter(worksheet=worksheet, item__kind=ItemKind.CHOICE)
@@ -569,6 +642,7 @@ def add_evidence_file(worksheet: Worksheet, *, item: Item, upload, by: User) -> 
     """Store an uploaded file (checked by core: size, real type, name) as evidence of `item`.
     The file belongs to the worksheet, so only those who see the worksheet can download it."""
     worksheet = _locked_worksheet(worksheet)
+    _require_evidence_writer(by, worksheet)
     _check_evidence_open(worksheet, item)
     attachment = store_attachment(
         upload, owner=worksheet, by=by, purpose=item.code, office=worksheet.office
@@ -601,6 +675,7 @@ def add_evidence_link(
 ) -> Evidence:
     """A link (e.g. the village website or a shared folder) as evidence of `item`."""
     worksheet = _locked_worksheet(worksheet)
+    _require_evidence_writer(by, worksheet)
     _check_evidence_open(worksheet, item)
     if not url.lower().startswith(("https://", "http://")):
         raise ValidationError({"url": _("Give a full web address starting with https://.")})
@@ -628,6 +703,7 @@ def add_evidence_document(worksheet: Worksheet, *, item: Item, document, by: Use
     document's URL); the caller offers only what the user may see. Refused when the same
     document is already evidence of the item."""
     worksheet = _locked_worksheet(worksheet)
+    _require_evidence_writer(by, worksheet)
     _check_evidence_open(worksheet, item)
     if document.attachment is not None:
         values = {"kind": Evidence.Kind.DOCUMENT, "attachment": document.attachment}
@@ -657,6 +733,7 @@ def remove_evidence(evidence: Evidence, *, by: User) -> None:
     """Remove a piece of evidence while its worksheet is being filled or verified. An uploaded
     file stays stored (the audit log names it); only the link to the item goes."""
     worksheet = _locked_worksheet(evidence.worksheet)
+    _require_evidence_writer(by, worksheet)
     _check_evidence_open(worksheet, evidence.item)
     audit(
         worksheet,
@@ -682,6 +759,8 @@ TRANSITIONS = {
 
 
 def _move(worksheet: Worksheet, action: str, *, by: User, reason: str = "", **fields) -> Worksheet:
+    """The step `action` (checked for the actor, then for the state) and its audit row."""
+    _require_step(by, worksheet, action)
     sources, target = TRANSITIONS[action]
     if worksheet.status not in sources:
         raise TransitionError(
@@ -728,6 +807,7 @@ def _require_complete(worksheet: Worksheet, level: str) -> None:
 def submit_worksheet(worksheet: Worksheet, *, by: User) -> Worksheet:
     """Self-assessment → submitted, once every choice item is answered. The kab/kota answers are
     then read-only. Clears the comments of an earlier return."""
+    _require_step(by, worksheet, "submit")
     worksheet = _locked_worksheet(worksheet)
     if worksheet.status in TRANSITIONS["submit"][0]:
         _require_complete(worksheet, Level.SELF)
@@ -743,6 +823,7 @@ def start_verification(worksheet: Worksheet, *, by: User) -> Worksheet:
 @transaction.atomic
 def return_worksheet(worksheet: Worksheet, *, reason: str, by: User) -> Worksheet:
     """Back to the kab/kota team with comments (required). All answers stay."""
+    _require_step(by, worksheet, "return")
     if not reason.strip():
         raise ValidationError({"reason": _("Say what the regency/city team should change.")})
     return _move(
@@ -758,6 +839,7 @@ def return_worksheet(worksheet: Worksheet, *, reason: str, by: User) -> Workshee
 def finalise_worksheet(worksheet: Worksheet, *, by: User) -> Worksheet:
     """Provincial verification → finalised, once every choice item is verified; freezes the
     scores of both levels in a snapshot that later edits do not change."""
+    _require_step(by, worksheet, "finalise")
     worksheet = _locked_worksheet(worksheet)
     if worksheet.status in TRANSITIONS["finalise"][0]:
         _require_complete(worksheet, Level.PROVINCIAL)
@@ -771,6 +853,7 @@ def finalise_worksheet(worksheet: Worksheet, *, by: User) -> Worksheet:
 def reopen_worksheet(worksheet: Worksheet, *, reason: str, by: User) -> Worksheet:
     """Finalised → provincial verification again, for a correction (reason required). The
     frozen snapshot stays the published result until the worksheet is finalised again."""
+    _require_step(by, worksheet, "reopen")
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the finalised worksheet is reopened.")})
     return _move(_locked_worksheet(worksheet), "reopen", by=by, reason=reason.strip())
@@ -778,6 +861,8 @@ def reopen_worksheet(worksheet: Worksheet, *, reason: str, by: User) -> Workshee
 
 @transaction.atomic
 def sign_off_worksheet(worksheet: Worksheet, *, by: User) -> Worksheet:
+    """Finalised → signed off, by the head of the province office (as part of
+    sign_off_results)."""
     return _move(_locked_worksheet(worksheet), "sign_off", by=by, signed_off_at=timezone.now())
 
 
@@ -802,7 +887,12 @@ def _check_record(assessment: Assessment, record: dict) -> None:
 def sign_off_results(assessment: Assessment, *, record: dict, by: User) -> Assessment:
     """The province head signs the Hasil penilaian LKE Provinsi: every worksheet of the year must
     be finalised; each is signed off, and the results become visible to the kab/kota offices.
-    `record` is the berita acara's number, place, date and signing team lead (checked)."""
+    `record` is the berita acara's number, place, date and signing team lead (checked). By the
+    head of the province office (PermissionDenied otherwise)."""
+    require(
+        can_sign_off(by, assessment),
+        str(STEP_REFUSALS["sign_off"]),
+    )
     assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
     _check_record(assessment, record)
     if assessment.signed_off_at:
@@ -896,7 +986,9 @@ def import_answers(worksheet: Worksheet, rows: list[dict], *, level: str, by: Us
     """Apply answers read from a worksheet's xlsx (see exports.parse_worksheet_xlsx): every row
     is checked first (open level, option of the item, reason for a changed provincial score,
     the answer unchanged since the file was downloaded); any error raises with every row named
-    and nothing is saved. Returns how many answers changed; one audit row lists them."""
+    and nothing is saved. Returns how many answers changed; one audit row lists them. By the
+    team of the level (can_answer; PermissionDenied otherwise)."""
+    _require_answerer(by, worksheet, level)
     worksheet = _locked_worksheet(worksheet)
     _check_level_open(worksheet, level)
     tree = instrument_tree(worksheet.assessment.instrument, worksheet.target)
@@ -1039,9 +1131,18 @@ def apply_to_many(worksheets, action: str, *, by: User, dry_run: bool = False) -
     as on its own page (its checks, its audit rows, its notifications) and in its own
     transaction: a worksheet that cannot take the step is refused with the reason, the others
     are done. `dry_run` does the same and rolls everything back: what the confirmation page
-    shows is what the real run would do."""
+    shows is what the real run would do. An actor who may take none of the action's steps on
+    a worksheet (not its province team) is refused the whole call (PermissionDenied, before any
+    worksheet is touched); one who may take only some (tim_provinsi verifying and finalising)
+    sees the worksheets refused with the reason, as each service checks its own step."""
     if action not in BULK_STEPS:
         raise ValidationError(_("Unknown step."))
+    worksheets = list(worksheets)
+    for worksheet in worksheets:
+        require(
+            any(can_take_step(by, worksheet, step) for step in BULK_STEPS[action]),
+            _("Only the province Desa Cantik team acts on many worksheets at once."),
+        )
     outcome = BulkOutcome()
     with transaction.atomic():
         for worksheet in worksheets:

@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from core.deadlines import (
     JAKARTA,
@@ -119,6 +120,18 @@ def villages_visible_to(user: User) -> QuerySet[ParticipatingVillage]:
     )
 
 
+# What a refused user is told (the 403 page, and the PermissionDenied of program.services).
+VILLAGES_REFUSED = gettext_lazy(
+    "Only the province Desa Cantik team adds and changes participating villages."
+)
+CALENDAR_REFUSED = gettext_lazy(
+    "Only the province team lead sets the SOP calendar of a program year."
+)
+WORK_PLAN_REFUSED = gettext_lazy(
+    "Only the village's own regency/city Desa Cantik team writes its work plan."
+)
+
+
 def can_manage_villages(user: User, office: Office) -> bool:
     """The province team (ketua_tim, tim_provinsi) adds and edits participating villages."""
     return has_role(user, office, PROVINCE_TEAM)
@@ -128,7 +141,7 @@ def get_village_for(user: User, pk: int, *, write: bool = False) -> Participatin
     """404 outside the user's scope; 403 when `write` and the user may only read."""
     village = get_object_or_404(villages_visible_to(user), pk=pk)
     if write:
-        require(can_manage_villages(user, village.office))
+        require(can_manage_villages(user, village.office), VILLAGES_REFUSED)
     return village
 
 
@@ -235,7 +248,7 @@ def get_sop_activity_for(user: User, pk: int, *, write: bool = False) -> SopActi
         pk=pk,
     )
     if write:
-        require(can_edit_calendar(user, activity.program_year))
+        require(can_edit_calendar(user, activity.program_year), CALENDAR_REFUSED)
     return activity
 
 
@@ -335,7 +348,7 @@ def get_plan_village_for(user: User, pk: int, *, write: bool = False) -> Partici
     the village office's kab/kota team."""
     village = get_object_or_404(villages_visible_to(user), pk=pk)
     if write:
-        require(can_edit_work_plan(user, village.office))
+        require(can_edit_work_plan(user, village.office), WORK_PLAN_REFUSED)
     return village
 
 
@@ -349,7 +362,7 @@ def get_activity_for(user: User, pk: int, *, write: bool = False) -> WorkPlanAct
         pk=pk,
     )
     if write:
-        require(can_edit_work_plan(user, activity.village.office))
+        require(can_edit_work_plan(user, activity.village.office), WORK_PLAN_REFUSED)
     return activity
 
 

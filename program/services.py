@@ -35,6 +35,9 @@ from .models import (
     WorkPlanActivity,
 )
 from .queries import (
+    CALENDAR_REFUSED,
+    VILLAGES_REFUSED,
+    WORK_PLAN_REFUSED,
     can_create_program_year,
     can_edit_calendar,
     can_edit_work_plan,
@@ -45,24 +48,15 @@ from .queries import (
 
 
 def _require_village_manager(by: User | None, office: Office) -> None:
-    require(
-        can_manage_villages(by, office),
-        _("Only the province Desa Cantik team adds and changes participating villages."),
-    )
+    require(can_manage_villages(by, office), VILLAGES_REFUSED)
 
 
 def _require_calendar_editor(by: User | None, program_year: ProgramYear) -> None:
-    require(
-        can_edit_calendar(by, program_year),
-        _("Only the province team lead sets the SOP calendar of a program year."),
-    )
+    require(can_edit_calendar(by, program_year), CALENDAR_REFUSED)
 
 
 def _require_plan_writer(by: User | None, village: ParticipatingVillage) -> None:
-    require(
-        can_edit_work_plan(by, village.office),
-        _("Only the village's own regency/city Desa Cantik team writes its work plan."),
-    )
+    require(can_edit_work_plan(by, village.office), WORK_PLAN_REFUSED)
 
 
 def _check_village(

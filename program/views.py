@@ -32,6 +32,8 @@ from .forms import (
 )
 from .models import SopActivity, Stage, VillageKind
 from .queries import (
+    CALENDAR_REFUSED,
+    VILLAGES_REFUSED,
     activity_line,
     calendar_events_for,
     can_edit_calendar,
@@ -111,7 +113,7 @@ def village_list(request):
 @require_http_methods(["GET", "POST"])
 def village_create(request):
     year = program_year_from(request.GET, request.user, required=True)
-    require(can_manage_villages(request.user, year.province))
+    require(can_manage_villages(request.user, year.province), VILLAGES_REFUSED)
     offices = kabkota_offices_visible_to(request.user, year.province)
     form = VillageForm(request.POST or None, offices=offices, initial=request.GET)
     if request.method == "POST" and form.is_valid():
@@ -268,7 +270,7 @@ def sop_calendar_view(request):
 @require_http_methods(["GET", "POST"])
 def sop_settings(request):
     year = _existing_year(request)
-    require(can_edit_calendar(request.user, year))
+    require(can_edit_calendar(request.user, year), CALENDAR_REFUSED)
     initial = {"working_days": year.working_days, "soon_days": year.soon_days}
     form = CalendarSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

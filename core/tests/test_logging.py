@@ -31,7 +31,10 @@ def test_a_403_is_logged_as_one_line_without_traceback(
     assert response.status_code == 403
     (record,) = request_records(caplog)
     assert (record.levelname, record.status_code, record.exc_info) == ("WARNING", 403, None)
-    assert record.getMessage() == f"POST Forbidden (Permission denied): {path}"
+    assert record.getMessage() == (
+        f"POST Forbidden (Permission denied): {path} "
+        "(Hanya tim Desa Cantik provinsi yang menambah dan mengubah desa peserta.)"
+    )
     assert "\n" not in caplog.text.strip()
     assert "Traceback" not in caplog.text
 

@@ -107,7 +107,13 @@ def _text(worksheet, code, text, *, by):
 
 
 def test_nominees_are_listed_per_office_with_their_2b_rank(
-    client, nomination_assessment, year_2026, rejang_lebong, tim_rejang_lebong, tim_provinsi
+    client,
+    nomination_assessment,
+    year_2026,
+    rejang_lebong,
+    tim_rejang_lebong,
+    tim_provinsi,
+    ketua_tim,
 ):
     from conftest import desa_in
     from program.models import ParticipatingVillage, VillageKind
@@ -119,7 +125,7 @@ def test_nominees_are_listed_per_office_with_their_2b_rank(
             office=rejang_lebong,
             kind=VillageKind.TAMBAHAN,
         )
-    services.add_missing_worksheets(nomination_assessment, by=tim_provinsi)
+    services.add_missing_worksheets(nomination_assessment, by=ketua_tim)
     sheets = list(
         Worksheet.objects.filter(
             assessment=nomination_assessment, target=Target.VILLAGE, office=rejang_lebong

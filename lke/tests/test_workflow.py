@@ -195,14 +195,17 @@ def test_full_workflow_with_audit_rows(ws_rl, tim_rejang_lebong, tim_provinsi, k
         (Status.SIGNED_OFF, "reopen"),
     ],
 )
-def test_transitions_not_in_the_table_are_refused(ws_rl, ketua_tim, status, step):
+def test_transitions_not_in_the_table_are_refused(
+    ws_rl, ketua_tim, tim_rejang_lebong, kepala, status, step
+):
+    """By the role that takes the step (the service checks the actor first): the state refuses."""
     Worksheet.objects.filter(pk=ws_rl.pk).update(status=status)
     ws_rl.refresh_from_db()
     call = {
-        "submit": lambda: services.submit_worksheet(ws_rl, by=ketua_tim),
+        "submit": lambda: services.submit_worksheet(ws_rl, by=tim_rejang_lebong),
         "start_verification": lambda: services.start_verification(ws_rl, by=ketua_tim),
         "finalise": lambda: services.finalise_worksheet(ws_rl, by=ketua_tim),
-        "sign_off": lambda: services.sign_off_worksheet(ws_rl, by=ketua_tim),
+        "sign_off": lambda: services.sign_off_worksheet(ws_rl, by=kepala),
         "return": lambda: services.return_worksheet(ws_rl, reason="x", by=ketua_tim),
         "reopen": lambda: services.reopen_worksheet(ws_rl, reason="x", by=ketua_tim),
     }[step]
