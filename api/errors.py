@@ -92,9 +92,9 @@ def install_handlers(api: NinjaAPI) -> None:
 
     @handler(PermissionDenied)
     def forbidden(request, exc):
-        return error_response(
-            api, request, 403, "forbidden", _("You may read this, but not change it.")
-        )
+        # The service's own refusal (what the role does not allow), else the general one.
+        detail = str(exc) or _("You may read this, but not change it.")
+        return error_response(api, request, 403, "forbidden", detail)
 
     @handler(Http404)
     def not_found(request, exc):

@@ -3,12 +3,14 @@ core/tests/service_permissions.py)."""
 
 from api import services
 from api.models import ApiToken
+from core.models import AuditEvent
 from core.tests.service_permissions import (
     Case,
     check,
     parametrize,
     people,  # noqa: F401 (the fixture)
 )
+from program.models import WorkPlanActivity
 
 
 def _create(users):
@@ -37,3 +39,25 @@ CASES = [
 @parametrize(CASES)
 def test_service_checks_the_actor(case, persona, allowed, people):  # noqa: F811
     check(case, persona, allowed, people)
+
+
+def test_the_api_refuses_what_the_page_refuses_with_the_services_message(
+    world, api_client, ketua_tim
+):
+    """A province team lead's token may read a kab/kota work plan, not realise it: 403 with the
+    rule's Indonesian message, nothing changed, no audit row."""
+    activity = world.sides["1704"].activity
+    rows = AuditEvent.objects.count()
+
+    response = api_client(ketua_tim).put(
+        f"/api/v1/work-plan-activities/{activity.pk}/realisation",
+        {"version": 1, "realised_on": "2026-05-10"},
+        content_type="application/json",
+    )
+
+    assert (response.status_code, response.json()["code"]) == (403, "forbidden")
+    assert response.json()["detail"] == (
+        "Hanya tim Desa Cantik kabupaten/kota desa tersebut yang menyusun rencana kerjanya."
+    )
+    assert WorkPlanActivity.objects.get(pk=activity.pk).realised_on is None
+    assert AuditEvent.objects.count() == rows

@@ -5,6 +5,8 @@ core/tests/service_permissions.py."""
 
 from datetime import date
 
+from django.urls import reverse
+
 from conftest import desa_in
 from core.models import Attachment, Office
 from core.tests.service_permissions import (
@@ -219,3 +221,16 @@ CASES = [
 @parametrize(CASES)
 def test_service_checks_the_actor(case, persona, allowed, people):  # noqa: F811
     check(case, persona, allowed, people)
+
+
+def test_the_403_page_says_what_the_role_does_not_allow(
+    client, pimpinan_rejang_lebong, village_rejang_lebong
+):
+    client.force_login(pimpinan_rejang_lebong)
+
+    response = client.post(reverse("program:village_edit", args=[village_rejang_lebong.pk]), {})
+
+    assert response.status_code == 403
+    assert "Hanya tim Desa Cantik provinsi yang menambah dan mengubah desa peserta." in (
+        response.content.decode()
+    )
