@@ -47,9 +47,10 @@ def test_the_api_refuses_what_the_page_refuses_with_the_services_message(
     """A province team lead's token may read a kab/kota work plan, not realise it: 403 with the
     rule's Indonesian message, nothing changed, no audit row."""
     activity = world.sides["1704"].activity
+    client = api_client(ketua_tim)
     rows = AuditEvent.objects.count()
 
-    response = api_client(ketua_tim).put(
+    response = client.put(
         f"/api/v1/work-plan-activities/{activity.pk}/realisation",
         {"version": 1, "realised_on": "2026-05-10"},
         content_type="application/json",
