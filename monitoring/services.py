@@ -7,16 +7,17 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.deadlines import end_of_day
 from core.mail import in_mail_language, notify, people
 from core.models import Extension, NotificationKind, Office, Role, User
-from core.permissions import has_role
+from core.permissions import has_role, require
 from core.services import audit, grant_extension
 from program.models import ProgramYear
 
@@ -45,10 +46,21 @@ TRANSITIONS = {
 }
 
 
+REFUSALS = {
+    "generate": gettext_lazy("Only the province Desa Cantik team generates the progress recap."),
+    "sign_off": gettext_lazy("Only the head of the province office signs the recap off."),
+    "request": gettext_lazy(
+        "Only the regency/city Desa Cantik team asks for a dispensasi on its own work."
+    ),
+    "grant": gettext_lazy(
+        "Only the province team lead grants or declines a dispensasi for a regency/city office."
+    ),
+}
+
+
 def _check(action: str, state: str | None, *, program_year: ProgramYear, by: User) -> None:
     transition = TRANSITIONS[action]
-    if not has_role(by, program_year.province, transition.roles):
-        raise PermissionDenied
+    require(has_role(by, program_year.province, transition.roles), REFUSALS[action])
     if state not in transition.sources:
         if state == Recap.State.SIGNED_OFF:
             raise ValidationError(_("This recap is signed off and can no longer be changed."))
@@ -239,8 +251,7 @@ def request_extension(
     that office, found by the caller), with a reason. Asking again while a request waits
     replaces its date and reason. PermissionDenied for anyone else. Audited on the subject;
     the request shows in the province team lead's "Tugas saya"."""
-    if not can_request_extensions(by, office):
-        raise PermissionDenied
+    require(can_request_extensions(by, office), REFUSALS["request"])
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": _("An extension needs a reason.")})
@@ -300,8 +311,7 @@ def grant_dispensasi(subject, *, office: Office, until: date, reason: str, by: U
     """The province team lead gives `office` until the end of `until` for `subject`
     (core.services.grant_extension, audited there) and closes the office's pending request on
     it, if any, as granted. PermissionDenied for anyone else."""
-    if not can_grant_extensions(by, office):
-        raise PermissionDenied
+    require(can_grant_extensions(by, office), REFUSALS["grant"])
     extension = grant_extension(subject, office=office, until=until, reason=reason, by=by)
     subject_type = ContentType.objects.get_for_model(subject, for_concrete_model=False)
     request = pending_request(subject_type.pk, str(subject.pk), office)
@@ -315,8 +325,7 @@ def decline_extension_request(request: ExtensionRequest, *, note: str, by: User)
     """The province team lead declines a pending request, saying why (shown to the kab/kota
     team). PermissionDenied for anyone else; audited on the request's subject."""
     request = ExtensionRequest.objects.select_for_update().get(pk=request.pk)
-    if not can_grant_extensions(by, request.office):
-        raise PermissionDenied
+    require(can_grant_extensions(by, request.office), REFUSALS["grant"])
     note = note.strip()
     if not note:
         raise ValidationError({"note": _("Say why the request is declined.")})

@@ -8,13 +8,14 @@ returns with a comment or approves. An approved report is read-only for everyone
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.models import Attachment, User
+from core.permissions import require
 from core.services import attachments_of, audit, store_attachment, validate_upload
 
 from . import notifications
@@ -97,13 +98,17 @@ def _touch(report: Report, action: str, by: User) -> list[str]:
 
 
 def _require_writer(report: Report, by: User) -> None:
-    if not can_write_reports(by, report.village.office):
-        raise PermissionDenied
+    require(
+        can_write_reports(by, report.village.office),
+        _("Only the village's own regency/city Desa Cantik team writes and submits its reports."),
+    )
 
 
 def _require_reviewer(report: Report, by: User) -> None:
-    if not can_review_reports(by, report.village.office):
-        raise PermissionDenied
+    require(
+        can_review_reports(by, report.village.office),
+        _("Only the province Desa Cantik team reviews reports."),
+    )
 
 
 # --- what a report needs before it can be submitted -----------------------------------------------
