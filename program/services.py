@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone, translation
@@ -731,13 +731,6 @@ def _kind_lookup() -> dict[str, str]:
     return lookup
 
 
-def _require_village_manager(program_year: ProgramYear, by: User) -> None:
-    from .queries import can_manage_villages
-
-    if not can_manage_villages(by, program_year.province):
-        raise PermissionDenied
-
-
 def read_villages(upload: UploadedFile, program_year: ProgramYear, *, by: User) -> list[VillageRow]:
     """The villages of an import workbook for `program_year` (first sheet, header in row 1 as
     the template writes it), opened by core.xlsx.open_workbook with the work plan's ceilings.
@@ -746,7 +739,7 @@ def read_villages(upload: UploadedFile, program_year: ProgramYear, *, by: User) 
     kab/kota office, separated by commas). A village already in the year, or twice in the
     file, is refused. Only the province team imports (PermissionDenied). Any problem raises
     one ValidationError listing every bad row by its number; nothing is saved here."""
-    _require_village_manager(program_year, by)
+    _require_village_manager(by, program_year.province)
     offices = {
         o.region.code: o
         for o in Office.objects.filter(parent_id=program_year.province_id).select_related("region")
@@ -871,7 +864,7 @@ def import_villages(
     a row refused now (added by someone else since the preview, a pembina who left the
     office) refuses the whole import with its row number. Each village is audited as
     `village.add`, the import itself as `village.import` on the program year."""
-    _require_village_manager(program_year, by)
+    _require_village_manager(by, program_year.province)
     regions = Region.objects.in_bulk([r.values["village_id"] for r in rows])
     offices = Office.objects.in_bulk([r.values["office_id"] for r in rows])
     people = User.objects.in_bulk([pk for r in rows for pk in r.values["pembina_ids"]])

@@ -67,7 +67,7 @@ def generate_recap(users):
 def sign_recap(users):
     recap = services.generate_recap(_year(), period=1, narrative="", by=users["tim_provinsi"])
     return (
-        lambda by: services.sign_recap(recap, by=by),
+        lambda by: services.sign_recap(recap, number="B-12/17000/2026", place="Bengkulu", by=by),
         lambda: Recap.objects.get(pk=recap.pk).state,
     )
 
