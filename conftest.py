@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 
 from core.models import Membership, Office, Region, Role, User
@@ -36,6 +37,13 @@ def _media_in_tmp(settings, tmp_path):
 @pytest.fixture(autouse=True)
 def _indonesian(settings):
     settings.LANGUAGE_CODE = "id"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: a rolled-back test leaves audit ids and counters
+    that the next test reuses, so a page cached by one test must not serve the next."""
+    cache.clear()
 
 
 def make_user(username: str, office_code: str | None, role: str | None, **extra) -> User:

@@ -262,7 +262,11 @@ class AuditEvent(models.Model):
         ordering = ["-at", "-id"]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit log")
-        indexes = [models.Index(fields=["object_type", "object_id", "at"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "at"]),
+            # the latest event of an office in one index probe (core.pagecache)
+            models.Index(fields=["office", "id"], name="core_audit_office_latest"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
@@ -290,6 +294,23 @@ class AuditEvent(models.Model):
             shown_old = value_label(field, old) if old not in (None, "", []) else None
             rows.append((label, shown_old, value_label(field, new)))
         return rows
+
+
+class ChangeCounter(models.Model):
+    """How many audited writes of one province have been committed (`scope` is the province
+    office's id; 0 counts the writes of no office, such as the admin's, which any page may
+    depend on). core.pagecache keys cached page figures on it, with the latest audit event;
+    core.services.audit counts a write once its transaction has committed. A new row starts at
+    a random count, so a database built again does not repeat the keys of the one before."""
+
+    scope = models.BigIntegerField(primary_key=True)
+    count = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("change counter")
+
+    def __str__(self) -> str:
+        return f"{self.scope}: {self.count}"
 
 
 def attachment_path(instance: "Attachment", filename: str) -> str:

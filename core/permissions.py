@@ -48,6 +48,13 @@ def visible_office_ids(user: User) -> frozenset[int]:
     return ids
 
 
+def scope_key(user: User) -> tuple:
+    """What the user's reach and rights depend on, as a value a cache key can hold: the
+    offices it may read and its roles (by office). Two users with the same key see the same."""
+    roles = sorted((m.office_id, m.role) for m in memberships_of(user))
+    return (bool(user.is_superuser), tuple(sorted(visible_office_ids(user))), tuple(roles))
+
+
 def offices_visible_to(user: User) -> QuerySet[Office]:
     """The offices the user may read, with their parent. Every other module turns a user into
     offices through this function (or an app's `*_visible_to` built on it), never through

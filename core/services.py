@@ -19,6 +19,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import pagecache
 from .models import (
     Attachment,
     AuditEvent,
@@ -56,8 +57,10 @@ def audit(
 ) -> AuditEvent:
     """Append one audit row for `obj`. Call it inside the transaction of the write it records.
 
-    `changes` maps a field name to (old, new); values are stored as plain JSON."""
-    return AuditEvent.objects.create(
+    `changes` maps a field name to (old, new); values are stored as plain JSON. Once the
+    transaction commits, the write counts in its province's ChangeCounter: cached page figures
+    of that province are computed again (core.pagecache)."""
+    event = AuditEvent.objects.create(
         actor=by,
         action=action,
         object_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
@@ -67,6 +70,9 @@ def audit(
         changes={k: [_plain(old), _plain(new)] for k, (old, new) in (changes or {}).items()},
         reason=reason,
     )
+    scope = pagecache.scope_of(office)
+    transaction.on_commit(lambda: pagecache.count_change(scope))
+    return event
 
 
 def diff_fields(obj: models.Model, new_values: Mapping[str, object]) -> dict[str, tuple]:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core import pagecache
 from core.permissions import require
 from core.services import audit_events_for
 from core.views import PDF, XLSX, attachment_response, download_response
@@ -524,7 +525,13 @@ def _results_context(request, *, record_form=None, sign_form=None):
     assessment = assessment_of(year)
     if assessment is None:
         raise Http404
-    results = results_for(request.user, assessment)
+    results = pagecache.cached(
+        "lke-results",
+        request.user,
+        lambda: results_for(request.user, assessment),
+        provinces=[year.province_id],
+        parts=(assessment.pk,),
+    )
     tree = instrument_tree(assessment.instrument, Target.VILLAGE)
     initial = _record_initial(request, assessment)
     return {

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core import pagecache
 from core.permissions import (
     home_office,
     is_national_user,
@@ -97,17 +98,28 @@ def dashboard(request):
         "national": is_national_user(request.user),
     }
     if year is not None and filters.is_valid():
-        data = province_dashboard(
-            request.user,
-            year,
-            office=filters.cleaned_data["kabkota"],
-            kind=filters.cleaned_data["jenis"] or None,
+        office = filters.cleaned_data["kabkota"]
+        kind = filters.cleaned_data["jenis"] or None
+
+        def figures():
+            data = province_dashboard(request.user, year, office=office, kind=kind)
+            progress = lke_progress(year, [row.office_id for row in data.kabkota_rows])
+            lke_rows = [
+                (row, progress[row.office_id])
+                for row in data.kabkota_rows
+                if row.office_id in progress
+            ]
+            return {"data": data, "charts": chart_data(data), "lke_rows": lke_rows}
+
+        context.update(
+            pagecache.cached(
+                "dashboard",
+                request.user,
+                figures,
+                provinces=[year.province_id],
+                parts=(year.pk, office.pk if office else None, kind),
+            )
         )
-        progress = lke_progress(year, [row.office_id for row in data.kabkota_rows])
-        lke_rows = [
-            (row, progress[row.office_id]) for row in data.kabkota_rows if row.office_id in progress
-        ]
-        context.update(data=data, charts=chart_data(data), lke_rows=lke_rows)
     template = "monitoring/dashboard.html"
     return render(request, template + "#dashboard-body" if request.htmx else template, context)
 
@@ -126,7 +138,13 @@ def office(request, pk: int):
         "year": year,
         "years": _years(request.user, province),
         "national": is_national_user(request.user),
-        "overview": office_overview(request.user, office, year),
+        "overview": pagecache.cached(
+            "office",
+            request.user,
+            lambda: office_overview(request.user, office, year),
+            provinces=[year.province_id],
+            parts=(office.pk, year.pk),
+        ),
         "can_extend": can_grant_extensions(request.user, office),
         "can_request": services.can_request_extensions(request.user, office),
         "requested": {
@@ -150,7 +168,13 @@ def village(request, pk: int):
         request,
         "monitoring/village.html",
         {
-            "timeline": village_timeline(village),
+            "timeline": pagecache.cached(
+                "village",
+                request.user,
+                lambda: village_timeline(village),
+                provinces=[village.program_year.province_id],
+                parts=(village.pk,),
+            ),
             "year": village.program_year,
             "can_extend": can_grant_extensions(request.user, village.office),
         },
@@ -388,6 +412,13 @@ def _recap_detail_context(request, recap, sign_form=None) -> dict:
     province = recap.program_year.province
     can_generate = can_generate_recaps(request.user, province) and not recap.is_signed_off
     can_sign = can_sign_recaps(request.user, province) and not recap.is_signed_off
+    view = pagecache.cached(
+        "recap",
+        request.user,
+        lambda: recap_view(request.user, recap),
+        provinces=[province.pk],
+        parts=(recap.pk,),
+    )
     form = None
     if can_generate:
         label = period_label(recap.period, recap.period_start, recap.period_end)
@@ -396,7 +427,7 @@ def _recap_detail_context(request, recap, sign_form=None) -> dict:
         initial = {"place": services.last_signing_place(recap.program_year)}
         sign_form = RecapSignForm(initial=initial, auto_id="sign_%s")
     return {
-        "view": recap_view(request.user, recap),
+        "view": view,
         "recap": recap,
         "year": recap.program_year,
         "form": form,

@@ -4,6 +4,7 @@ sign-off, the xlsx and PDF, the national xlsx, and the query count of the result
 from io import BytesIO
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -215,6 +216,7 @@ def test_results_page_costs_the_same_queries_with_more_villages(
 ):
     client.force_login(tim_provinsi)
     client.get(RESULTS)
+    cache.clear()  # both counts are of the page computed afresh, not of the page cache
     with CaptureQueriesContext(connection) as few:
         client.get(RESULTS)
     for index in range(1, 6):
@@ -284,3 +286,32 @@ def test_berita_acara_pdf_is_a4_and_its_signatures_never_stand_alone_on_the_last
         assert "Nomor: B-12/17000/VS.300/12/2026" in pages[0]
         assert "Bengkulu," in last
     assert len(page_counts) > 1  # the added villages did move the page breaks
+
+
+def test_cached_results_show_the_sign_off_on_the_next_request_and_keep_to_the_scope(
+    client, finalised, kepala, ketua_tim, tim_provinsi, tim_rejang_lebong, village_kaur
+):
+    """The results are cached (core.pagecache): the province's cached ranking never reaches a
+    kab/kota user, and the head's sign-off shows to the kab/kota on its very next request."""
+    client.force_login(tim_provinsi)
+    client.get(RESULTS)
+    with CaptureQueriesContext(connection) as cached:
+        province = client.get(RESULTS).context["results"]
+    cached = len(cached)
+    client.force_login(tim_rejang_lebong)
+    with CaptureQueriesContext(connection) as computed:
+        before = client.get(RESULTS).context["results"]
+    computed = len(computed)
+    client.force_login(kepala)
+    client.post(reverse("lke:results_sign_off") + "?tahun=2026", sign_off_data(ketua_tim))
+    client.force_login(tim_rejang_lebong)
+    after = client.get(RESULTS).context["results"]
+
+    assert cached < computed
+    assert [r["rank"] for r in province["villages"]] == [1, 2]
+    assert (before["public"], [r["office"] for r in before["villages"]]) == (
+        False,
+        ["Rejang Lebong"],
+    )
+    assert village_kaur.village.name in [r["name"] for r in province["villages"]]
+    assert (after["public"], [r["rank"] for r in after["villages"]]) == (True, [1, 2])

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import CharField, TextField
 
+from core import pagecache
 from core.models import Region
 from core.services import shortened_name
 
@@ -67,6 +68,8 @@ class Command(BaseCommand):
             with transaction.atomic():
                 call_command("flush", interactive=False, verbosity=0)
                 call_command("loaddata", str(data), verbosity=0)
+                # The backup's counters are older than the pages cached since: never use those.
+                pagecache.forget_all()
             restored = 0
             for stored in (root / "files").rglob("*"):
                 if stored.is_file():
