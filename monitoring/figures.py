@@ -71,19 +71,20 @@ class Figures:
     open: int = 0
     by_status: dict[str, int] = field(default_factory=dict)
 
-    def count(self, status: str) -> None:
+    def count(self, status: str, n: int = 1) -> None:
+        """Count `n` items of one status."""
         status = Status(status)
-        self.by_status[status.value] = self.by_status.get(status.value, 0) + 1
+        self.by_status[status.value] = self.by_status.get(status.value, 0) + n
         if status in DONE_STATUSES:
-            self.done += 1
-            self.expected += 1
-            self.on_time += status == Status.TEPAT_WAKTU
-            self.late += status == Status.TERLAMBAT
+            self.done += n
+            self.expected += n
+            self.on_time += n * (status == Status.TEPAT_WAKTU)
+            self.late += n * (status == Status.TERLAMBAT)
         else:
-            self.open += 1
+            self.open += n
             if status == Status.LEWAT:
-                self.overdue += 1
-                self.expected += 1
+                self.overdue += n
+                self.expected += n
 
     def merge(self, other: "Figures") -> None:
         for name in ("expected", "done", "on_time", "late", "overdue", "open"):
@@ -293,8 +294,13 @@ def build_dashboard(
     items: Iterable[TrackedItem],
     *,
     now: datetime,
+    counted: Iterable[tuple[int, str, str, int]] = (),
+    urgent: Iterable[TrackedItem] = (),
 ) -> Dashboard:
-    """Count `items` per office (in the order of `offices`) and activity. Items of offices not
+    """Count `items` per office (in the order of `offices`) and activity, and add `counted`,
+    items already counted in SQL as (office id, activity, status, number); `urgent` are those
+    of the counted items that may be an office's worst item (overdue or due soon), to pick it
+    from, not counted again. Items of offices not
     listed are ignored. Every activity code seen appears in every row (zeros where none); the
     totals add up the kab/kota rows. Each row carries its office's `worst_item`."""
     offices = list(offices)
@@ -306,6 +312,13 @@ def build_dashboard(
             continue
         per_office.setdefault(item.activity, Figures()).count(item.status)
         by_office[item.office_id].append(item)
+    for office_id, activity, status, n in counted:
+        per_office = counts.get(office_id)
+        if per_office is not None:
+            per_office.setdefault(activity, Figures()).count(status, n)
+    for item in urgent:
+        if item.office_id in by_office:
+            by_office[item.office_id].append(item)
     codes = ordered_activities(c for per_office in counts.values() for c in per_office)
     rows = []
     province_total: dict[str, Figures] = {code: Figures() for code in codes}

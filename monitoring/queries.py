@@ -44,6 +44,7 @@ from program.queries import (
     program_years_visible_to,
     provinces_visible_to,
     villages_visible_to,
+    work_plan_counts,
     work_plan_items,
     years_of,
 )
@@ -140,6 +141,13 @@ def recap_items(
 
 PROVIDERS: list[Provider] = [work_plan_items, recap_items, report_items, meeting_items, lke_items]
 
+# Providers whose figures the dashboard counts in SQL: `(program_year, office_ids, *, now, kind)
+# -> [(office id, activity, status, number)]`, the same statuses as the provider's items (a
+# test holds each pair equal). The drill-downs, which list items, still ask the provider.
+COUNTERS: dict[Provider, Callable[..., list[tuple[int, str, str, int]]]] = {
+    work_plan_items: work_plan_counts
+}
+
 
 def tracked_items(
     program_year: Years, office_ids: Collection[int], *, now: datetime
@@ -187,13 +195,20 @@ def _dashboard(
     for pk, office_id, _kind in villages:
         village_counts[office_id] = village_counts.get(office_id, 0) + 1
         village_ids.add(pk)
+    counted = []
     if items is None:
-        items = tracked_items(program_year, ids, now=now)
+        items = []
+        for provider in PROVIDERS:
+            counter = COUNTERS.get(provider)
+            if counter is not None:
+                counted += counter(program_year, ids, now=now, kind=kind)
+            else:
+                items += provider(program_year, frozenset(ids), now=now)
     if kind:
         # A village kind narrows the figures to the items of villages of that kind; work of the
         # office as a whole (a recap, a meeting) belongs to no village and drops out.
         items = [i for i in items if i.village_id in village_ids]
-    return build_dashboard(offices, village_counts, items, now=now)
+    return build_dashboard(offices, village_counts, items, now=now, counted=counted)
 
 
 def province_dashboard(

@@ -4,10 +4,10 @@ always from what the user may see."""
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Case, CharField, Count, F, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -222,6 +222,63 @@ def work_plan_items(
             )
         )
     return items
+
+
+def work_plan_counts(
+    program_year: ProgramYear,
+    office_ids: Collection[int],
+    *,
+    now: datetime | None = None,
+    kind: str | None = None,
+) -> list[tuple[int, str, str, int]]:
+    """The figures of `work_plan_items` counted in SQL: (office id, activity, status, number),
+    with the status `item_status` gives each item: due at the end of the planned end day, done
+    on the realisation day. `kind`: only the villages of that kind. The few activities under an
+    extension are read row by row (their deadline is the extension's); the others are counted
+    per office and status by the database. Three queries, whatever the number of activities."""
+    now = now or timezone.now()
+    today = now.astimezone(JAKARTA).date()
+    rows = WorkPlanActivity.objects.filter(
+        village__program_year=program_year, village__office_id__in=office_ids
+    )
+    if kind:
+        rows = rows.filter(village__kind=kind)
+    extensions = extensions_for(WorkPlanActivity, office_ids)
+    extended = {int(subject_id) for subject_id, _office in extensions}
+    done = Q(realised_on__isnull=False)
+    status = Case(
+        When(done & Q(realised_on__lte=F("planned_end")), then=Value(Status.TEPAT_WAKTU.value)),
+        When(done, then=Value(Status.TERLAMBAT.value)),
+        When(planned_end__lt=today, then=Value(Status.LEWAT.value)),
+        When(
+            planned_end__lte=today + timedelta(days=program_year.soon_days),
+            then=Value(Status.SEGERA.value),
+        ),
+        default=Value(Status.BELUM_JATUH_TEMPO.value),
+        output_field=CharField(),
+    )
+    counted = (
+        rows.exclude(pk__in=extended)
+        .annotate(status=status)
+        .order_by()
+        .values_list("village__office_id", "status")
+        .annotate(n=Count("pk"))
+    )
+    result = [(office_id, "rencana_kerja", status, n) for office_id, status, n in counted]
+    one_by_one = rows.filter(pk__in=extended).values_list(
+        "pk", "village__office_id", "planned_end", "realised_on"
+    )
+    for pk, office_id, planned_end, realised_on in one_by_one if extended else ():
+        until = extensions.get((str(pk), office_id))
+        status = item_status(
+            due=end_of_day(planned_end),
+            done_at=start_of_day(realised_on) if realised_on else None,
+            now=now,
+            soon_days=program_year.soon_days,
+            extended_due=end_of_day(until) if until else None,
+        )
+        result.append((office_id, "rencana_kerja", status.value, 1))
+    return result
 
 
 # --- the SOP calendar ---------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 rule, filters, drill-downs, visibility, and query counts that do not grow with villages."""
 
 import json
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 import time_machine
@@ -12,10 +12,16 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from conftest import desa_in
-from core.deadlines import Status
+from core.deadlines import JAKARTA, Status
 from core.models import Office
 from monitoring.figures import Figures, Rag, rag_for
-from monitoring.queries import PROVIDERS, province_dashboard, recap_items, tracked_items
+from monitoring.queries import (
+    COUNTERS,
+    PROVIDERS,
+    province_dashboard,
+    recap_items,
+    tracked_items,
+)
 from program.models import ParticipatingVillage, Stage, VillageKind, WorkPlanActivity
 from program.queries import work_plan_items
 
@@ -516,3 +522,53 @@ def test_a_provider_added_later_shows_up_as_a_column(
         data = province_dashboard(ketua_tim, year_2026, now=NOW)
     assert data.activities == ["rencana_kerja", "monitoring", "rapat"]
     assert data.row_for(kaur.pk).activity("rapat").overdue == 1
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 5, 18, 12, tzinfo=JAKARTA),
+        datetime(2026, 5, 13, 0, 1, tzinfo=JAKARTA),  # the extended item: overdue without it
+        datetime(2026, 5, 26, 8, tzinfo=JAKARTA),  # past the extension
+        datetime(2026, 4, 20, 8, tzinfo=JAKARTA),  # little due yet
+    ],
+)
+@pytest.mark.parametrize("kind", [None, VillageKind.UTAMA])
+def test_the_figures_counted_in_sql_equal_the_counted_items(moment, kind, year_2026, plan):
+    """Each counter of COUNTERS gives, per office and status, the numbers of its provider's
+    items (the extension of the plan fixture included)."""
+    kabkota = Office.objects.filter(parent=year_2026.province).values_list("pk", flat=True)
+    offices = [year_2026.province_id, *kabkota]
+    villages = set(
+        ParticipatingVillage.objects.filter(**({"kind": kind} if kind else {})).values_list(
+            "pk", flat=True
+        )
+    )
+    for provider, counter in COUNTERS.items():
+        expected = {}
+        for item in provider(year_2026, frozenset(offices), now=moment):
+            if kind is None or item.village_id in villages:
+                key = (item.office_id, item.activity, item.status.value)
+                expected[key] = expected.get(key, 0) + 1
+        counted = {}
+        for office, activity, status, n in counter(year_2026, offices, now=moment, kind=kind):
+            counted[office, activity, status] = counted.get((office, activity, status), 0) + n
+        assert counted == expected
+        assert sum(expected.values()) > 0
+
+
+@frozen
+def test_the_work_plan_is_counted_in_three_queries_whatever_its_size(year_2026):
+    from program.queries import work_plan_counts
+
+    offices = list(Office.objects.filter(parent=year_2026.province).values_list("pk", flat=True))
+    _villages(year_2026, 1)
+    work_plan_counts(year_2026, offices)
+    with CaptureQueriesContext(connection) as small:
+        work_plan_counts(year_2026, offices)
+    ParticipatingVillage.objects.all().delete()
+    _villages(year_2026, 20)
+    with CaptureQueriesContext(connection) as large:
+        rows = work_plan_counts(year_2026, offices)
+    assert len(small) == len(large) <= 3
+    assert sum(n for *_rest, n in rows) == 20 * 10 * 3

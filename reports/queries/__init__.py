@@ -177,7 +177,10 @@ def deadline_of(
     program_year: ProgramYear,
     extended_until: date | None,
     now: datetime,
+    standard: str | None = None,
 ) -> Deadline:
+    """`standard`: the SOP's time standard as shown, when the caller has it already (it is
+    translated: a list of many reports words it once per kind, not once per report)."""
     due = (
         due_at(anchor, sop.amount, sop.unit, working_days=program_year.working_days)
         if anchor is not None and sop is not None
@@ -195,7 +198,7 @@ def deadline_of(
         done_at=done_at,
         status=status,
         extended_until=extended_until,
-        standard=sop.standard_display if sop else "",
+        standard=standard if standard is not None else (sop.standard_display if sop else ""),
     )
 
 
@@ -310,6 +313,7 @@ def report_rows(
         (a.program_year_id, a.code): a
         for a in SopActivity.objects.filter(program_year__in=list(years), code__in=kinds)
     }
+    standards = {key: sop.standard_display for key, sop in sops.items()}
     extensions = extensions_for(Report, office_ids) if reports else {}
     anchors = work_plan_anchors(
         WorkPlanActivity.objects.filter(
@@ -334,6 +338,7 @@ def report_rows(
                         program_year=year,
                         extended_until=until,
                         now=now,
+                        standard=standards.get((village.program_year_id, kind), ""),
                     ),
                 )
             )
