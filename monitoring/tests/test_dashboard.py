@@ -551,8 +551,8 @@ def test_the_figures_counted_in_sql_equal_the_counted_items(moment, kind, year_2
                 key = (item.office_id, item.activity, item.status.value)
                 expected[key] = expected.get(key, 0) + 1
         counted = {}
-        for office, activity, status, n in counter(year_2026, offices, now=moment, kind=kind):
-            counted[office, activity, status] = counted.get((office, activity, status), 0) + n
+        for office, code, status, n in counter(year_2026, offices, now=moment, kind=kind):
+            counted[office, code, status] = counted.get((office, code, status), 0) + n
         assert counted == expected
         assert sum(expected.values()) > 0
 
