@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test e2e lint format install install-dev messages clean bench api-fuzz cluster
+.PHONY: run test e2e lint format install install-dev messages clean bench load api-fuzz cluster
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -82,6 +82,13 @@ bench: install
 	DATABASE_URL=$(BENCH_POSTGRES) $(BIN)/python manage.py bench --markdown var/bench-postgresql.md
 	@printf '\n== SQLite ==\n'; cat var/bench-sqlite.md
 	@printf '\n== PostgreSQL ==\n'; cat var/bench-postgresql.md
+
+# The pages under a real server: gunicorn on a free loopback port against the bench databases
+# (SQLite, then PostgreSQL; seeded as make bench does), driven by wrk: req/s, p50, p99 per page
+# and the ratio to a trivial page, then a mixed load of 50 connections for 60 s with writes
+# (scripts/load; docs/performance.md). About 4 minutes once seeded. A measurement: not in CI.
+load: install
+	scripts/load
 
 clean:
 	rm -rf $(VENV) .venv-fuzz staticfiles

@@ -4,8 +4,10 @@ on the data of `seed_scale`.
 Each case is requested through django.test.Client as a logged-in province user: warm-ups first,
 then timed runs (time.perf_counter around the whole request, the response body read to the end),
 then one more run under CaptureQueriesContext for the query count. Timed runs use DEBUG=False so
-the query log costs nothing. A case that writes (the recap generation) runs inside a transaction
-that is rolled back, so the bench leaves the data as it found it."""
+the query log costs nothing. Pages are measured uncached (the page cache, core.pagecache, is
+emptied before every timed request) except the rows marked "cached". A case that writes (the
+recap generation) runs inside a transaction that is rolled back, so the bench leaves the data
+as it found it."""
 
 import logging
 import math
@@ -15,8 +17,11 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import django
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.db.models import Count
@@ -72,6 +77,10 @@ class Case:
     target: str = "typical"
     writes: bool = False
     same_queries_as: str | None = None  # a case on a smaller province, to show counts stay flat
+    # Pages are measured uncached (the page cache emptied before every request, outside the
+    # timing) unless `cached`: then the warm-ups fill it and the timed runs are served from it.
+    cached: bool = False
+    versus: str | None = None  # a case this one is compared with (× its p95) in the verdict
 
 
 @dataclass
@@ -282,21 +291,128 @@ def _api(path: Callable[[Target], str], **params):
     return build
 
 
+def _raw_dashboard_sql(target: Target):
+    """The figures of the dashboard computed by the database alone, in plain SQL: per office,
+    the work plan by status (the CASE of item_status, extensions joined), the reports by kind
+    and state with the work-plan dates that anchor them, the LKE worksheets by status, the
+    action items by state, the year's meetings and recaps and the villages per office. What
+    the database must do at the least for the same figures, to compare the page with."""
+    from core.models import Extension
+    from monitoring.models import Recap
+
+    t = {
+        m.__name__: connection.ops.quote_name(m._meta.db_table)
+        for m in (
+            WorkPlanActivity,
+            ParticipatingVillage,
+            Extension,
+            Report,
+            Worksheet,
+            Meeting,
+            ActionItem,
+            Recap,
+        )
+    }
+    from lke.models import Assessment
+
+    t["Assessment"] = connection.ops.quote_name(Assessment._meta.db_table)
+    year = target.year
+    today = timezone.localdate()
+    soon = today + timedelta(days=year.soon_days)
+    subject_type = ContentType.objects.get_for_model(WorkPlanActivity).pk
+    statements = [
+        (
+            f"SELECT v.office_id, CASE WHEN w.realised_on IS NOT NULL AND w.realised_on <= "
+            f"COALESCE(e.until, w.planned_end) THEN 'tepat_waktu' WHEN w.realised_on IS NOT NULL "
+            f"THEN 'terlambat' WHEN COALESCE(e.until, w.planned_end) < %s THEN 'lewat' "
+            f"WHEN e.until IS NOT NULL THEN 'dispensasi' WHEN w.planned_end <= %s THEN 'segera' "
+            f"ELSE 'belum_jatuh_tempo' END AS status, COUNT(*) "
+            f"FROM {t['WorkPlanActivity']} w JOIN {t['ParticipatingVillage']} v "
+            f"ON v.id = w.village_id LEFT JOIN {t['Extension']} e ON e.subject_type_id = %s "
+            f"AND e.subject_id = CAST(w.id AS TEXT) AND e.office_id = v.office_id "
+            f"WHERE v.program_year_id = %s GROUP BY 1, 2",
+            [today, soon, subject_type, year.pk],
+        ),
+        (
+            f"SELECT v.office_id, r.kind, r.state, COUNT(*), MIN(r.anchor_date), "
+            f"MIN(r.first_submitted_at) FROM {t['Report']} r JOIN {t['ParticipatingVillage']} v "
+            f"ON v.id = r.village_id WHERE v.program_year_id = %s GROUP BY 1, 2, 3",
+            [year.pk],
+        ),
+        (
+            f"SELECT w.village_id, w.stage, MIN(w.realised_on), MAX(w.realised_on), "
+            f"SUM(CASE WHEN w.realised_on IS NULL THEN 1 ELSE 0 END) "
+            f"FROM {t['WorkPlanActivity']} w JOIN {t['ParticipatingVillage']} v "
+            f"ON v.id = w.village_id WHERE v.program_year_id = %s GROUP BY 1, 2",
+            [year.pk],
+        ),
+        (
+            f"SELECT ws.office_id, ws.status, COUNT(*) FROM {t['Worksheet']} ws "
+            f"JOIN {t['Assessment']} a ON a.id = ws.assessment_id WHERE a.program_year_id = %s "
+            f"GROUP BY 1, 2",
+            [year.pk],
+        ),
+        (
+            f"SELECT ai.owner_office_id, ai.state, COUNT(*), MIN(ai.due_date) "
+            f"FROM {t['ActionItem']} ai JOIN {t['Meeting']} m ON m.id = ai.meeting_id "
+            f"WHERE m.program_year_id = %s GROUP BY 1, 2",
+            [year.pk],
+        ),
+        (
+            f"SELECT state, period_start, MIN(starts_at), COUNT(*) FROM {t['Meeting']} "
+            f"WHERE program_year_id = %s GROUP BY 1, 2",
+            [year.pk],
+        ),
+        (f"SELECT period, signed_at FROM {t['Recap']} WHERE program_year_id = %s", [year.pk]),
+        (
+            f"SELECT office_id, COUNT(*) FROM {t['ParticipatingVillage']} "
+            f"WHERE program_year_id = %s GROUP BY 1",
+            [year.pk],
+        ),
+    ]
+
+    def request():
+        rows = 0
+        with connection.cursor() as cursor:
+            for sql, params in statements:
+                cursor.execute(sql, params)
+                rows += len(cursor.fetchall())
+        return HttpResponse(str(rows))
+
+    return request
+
+
 def _api_year(suffix: str = ""):
     return lambda t: f"/api/v1/program-years/{t.year.pk}{suffix}"
 
 
 LARGEST = {"target": "largest"}
+RAW_LARGEST = "raw SQL of the dashboard figures (largest province)"
 CASES = [
     Case("dashboard", PAGE_BUDGET_MS, _get("monitoring:dashboard")),
+    Case(RAW_LARGEST, PAGE_BUDGET_MS, _raw_dashboard_sql, **LARGEST),
     Case(
         "dashboard (largest province)",
         PAGE_BUDGET_MS,
         _get("monitoring:dashboard"),
         same_queries_as="dashboard",
+        versus=RAW_LARGEST,
+        **LARGEST,
+    ),
+    Case(
+        "dashboard (largest province, cached)",
+        PAGE_BUDGET_MS,
+        _get("monitoring:dashboard"),
+        cached=True,
         **LARGEST,
     ),
     Case("kab/kota drill-down", PAGE_BUDGET_MS, _get("monitoring:office", _office)),
+    Case(
+        "kab/kota drill-down (cached)",
+        PAGE_BUDGET_MS,
+        _get("monitoring:office", _office),
+        cached=True,
+    ),
     Case("village drill-down", PAGE_BUDGET_MS, _get("monitoring:village", _village)),
     Case("recap page", PAGE_BUDGET_MS, _get("monitoring:recap_detail", _latest_recap)),
     Case("recap generation", XLSX_BUDGET_MS, _generate_recap, writes=True),
@@ -330,6 +446,13 @@ CASES = [
         PAGE_BUDGET_MS,
         _get("program:home"),
         same_queries_as="program:home",
+        **LARGEST,
+    ),
+    Case(
+        "program:home (largest province, cached)",
+        PAGE_BUDGET_MS,
+        _get("program:home"),
+        cached=True,
         **LARGEST,
     ),
     Case("program:village_list", PAGE_BUDGET_MS, _get("program:village_list")),
@@ -379,6 +502,13 @@ CASES = [
         PAGE_BUDGET_MS,
         _get("lke:results"),
         same_queries_as="lke: results",
+        **LARGEST,
+    ),
+    Case(
+        "lke: results (largest province, cached)",
+        PAGE_BUDGET_MS,
+        _get("lke:results"),
+        cached=True,
         **LARGEST,
     ),
     Case("lke: national results xlsx", NATIONAL_XLSX_BUDGET_MS, _national_xlsx),
@@ -476,9 +606,13 @@ def run_case(case: Case, target: Target, *, runs: int, warmups: int) -> Result:
                     result.problem = f"error: HTTP {response.status_code}"
                     return result
             for _ in range(runs):
+                if not case.cached:
+                    cache.clear()  # uncached: the first request after a change, every time
                 started = time.perf_counter()
                 _once(request, case.writes)
                 result.times_ms.append((time.perf_counter() - started) * 1000)
+        if not case.cached:
+            cache.clear()
         with CaptureQueriesContext(connection) as queries:
             _once(request, case.writes)
         result.queries = len(queries.captured_queries)
@@ -497,6 +631,9 @@ def verdict(result: Result, results: dict[str, Result]) -> str:
     else:
         over = result.p95 - result.case.budget_ms
         text = f"MISSED by {over:.0f} ms ({result.p95 / result.case.budget_ms:.1f}× budget)"
+    versus = results.get(result.case.versus or "")
+    if versus and versus.times_ms:
+        text += f"; {result.p95 / versus.p95:.1f}× the p95 of “{versus.case.name}”"
     other = results.get(result.case.same_queries_as or "")
     if other and other.queries is not None:
         if result.queries == other.queries:
