@@ -143,7 +143,8 @@ PROVIDERS: list[Provider] = [work_plan_items, recap_items, report_items, meeting
 
 # Providers whose figures the dashboard counts in SQL: `(program_year, office_ids, *, now, kind)
 # -> [(office id, activity, status, number)]`, the same statuses as the provider's items (a
-# test holds each pair equal). The drill-downs, which list items, still ask the provider.
+# test holds each pair equal). The provider, asked with `urgent_only=True`, gives only the
+# items that may be an office's worst one. The drill-downs, which list items, ask the provider.
 COUNTERS: dict[Provider, Callable[..., list[tuple[int, str, str, int]]]] = {
     work_plan_items: work_plan_counts
 }
@@ -195,20 +196,22 @@ def _dashboard(
     for pk, office_id, _kind in villages:
         village_counts[office_id] = village_counts.get(office_id, 0) + 1
         village_ids.add(pk)
-    counted = []
+    counted, urgent = [], []
     if items is None:
         items = []
         for provider in PROVIDERS:
             counter = COUNTERS.get(provider)
             if counter is not None:
                 counted += counter(program_year, ids, now=now, kind=kind)
+                urgent += provider(program_year, frozenset(ids), now=now, urgent_only=True)
             else:
                 items += provider(program_year, frozenset(ids), now=now)
     if kind:
         # A village kind narrows the figures to the items of villages of that kind; work of the
         # office as a whole (a recap, a meeting) belongs to no village and drops out.
         items = [i for i in items if i.village_id in village_ids]
-    return build_dashboard(offices, village_counts, items, now=now, counted=counted)
+        urgent = [i for i in urgent if i.village_id in village_ids]
+    return build_dashboard(offices, village_counts, items, now=now, counted=counted, urgent=urgent)
 
 
 def province_dashboard(

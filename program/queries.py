@@ -168,32 +168,42 @@ def activity_status(
 
 
 def work_plan_items(
-    program_year: Years, office_ids: Collection[int], *, now: datetime | None = None
+    program_year: Years,
+    office_ids: Collection[int],
+    *,
+    now: datetime | None = None,
+    urgent_only: bool = False,
 ) -> list[TrackedItem]:
     """Every work-plan activity of the year's villages in `office_ids` as a tracked item, due
     at the end of its planned end day, done on its realisation day (each year's own 'due soon'
     window when several years are given). One query for the rows, one for extensions,
     whatever the number of villages and years. Reads plain tuples, not model instances, and
-    builds the link once: the dashboard of a large province asks for ~1,000."""
+    builds the link once: the dashboard of a large province asks for ~1,000. `urgent_only`:
+    only the open activities that may be overdue or due soon (the dashboard, which counts the
+    others in SQL, picks each office's worst item from them)."""
     now = now or timezone.now()
     years = years_of(program_year)
-    rows = (
-        WorkPlanActivity.objects.filter(
-            village__program_year__in=list(years), village__office_id__in=office_ids
-        )
-        .order_by("planned_end", "id")
-        .values_list(
-            "pk",
-            "name",
-            "village_id",
-            "village__office_id",
-            "village__village__name",
-            "planned_end",
-            "realised_on",
-            "village__program_year_id",
-        )
-    )
     extensions = extensions_for(WorkPlanActivity, office_ids)
+    rows = WorkPlanActivity.objects.filter(
+        village__program_year__in=list(years), village__office_id__in=office_ids
+    )
+    if urgent_only:
+        widest = max((y.soon_days for y in years.values()), default=0)
+        soon = now.astimezone(JAKARTA).date() + timedelta(days=widest)
+        extended = {int(subject_id) for subject_id, _office in extensions}
+        rows = rows.filter(realised_on__isnull=True).filter(
+            Q(planned_end__lte=soon) | Q(pk__in=extended)
+        )
+    rows = rows.order_by("planned_end", "id").values_list(
+        "pk",
+        "name",
+        "village_id",
+        "village__office_id",
+        "village__village__name",
+        "planned_end",
+        "realised_on",
+        "village__program_year_id",
+    )
     subject_type = ContentType.objects.get_for_model(WorkPlanActivity).pk
     village_url = reverse("program:village_detail", args=[0]).removesuffix("0/")
     items = []
