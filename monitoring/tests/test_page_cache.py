@@ -25,6 +25,7 @@ from program.services import update_activity
 
 from .conftest import NOW
 from .test_dashboard import _villages
+from .test_tasks import RECORD
 
 pytestmark = pytest.mark.django_db
 frozen = time_machine.travel(NOW, tick=False)
@@ -225,7 +226,7 @@ def test_tugas_saya_shows_a_recap_to_sign_until_it_is_signed(
     assert [t.kind for t in first.context["tasks"]] == ["sign"]
     assert cached < computed
 
-    sign_recap(recap, by=kepala)
+    sign_recap(recap, **RECORD, by=kepala)
     assert _get(client, "/", {})[0].context["tasks"] == []
 
 
