@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contenttypes', '0002_remove_content_type_name'),
-        ('core', '0008_user_position'),
+        ('core', '0009_national_office'),
     ]
 
     operations = [
