@@ -177,7 +177,7 @@ def test_the_village_drilldown_shows_a_change_on_the_next_request(
     assert first.context["timeline"].row.overdue == 1
     assert cached < computed
 
-    _realise(plan["overdue"], ketua_tim)
+    _realise(plan["overdue"], make_user("tim_rejang_lebong_2", "1702", Role.TIM_KABKOTA))
 
     assert _get(client, url)[0].context["timeline"].row.overdue == 0
     client.force_login(tim_kaur)
