@@ -330,13 +330,28 @@ def delete_meeting(meeting: Meeting, *, by: User) -> None:
 
 
 @transaction.atomic
-def schedule_meeting(meeting: Meeting, *, by: User, site_url: str) -> Meeting:
-    """draft → scheduled. Needs a meeting link, an agenda and at least one invited office.
-    Invitations with an .ics calendar attachment go out after the commit. Audited."""
+def schedule_meeting(
+    meeting: Meeting, *, by: User, site_url: str, confirm_past: bool = False
+) -> Meeting:
+    """draft → scheduled. Needs a meeting link, an agenda and at least one invited office; a
+    meeting whose start has already passed only with `confirm_past` (the user ticked that
+    they mean it). Invitations with an .ics calendar attachment go out after the commit.
+    Audited."""
     meeting = _locked(Meeting, meeting.pk)
     _require_team(meeting, by)
     action = _check_transition(meeting.state, State.SCHEDULED, TRANSITIONS, State)
     errors = []
+    if meeting.starts_at <= timezone.now() and not confirm_past:
+        errors.append(
+            ValidationError(
+                _(
+                    "The meeting's start (%(when)s) has already passed. Tick “Yes, schedule it "
+                    "although its time has passed” if you mean to schedule it anyway."
+                )
+                % {"when": date_format(meeting.local_start, "DATETIME_FORMAT")},
+                code="past",
+            )
+        )
     if not meeting.link:
         errors.append(_("Add the meeting link before scheduling."))
     if not meeting.agenda_items.exists():

@@ -194,7 +194,12 @@ def meeting_schedule(request, pk: int):
     meeting = queries.get_meeting_for(request.user, pk, write=True)
     _attempt(
         request,
-        lambda: services.schedule_meeting(meeting, by=request.user, site_url=_site_url(request)),
+        lambda: services.schedule_meeting(
+            meeting,
+            by=request.user,
+            site_url=_site_url(request),
+            confirm_past=request.POST.get("confirm_past") == "1",
+        ),
         _("The meeting is scheduled; the invitations are being sent."),
     )
     return redirect("meetings:detail", pk=meeting.pk)

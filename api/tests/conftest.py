@@ -207,7 +207,9 @@ def _side(year, office, village, kabkota_user, ketua_tim):
         agenda=[AgendaEntry(title="Progres", presenter="Tim Provinsi", allotted_minutes=30)],
         by=ketua_tim,
     )
-    meeting_services.schedule_meeting(meeting, by=ketua_tim, site_url="https://monev.example.id")
+    meeting_services.schedule_meeting(
+        meeting, by=ketua_tim, site_url="https://monev.example.id", confirm_past=True
+    )
     meeting_services.hold_meeting(meeting, by=ketua_tim)
     item = meeting_services.add_action_item(
         meeting,

@@ -162,7 +162,9 @@ def _meeting(year, offices, *, title, by) -> Meeting:
         ],
         by=by,
     )
-    meeting_services.schedule_meeting(meeting, by=by, site_url="https://monev.example.id")
+    meeting_services.schedule_meeting(
+        meeting, by=by, site_url="https://monev.example.id", confirm_past=True
+    )
     meeting_services.hold_meeting(meeting, by=by)
     return Meeting.objects.get(pk=meeting.pk)
 

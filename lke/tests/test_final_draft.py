@@ -7,6 +7,7 @@ from pathlib import Path
 
 import docx
 from django.conf import settings
+from django.urls import reverse
 
 from lke.services import finalise_worksheet
 from lke.tests.conftest import fill, to_verification
@@ -35,6 +36,33 @@ def test_final_draft_shows_the_frozen_lke_result_once_finalised(
     )
     assert "Diverifikasi provinsi" in text
     assert "belum tersedia" not in text
+
+
+def test_the_laporan_akhir_page_shows_the_finalised_lke_result(
+    client, ws_rl, village_rejang_lebong, tim_rejang_lebong, tim_provinsi, ketua_tim
+):
+    url = reverse(
+        "reports:report_detail", kwargs={"kind": "akhir", "village": village_rejang_lebong.pk}
+    )
+    client.force_login(tim_rejang_lebong)
+    before = client.get(url).content.decode()
+    assert "Hasil penilaian LKE: belum tersedia." in before
+    assert 'data-testid="final-draft-lke"' not in before
+
+    fill(ws_rl, by=tim_rejang_lebong)
+    to_verification(ws_rl, kabkota=tim_rejang_lebong, province=tim_provinsi)
+    fill(ws_rl, by=tim_provinsi, level="provincial")
+    finalise_worksheet(ws_rl, by=ketua_tim)
+
+    page = client.get(url).content.decode()
+    assert "belum tersedia" not in page
+    part = page[page.index('data-testid="final-draft-lke"') :]
+    result = final_draft(village_rejang_lebong).lke
+    assert result["instrument"] in part and result["status"] in part
+    for label, total, aspects in result["levels"]:
+        assert label in part
+        assert f'<td class="text-end">{str(total).replace(".", ",")}</td>' in part  # id decimals
+        assert aspects and all(name in part for name, _score in aspects)
 
 
 def test_no_app_hands_another_app_anything_at_start_up():

@@ -55,7 +55,9 @@ def make_meeting(year_2026, ketua_tim, rejang_lebong, kaur, frozen):
         meeting = services.create_meeting(year_2026, **values, by=by)
         if state == Meeting.State.DRAFT:
             return meeting
-        services.schedule_meeting(meeting, by=by, site_url="https://monev.example.id")
+        services.schedule_meeting(
+            meeting, by=by, site_url="https://monev.example.id", confirm_past=True
+        )
         if state == Meeting.State.SCHEDULED:
             return Meeting.objects.get(pk=meeting.pk)
         services.hold_meeting(meeting, by=by)

@@ -56,7 +56,7 @@ def test_scheduling_queues_the_invitations_and_the_worker_delivers_them(
 ):
     meeting = make_meeting(invited_staff=[invitees["staff"]])
 
-    services.schedule_meeting(meeting, by=ketua_tim, site_url=SITE)
+    services.schedule_meeting(meeting, by=ketua_tim, site_url=SITE, confirm_past=True)
     assert mailoutbox == []  # nothing is sent by the request
     assert OutgoingMail.objects.filter(state=OutgoingMail.State.PENDING).count() == 5
 
@@ -77,7 +77,7 @@ def test_a_rolled_back_schedule_sends_no_mail(make_meeting, ketua_tim, invitees,
     meeting = make_meeting()
 
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.schedule_meeting(meeting, by=ketua_tim, site_url=SITE)
+        services.schedule_meeting(meeting, by=ketua_tim, site_url=SITE, confirm_past=True)
         raise RuntimeError("something after the schedule failed")
 
     assert OutgoingMail.objects.count() == 0
@@ -91,7 +91,7 @@ def test_the_invitation_body_names_the_meeting_agenda_and_link(
 ):
     meeting = make_meeting()
 
-    services.schedule_meeting(meeting, by=ketua_tim, site_url=SITE)
+    services.schedule_meeting(meeting, by=ketua_tim, site_url=SITE, confirm_past=True)
     deliver_outbox()
 
     message = next(m for m in mailoutbox if m.to == ["andi@bps.go.id"])
@@ -106,7 +106,7 @@ def test_the_invitation_body_names_the_meeting_agenda_and_link(
 def test_the_calendar_attachment_is_valid_icalendar(make_meeting, ketua_tim, invitees, mailoutbox):
     meeting = make_meeting()
 
-    services.schedule_meeting(meeting, by=ketua_tim, site_url=SITE)
+    services.schedule_meeting(meeting, by=ketua_tim, site_url=SITE, confirm_past=True)
     deliver_outbox()
 
     message = next(m for m in mailoutbox if m.to == ["andi@bps.go.id"])
@@ -217,7 +217,7 @@ def test_inactive_people_and_people_of_offices_not_invited_get_no_invitation(
     make_user("budi", "1701", Role.TIM_KABKOTA, email="budi@bps.go.id")
     meeting = make_meeting(invited_offices=[Office.objects.get(code="1702")])
 
-    services.schedule_meeting(meeting, by=ketua_tim, site_url=SITE)
+    services.schedule_meeting(meeting, by=ketua_tim, site_url=SITE, confirm_past=True)
     deliver_outbox()
 
     assert sorted(m.to[0] for m in mailoutbox) == ["andi@bps.go.id", "bps1702@bps.go.id"]
@@ -228,7 +228,7 @@ def test_people_who_switched_meeting_mails_off_get_no_invitation(make_meeting, k
     NotificationOptOut.objects.create(user=invitees["team"], kind=NotificationKind.MEETING)
     meeting = make_meeting()
 
-    services.schedule_meeting(meeting, by=ketua_tim, site_url=SITE)
+    services.schedule_meeting(meeting, by=ketua_tim, site_url=SITE, confirm_past=True)
 
     assert sorted(OutgoingMail.objects.values_list("to", flat=True)) == [
         "bps1702@bps.go.id",

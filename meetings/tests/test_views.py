@@ -306,7 +306,9 @@ STATE_CHANGES = [
 def test_state_changes_by_role(world, as_persona, persona, name, target, allowed, after):
     meeting = getattr(world, target)
 
-    response = as_persona(persona).post(reverse(f"meetings:{name}", args=[meeting.pk]))
+    # the world's draft starts at 09:00, now is 12:00: scheduling it needs the confirmation
+    data = {"confirm_past": "1"} if name == "schedule" else {}
+    response = as_persona(persona).post(reverse(f"meetings:{name}", args=[meeting.pk]), data)
 
     expected = expect(persona, target, allowed=allowed, ok=302)
     assert response.status_code == expected
@@ -828,3 +830,30 @@ def test_a_meeting_of_another_province_is_not_found(
 
     assert answers == [404] * 5
     assert ActionItem.objects.get(pk=item.pk).state == "open"
+
+
+def test_scheduling_a_past_meeting_through_the_page_asks_for_the_confirmation(
+    make_meeting, as_persona
+):
+    meeting = make_meeting(starts_at=datetime(2026, 5, 18, 8, tzinfo=JAKARTA))  # now is 12:00
+    client = as_persona("ketua_tim")
+    page = client.get(reverse("meetings:detail", args=[meeting.pk])).content.decode()
+    assert 'data-testid="schedule-past"' in page
+    assert "Ya, jadwalkan walau waktunya sudah lewat" in page
+
+    response = client.post(reverse("meetings:schedule", args=[meeting.pk]), follow=True)
+    assert "sudah lewat. Centang" in response.content.decode()
+    assert Meeting.objects.get(pk=meeting.pk).state == Meeting.State.DRAFT
+
+    client.post(reverse("meetings:schedule", args=[meeting.pk]), {"confirm_past": "1"})
+    assert Meeting.objects.get(pk=meeting.pk).state == Meeting.State.SCHEDULED
+
+
+def test_a_meeting_to_come_is_scheduled_with_the_plain_button(make_meeting, as_persona):
+    meeting = make_meeting(starts_at=datetime(2026, 5, 18, 14, tzinfo=JAKARTA))
+    client = as_persona("ketua_tim")
+    page = client.get(reverse("meetings:detail", args=[meeting.pk])).content.decode()
+    assert 'data-testid="schedule-past"' not in page
+
+    client.post(reverse("meetings:schedule", args=[meeting.pk]))
+    assert Meeting.objects.get(pk=meeting.pk).state == Meeting.State.SCHEDULED

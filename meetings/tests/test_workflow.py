@@ -23,7 +23,7 @@ def actions(obj) -> list[str]:
 
 def move(meeting, target, user):
     if target == State.SCHEDULED:
-        return services.schedule_meeting(meeting, by=user, site_url=SITE)
+        return services.schedule_meeting(meeting, by=user, site_url=SITE, confirm_past=True)
     if target == State.HELD:
         return services.hold_meeting(meeting, by=user)
     return services.close_meeting(meeting, by=user)
@@ -96,7 +96,7 @@ def test_scheduling_needs_a_link_and_an_agenda(make_meeting, ketua_tim):
     meeting = make_meeting(link="", agenda=[])
 
     with pytest.raises(ValidationError) as error:
-        services.schedule_meeting(meeting, by=ketua_tim, site_url=SITE)
+        services.schedule_meeting(meeting, by=ketua_tim, site_url=SITE, confirm_past=True)
 
     assert error.value.messages == [
         "Tambahkan tautan rapat sebelum menjadwalkan.",
@@ -443,3 +443,29 @@ def test_only_a_draft_can_be_deleted_and_the_deletion_is_audited(make_meeting, k
     assert list(Meeting.objects.values_list("pk", flat=True)) == [scheduled.pk]
     event = AuditEvent.objects.get(action="meeting.delete")
     assert event.changes == {"title": ["Rapat koordinasi tim Desa Cantik Mei 2026", None]}
+
+
+def test_scheduling_a_meeting_whose_start_has_passed_needs_a_confirmation(make_meeting, ketua_tim):
+    meeting = make_meeting(starts_at=datetime(2026, 5, 18, 8, tzinfo=JAKARTA))  # now is 12:00
+
+    with pytest.raises(ValidationError) as error:
+        services.schedule_meeting(meeting, by=ketua_tim, site_url=SITE)
+
+    assert error.value.messages == [
+        "Waktu mulai rapat (18 Mei 2026, 08.00) sudah lewat. Centang “Ya, jadwalkan walau "
+        "waktunya sudah lewat” bila rapat memang hendak dijadwalkan."
+    ]
+    assert Meeting.objects.get(pk=meeting.pk).state == State.DRAFT
+    assert "meeting.schedule" not in actions(meeting)
+
+    services.schedule_meeting(meeting, by=ketua_tim, site_url=SITE, confirm_past=True)
+    assert Meeting.objects.get(pk=meeting.pk).state == State.SCHEDULED
+    assert actions(meeting)[-1] == "meeting.schedule"
+
+
+def test_a_meeting_still_to_come_is_scheduled_without_a_confirmation(make_meeting, ketua_tim):
+    meeting = make_meeting(starts_at=datetime(2026, 5, 18, 14, tzinfo=JAKARTA))
+
+    services.schedule_meeting(meeting, by=ketua_tim, site_url=SITE)
+
+    assert Meeting.objects.get(pk=meeting.pk).state == State.SCHEDULED

@@ -333,7 +333,7 @@ class Command(BaseCommand):
                 agenda=agenda,
                 by=team,
             )
-            schedule_meeting(closed, by=team, site_url=SITE_URL)
+            schedule_meeting(closed, by=team, site_url=SITE_URL, confirm_past=True)
             hold_meeting(closed, by=team)
             entries = []
             for index, office in enumerate(offices):
