@@ -64,6 +64,8 @@ def test_schedule_hold_record_close_and_download_the_laporan_rapat(page, people,
 
     assert page.locator("[data-testid=meeting-state]").inner_text() == "Draf"
     assert page.locator("#notulen li").count() == 3
+    # it started two hours ago: scheduling it asks for the confirmation
+    page.get_by_label("Ya, jadwalkan walau waktunya sudah lewat").check()
     page.get_by_role("button", name="Jadwalkan & kirim undangan").click()
     assert page.locator("[data-testid=meeting-state]").inner_text() == "Dijadwalkan"
     deliver_outbox()  # invitations are queued in the outbox and sent by the worker

@@ -805,7 +805,7 @@ def other_province_meeting(db):
         agenda=[services.AgendaEntry(title="Progres", presenter="", allotted_minutes=30)],
         by=lead,
     )
-    services.schedule_meeting(meeting, by=lead, site_url="https://x.example")
+    services.schedule_meeting(meeting, by=lead, site_url="https://x.example", confirm_past=True)
     services.hold_meeting(meeting, by=lead)
     item = services.add_action_item(
         meeting, owner_office=office, description="Kirim SK", due_date=date(2026, 6, 1), by=lead
