@@ -22,7 +22,9 @@ WIDTHS = {"desktop": 1366, "phone": 390}
 
 REPORT_CSP = """
 document.addEventListener("securitypolicyviolation", (e) => {
-  console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`);
+  console.error(
+    `CSP violation: ${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`
+  );
 });
 """
 
