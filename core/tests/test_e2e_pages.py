@@ -83,7 +83,7 @@ class Visit:
 
 
 def visits() -> list[Visit]:
-    closed = Meeting.objects.get(state=Meeting.State.CLOSED)
+    closed = Meeting.objects.filter(state=Meeting.State.CLOSED).order_by("-starts_at").first()
     recap = Recap.objects.filter(signed_at__isnull=False).order_by("-pk").first() or (
         Recap.objects.order_by("-pk").first()
     )
