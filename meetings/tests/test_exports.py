@@ -248,3 +248,24 @@ def test_meeting_pdfs_are_a4_and_signed_by_name_and_nip_from_the_profiles(closed
     assert "Dimas Prasetyo, S.Tr.Stat. NIP 198905082013071001" in last
     assert "Nur Aisyah, S.ST., M.Stat. NIP 199604022023122005" in last
     assert "....." not in last
+
+
+def test_agenda_items_are_numbered_once_in_the_page_the_pdf_and_the_docx(closed_meeting, client):
+    """#12 pt 5: "1. 1. Progres" (a numbered list plus the item's own number) never shows."""
+    import re
+
+    from django.urls import reverse
+
+    from core.models import User
+
+    client.force_login(User.objects.get(username="ketua_tim"))
+    page = client.get(reverse("meetings:detail", args=[closed_meeting.pk])).content.decode()
+    texts = {
+        "page": re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)),
+        "pdf": " ".join(pdf_text(exports.report_pdf(record(closed_meeting))).split()),
+        "docx": " ".join(docx_text(exports.report_docx(record(closed_meeting))).split()),
+    }
+    for name, text in texts.items():
+        assert "1. Progres pembinaan desa" in text, name
+        assert not re.search(r"\b\d+\.\s+\d+\.\s", text), name
+    assert "<ol" not in page[page.index('id="notulen"') : page.index('id="notulen"') + 2000]
