@@ -176,3 +176,24 @@ def test_every_demo_role_sees_finished_pages_at_1366_and_390_px(page, demo):
         fits(page, f"{name}-document-page")
         assert download(page, visit.document_link).startswith(visit.magic), visit
     assert not page.too_wide, "\n".join(page.too_wide)
+
+
+def test_the_other_lists_fit_1366_and_390_px(page, demo):
+    """The lists the roles above do not open: meetings, LKE worksheets, recaps, a kab/kota's
+    work plan."""
+    from core.models import Office
+    from monitoring.management.commands.seed_demo import DEMO_PASSWORD
+
+    page.add_init_script(REPORT_CSP)
+    page.too_wide = []
+    browser_login(page, "ketua.tim", DEMO_PASSWORD)
+    kaur = Office.objects.get(code="1704")
+    for name, url in [
+        ("meetings", "/rapat/"),
+        ("lke-worksheets", "/lke/"),
+        ("recaps", "/rekap/"),
+        ("work-plan", f"/kantor/{kaur.pk}/rencana-kerja/"),
+    ]:
+        page.goto(url)
+        fits(page, f"ketua-tim-{name}")
+    assert not page.too_wide, "\n".join(page.too_wide)
