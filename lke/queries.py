@@ -173,20 +173,6 @@ def can_see_province_results(user: User, assessment: Assessment) -> bool:
     )
 
 
-def province_head(assessment: Assessment) -> User | None:
-    """The Head of the province office (the one who signs the results), for a provisional
-    berita acara: the first active user with the role, by name."""
-    return (
-        User.objects.filter(
-            is_active=True,
-            memberships__office=assessment.program_year.province,
-            memberships__role=Role.KEPALA,
-        )
-        .order_by("full_name", "username")
-        .first()
-    )
-
-
 def can_manage_instruments(user: User | None) -> bool:
     """The admin and the province's ketua tim see the instruments, import and export them."""
     from core.permissions import roles_of

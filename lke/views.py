@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import pagecache
+from core.people import office_head
 from core.permissions import require
 from core.services import audit_events_for
 from core.views import PDF, XLSX, attachment_response, download_response
@@ -54,7 +55,6 @@ from .queries import (
     get_worksheet_for,
     item_row,
     national_results,
-    province_head,
     results_for,
     tracked_items,
     worksheet_rows,
@@ -598,7 +598,7 @@ def results_pdf(request):
             return render(request, "lke/results.html", context, status=400)
         record = form.record()
     context["record"] = record
-    context["head"] = assessment.signed_off_by or province_head(assessment)
+    context["head"] = assessment.signed_off_by or office_head(assessment.program_year.province)
     return download_response(
         exports.results_pdf(context),
         f"hasil-penilaian-lke-{context['year'].year}.pdf",
