@@ -27,6 +27,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.deadlines import JAKARTA, Status, TrackedItem, end_of_day, item_status
 from core.models import AuditEvent, Office, Role, User
@@ -42,6 +43,22 @@ TINDAK_LANJUT = "tindak_lanjut"  # the activity code of action items on the dash
 Invitation = Meeting.invited_offices.through
 
 # --- visibility and permissions ----------------------------------------------------------------
+
+# What a refused role is told (the 403 page, a command's error), one message per rule below.
+MANAGE_REFUSED = gettext_lazy(
+    "Only the province Desa Cantik team (ketua tim, tim provinsi) manages its meetings and "
+    "their action items."
+)
+CLOSE_REFUSED = gettext_lazy("Only the province team lead (ketua tim) closes a meeting.")
+CORRECTION_REFUSED = gettext_lazy(
+    "After a meeting is closed, only the province team lead (ketua tim) corrects its record."
+)
+CONFIRM_REFUSED = gettext_lazy(
+    "Only the regency/city team (tim kab/kota) of an invited office confirms its attendance."
+)
+MARK_DONE_REFUSED = gettext_lazy(
+    "Only the team of the office that owns an action item marks it done."
+)
 
 
 def meetings_visible_to(user: User) -> QuerySet[Meeting]:
@@ -70,6 +87,16 @@ def can_record(user: User, meeting: Meeting) -> bool:
     if meeting.state == Meeting.State.CLOSED:
         return has_role(user, province, {Role.KETUA_TIM})
     return False
+
+
+def can_confirm_attendance(user: User, meeting: Meeting, office: Office) -> bool:
+    """The tim_kabkota of an invited kab/kota office answers the meeting's invitation for its
+    office (when it may, before the start, is the service's state check)."""
+    return (
+        not office.is_province
+        and has_role(user, office, {Role.TIM_KABKOTA})
+        and meeting.invited_offices.filter(pk=office.pk).exists()
+    )
 
 
 def confirming_office(user: User, meeting: Meeting, *, now: datetime | None = None):

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -25,13 +25,25 @@ from core.deadlines import JAKARTA
 from core.mail import notify, people, queue_mail
 from core.mail import recipients as mail_recipients
 from core.models import NotificationKind, Office, Role, User
-from core.permissions import PROVINCE_TEAM, has_role
+from core.permissions import require
 from core.services import audit, store_attachment
 from program.models import ProgramYear
 
 from .exports import invitation_attachment, invitation_ics
 from .models import ActionItem, AgendaItem, Attendance, AttendanceConfirmation, Meeting
-from .queries import can_mark_done, meeting_periods
+from .queries import (
+    CLOSE_REFUSED,
+    CONFIRM_REFUSED,
+    CORRECTION_REFUSED,
+    MANAGE_REFUSED,
+    MARK_DONE_REFUSED,
+    can_close,
+    can_confirm_attendance,
+    can_manage,
+    can_mark_done,
+    can_record,
+    meeting_periods,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -75,8 +87,7 @@ def _locked(model, pk: int):
 
 
 def _require_team(meeting: Meeting, by: User) -> None:
-    if not has_role(by, meeting.program_year.province, PROVINCE_TEAM):
-        raise PermissionDenied
+    require(can_manage(by, meeting.program_year.province), MANAGE_REFUSED)
 
 
 def _is_correction(meeting: Meeting, *, by: User, reason: str) -> bool:
@@ -86,8 +97,7 @@ def _is_correction(meeting: Meeting, *, by: User, reason: str) -> bool:
     if meeting.state == State.HELD:
         return False
     if meeting.state == State.CLOSED:
-        if not has_role(by, meeting.program_year.province, {Role.KETUA_TIM}):
-            raise PermissionDenied
+        require(can_record(by, meeting), CORRECTION_REFUSED)
         if not reason.strip():
             raise ValidationError(
                 {"reason": _("A correction after closing needs a reason.")}, code="reason"
@@ -184,8 +194,7 @@ def create_meeting(
 ) -> Meeting:
     """Create a draft meeting with its agenda and invitations (nothing is sent yet). Only the
     province team (ketua_tim, tim_provinsi) creates meetings. Audited."""
-    if not has_role(by, program_year.province, PROVINCE_TEAM):
-        raise PermissionDenied
+    require(can_manage(by, program_year.province), MANAGE_REFUSED)
     _check_details(
         program_year,
         period_start=period_start,
@@ -440,8 +449,7 @@ def close_meeting(meeting: Meeting, *, by: User) -> Meeting:
     office is recorded. Closing locks attendance, minutes, decisions and action items
     (corrections afterwards: ketua_tim with a reason). Audited."""
     meeting = _locked(Meeting, meeting.pk)
-    if not has_role(by, meeting.program_year.province, {Role.KETUA_TIM}):
-        raise PermissionDenied
+    require(can_close(by, meeting), CLOSE_REFUSED)
     action = _check_transition(meeting.state, State.CLOSED, TRANSITIONS, State)
     missing = meeting.invited_offices.exclude(meeting_attendances__meeting=meeting)
     if missing.exists():
@@ -473,10 +481,7 @@ def confirm_attendance(
     will) or asks to be excused. By that office's tim_kabkota, while the meeting is scheduled
     and has not started; answering again replaces the answer. Audited on the meeting."""
     meeting = _locked(Meeting, meeting.pk)
-    if office.is_province or not has_role(by, office, {Role.TIM_KABKOTA}):
-        raise PermissionDenied
-    if not meeting.invited_offices.filter(pk=office.pk).exists():
-        raise PermissionDenied
+    require(can_confirm_attendance(by, meeting, office), CONFIRM_REFUSED)
     if meeting.state != State.SCHEDULED or timezone.now() >= meeting.starts_at:
         raise MeetingStateError(
             _("Attendance can be confirmed only before a scheduled meeting starts."),
@@ -737,8 +742,7 @@ def mark_action_item_done(
     """open → done, by the owner office's team, with a note and optional evidence (stored via
     core.services.store_attachment; a refused file leaves the item open). Audited."""
     item = _locked(ActionItem, item.pk)
-    if not can_mark_done(by, item):
-        raise PermissionDenied
+    require(can_mark_done(by, item), MARK_DONE_REFUSED)
     action = _check_transition(item.state, ActionState.DONE, ACTION_TRANSITIONS, ActionState)
     if not note.strip():
         raise ValidationError({"note": _("Say briefly what was done.")})

@@ -54,27 +54,11 @@ READS = {
     "program.services.read_villages": "parses an upload; import_villages writes (and checks)",
 }
 
-# The meetings services check their actor (with meetings.queries' rules and _require_team) but
-# have no per-persona case yet; their own tests show refusals where named here, and
-# test_a_service_without_a_case_still_checks_its_actor reads each body for the check. A new
-# service cannot join this list without a reason; emptying it is the work left of issue 9.
+# Services that check their actor but have no per-persona case yet; their own tests show
+# refusals, and test_a_service_without_a_case_still_checks_its_actor reads each body for the
+# check. A new service cannot join this list without a reason; emptying it is the work left of
+# issue 9.
 WITHOUT_CASE = {
-    "meetings.services.create_meeting": "meetings/tests/test_workflow.py",
-    "meetings.services.update_meeting": "_require_team",
-    "meetings.services.delete_meeting": "_require_team",
-    "meetings.services.schedule_meeting": "_require_team",
-    "meetings.services.cancel_meeting": "meetings/tests/test_cancellation.py",
-    "meetings.services.hold_meeting": "_require_team",
-    "meetings.services.close_meeting": "meetings/tests/test_workflow.py",
-    "meetings.services.confirm_attendance": "tim_kabkota of an invited office",
-    "meetings.services.record_attendance": "_is_correction → _require_team",
-    "meetings.services.record_minutes": "meetings/tests/test_workflow.py",
-    "meetings.services.add_action_item": "_is_correction → _require_team",
-    "meetings.services.update_action_item": "meetings/tests/test_action_items.py",
-    "meetings.services.delete_action_item": "_require_team",
-    "meetings.services.mark_action_item_done": "meetings/tests/test_action_items.py",
-    "meetings.services.confirm_action_item": "meetings/tests/test_action_items.py",
-    "meetings.services.reopen_action_item": "_require_team",
     # New on main while issue 9 was done (the people pages, the village import): they check
     # with core.permissions.can_manage_people/can_manage_user and program's can_manage_villages.
     "core.people.invite_user": "_check_role (can_manage_people)",
@@ -89,7 +73,7 @@ WITHOUT_CASE = {
 }
 
 # Apps whose services take `by`; each has a tests/test_service_permissions.py with CASES.
-APPS_WITH_CASES = ["api", "core", "lke", "monitoring", "program", "reports"]
+APPS_WITH_CASES = ["api", "core", "lke", "meetings", "monitoring", "program", "reports"]
 
 
 def services_taking_by() -> dict[str, object]:
