@@ -59,8 +59,8 @@ READS = {
 # check. A new service cannot join this list without a reason; emptying it is the work left of
 # issue 9.
 WITHOUT_CASE = {
-    # New on main while issue 9 was done (the people pages, the village import): they check
-    # with core.permissions.can_manage_people/can_manage_user and program's can_manage_villages.
+    # New on main while issue 9 was done (the people pages): they check with
+    # core.permissions.can_manage_people/can_manage_user.
     "core.people.invite_user": "_check_role (can_manage_people)",
     "core.people.send_password_link": "_require_manager",
     "core.people.update_user": "_require_manager",
@@ -69,7 +69,6 @@ WITHOUT_CASE = {
     "core.people.deactivate_user": "_require_manager",
     "core.people.reactivate_user": "_require_manager",
     "core.people.import_people": "_check_role (can_manage_people)",
-    "program.services.import_villages": "_require_village_manager",
 }
 
 # Apps whose services take `by`; each has a tests/test_service_permissions.py with CASES.

@@ -188,6 +188,26 @@ def delete_activity(users):
     )
 
 
+def import_villages(users):
+    year, office = _year(), Office.objects.get(code="1702")
+    rows = [
+        services.VillageRow(
+            2,
+            {
+                "village_id": desa_in(office, 2).pk,
+                "office_id": office.pk,
+                "kind": VillageKind.UTAMA,
+                "pembina_ids": [],
+                "notes": "",
+            },
+        )
+    ]
+    return (
+        lambda by: services.import_villages(year, rows, by=by, file_name="desa.xlsx"),
+        lambda: ParticipatingVillage.objects.count(),
+    )
+
+
 HEADER = ["No", "Tahap", "Rincian kegiatan", "Pelaksana", "Target output"]
 HEADER += ["Rencana mulai", "Rencana selesai", "Tanggal realisasi", "Output realisasi"]
 
@@ -209,6 +229,7 @@ CASES = [
     Case(services.add_village, PROVINCE_TEAM, add_village),
     Case(services.update_village, PROVINCE_TEAM, update_village),
     Case(services.add_village_attachment, PROVINCE_TEAM, village_attachment),
+    Case(services.import_villages, PROVINCE_TEAM, import_villages),
     Case(services.add_activity, KABKOTA_TEAM, add_activity),
     Case(services.update_activity, KABKOTA_TEAM, update_activity),
     Case(services.realise_activity, KABKOTA_TEAM, realise_activity),
