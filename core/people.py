@@ -30,10 +30,14 @@ from django.utils.translation import gettext_lazy
 from .mail import in_mail_language, queue_mail, site_link
 from .models import Membership, Office, OutgoingMail, Role, User
 from .permissions import (
+    ADMIN_ROLE_REFUSED,
+    PEOPLE_REFUSED,
+    USER_REFUSED,
     can_manage_people,
     can_manage_user,
     grantable_roles,
     people_offices_visible_to,
+    require,
 )
 from .services import audit, diff_fields
 from .xlsx import XlsxWriter, cell_text, column_range, header_columns, open_workbook
@@ -118,11 +122,9 @@ def _queue_password_mail(user: User, *, invitation: bool, by: User) -> OutgoingM
 
 
 def _check_role(by: User, office: Office, role: str) -> None:
-    if not can_manage_people(by, office):
-        raise PermissionDenied
+    require(can_manage_people(by, office), PEOPLE_REFUSED)
     if role not in grantable_roles(by, office):
-        if role == Role.ADMIN:
-            raise PermissionDenied
+        require(role != Role.ADMIN, ADMIN_ROLE_REFUSED)
         raise ValidationError(
             {
                 "role": _("The role %(role)s cannot be given in %(office)s.")
@@ -190,8 +192,7 @@ def invite_user(
 
 
 def _require_manager(by: User, user: User) -> None:
-    if not can_manage_user(by, user):
-        raise PermissionDenied
+    require(can_manage_user(by, user), USER_REFUSED)
 
 
 @transaction.atomic
@@ -300,8 +301,7 @@ def remove_membership(membership: Membership, *, by: User) -> None:
     `user.role_remove`."""
     user = membership.user
     _require_manager(by, user)
-    if not can_manage_people(by, membership.office):
-        raise PermissionDenied
+    require(can_manage_people(by, membership.office), PEOPLE_REFUSED)
     if user.pk == by.pk:
         raise ValidationError(
             _("You cannot remove your own role; ask another team lead or an administrator.")
@@ -514,8 +514,7 @@ def read_people(upload, *, by: User) -> list[PersonRow]:
     not repeat in the file. Any problem raises one ValidationError listing every bad row by
     its number; nothing is saved here."""
     offices = _office_lookup(managed_offices(by))
-    if not offices:
-        raise PermissionDenied
+    require(bool(offices), PEOPLE_REFUSED)
     roles = _role_lookup()
     with open_workbook(upload, max_rows=MAX_SHEET_ROWS, max_cols=MAX_SHEET_COLUMNS) as workbook:
         lines = workbook.rows(0)

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import KABKOTA_ONLY_ROLES, PROVINCE_ONLY_ROLES, Membership, Office, Role, User
 
@@ -161,11 +162,21 @@ def is_system(by: User | None) -> bool:
 # its people (the kepala those of the province, a pimpinan_kabkota those of its own office).
 PEOPLE_MANAGERS = frozenset({Role.ADMIN, Role.KETUA_TIM})
 PEOPLE_READERS = PEOPLE_MANAGERS | {Role.KEPALA, Role.PIMPINAN_KABKOTA}
+# What a refused role is told by core.people's services (the 403 page, a command's error).
+PEOPLE_REFUSED = gettext_lazy(
+    "Only an administrator or the team lead of the office or of its province manages its people."
+)
+USER_REFUSED = gettext_lazy(
+    "Only an administrator or a team lead who manages every office where this person has a "
+    "role changes their account."
+)
+ADMIN_ROLE_REFUSED = gettext_lazy("Only an administrator gives the administrator role.")
 
 
-def can_manage_people(user: User, office: Office) -> bool:
-    """True when the user may invite, edit and deactivate the people of `office`."""
-    if not user.is_authenticated or not user.is_active:
+def can_manage_people(user: User | None, office: Office) -> bool:
+    """True when the user may invite, edit and deactivate the people of `office`. None (the
+    system actor) manages nobody."""
+    if user is None or not user.is_authenticated or not user.is_active:
         return False
     return user.is_superuser or has_role(user, office, PEOPLE_MANAGERS)
 
@@ -191,11 +202,12 @@ def users_visible_to(user: User) -> QuerySet[User]:
     return User.objects.filter(pk__in=members.values("user_id"))
 
 
-def can_manage_user(by: User, target: User) -> bool:
+def can_manage_user(by: User | None, target: User) -> bool:
     """True when `by` may change `target`'s account (name, NIP, position, e-mail, password
     link, deactivation): `by` manages every office where `target` holds a role. An account
-    with the admin role is managed by an administrator only, a superuser by a superuser."""
-    if not by.is_authenticated or not by.is_active:
+    with the admin role is managed by an administrator only, a superuser by a superuser. None
+    (the system actor) manages nobody."""
+    if by is None or not by.is_authenticated or not by.is_active:
         return False
     if by.is_superuser:
         return True

@@ -22,8 +22,10 @@ from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 
+from conftest import make_user
+from core import people as core_people
 from core import services
-from core.models import AuditEvent, NotificationOptOut, User
+from core.models import AuditEvent, Membership, NotificationOptOut, Office, OutgoingMail, Role, User
 from core.tests.service_permissions import (
     Case,
     check,
@@ -54,22 +56,10 @@ READS = {
     "program.services.read_villages": "parses an upload; import_villages writes (and checks)",
 }
 
-# Services that check their actor but have no per-persona case yet; their own tests show
-# refusals, and test_a_service_without_a_case_still_checks_its_actor reads each body for the
-# check. A new service cannot join this list without a reason; emptying it is the work left of
-# issue 9.
-WITHOUT_CASE = {
-    # New on main while issue 9 was done (the people pages): they check with
-    # core.permissions.can_manage_people/can_manage_user.
-    "core.people.invite_user": "_check_role (can_manage_people)",
-    "core.people.send_password_link": "_require_manager",
-    "core.people.update_user": "_require_manager",
-    "core.people.add_membership": "_require_manager",
-    "core.people.remove_membership": "_require_manager",
-    "core.people.deactivate_user": "_require_manager",
-    "core.people.reactivate_user": "_require_manager",
-    "core.people.import_people": "_check_role (can_manage_people)",
-}
+# Services that check their actor but have no per-persona case yet (none left: every service
+# of issue 9 has its case); test_a_service_without_a_case_still_checks_its_actor reads the body
+# of any listed here for the check. A service may join only for a while, with a reason.
+WITHOUT_CASE: dict[str, str] = {}
 
 # Apps whose services take `by`; each has a tests/test_service_permissions.py with CASES.
 APPS_WITH_CASES = ["api", "core", "lke", "meetings", "monitoring", "program", "reports"]
@@ -198,9 +188,136 @@ def _notifications(users):
     )
 
 
+# --- the cases of core.people: the person changed is a tim_kabkota of Rejang Lebong, whose
+# people an administrator or the team lead of the province manages (and a superuser) ---------
+
+PEOPLE_MANAGERS = frozenset({"superuser", "admin", "ketua_tim"})
+
+
+def _person(*, active: bool = True, extra_role: str | None = None) -> User:
+    user = make_user("orang_rejang_lebong", "1702", Role.TIM_KABKOTA)
+    user.email, user.is_active = "orang@bps.go.id", active
+    user.save(update_fields=["email", "is_active"])
+    if extra_role:
+        Membership.objects.create(
+            user=user, office=Office.objects.get(code="1702"), role=extra_role
+        )
+    return user
+
+
+def _account(user: User):
+    return lambda: (
+        User.objects.filter(pk=user.pk)
+        .values_list("full_name", "nip", "position", "email", "is_active")
+        .get(),
+        sorted(Membership.objects.filter(user=user).values_list("office__code", "role")),
+        OutgoingMail.objects.count(),
+    )
+
+
+def _accounts():
+    return User.objects.count(), Membership.objects.count(), OutgoingMail.objects.count()
+
+
+def _invite(office_code: str, role: str):
+    def setup(users):
+        office = Office.objects.get(code=office_code)
+        return (
+            lambda by: core_people.invite_user(
+                email="baru@bps.go.id",
+                full_name="Siti Aminah, S.Si.",
+                office=office,
+                role=role,
+                by=by,
+            ),
+            _accounts,
+        )
+
+    return setup
+
+
+def _password_link(users):
+    user = _person()
+    return (lambda by: core_people.send_password_link(user, by=by), _account(user))
+
+
+def _update_user(users):
+    user = _person()
+    return (
+        lambda by: core_people.update_user(
+            user,
+            full_name="Orang Baru, S.E.",
+            nip="",
+            position="Statistisi",
+            email=user.email,
+            by=by,
+        ),
+        _account(user),
+    )
+
+
+def _add_membership(users):
+    user = _person()
+    office = Office.objects.get(code="1702")
+    return (
+        lambda by: core_people.add_membership(user, office=office, role=Role.VIEWER, by=by),
+        _account(user),
+    )
+
+
+def _remove_membership(users):
+    user = _person(extra_role=Role.VIEWER)
+    membership = Membership.objects.get(user=user, role=Role.VIEWER)
+    return (lambda by: core_people.remove_membership(membership, by=by), _account(user))
+
+
+def _deactivate(users):
+    user = _person()
+    return (
+        lambda by: core_people.deactivate_user(user, by=by, reason="Pindah tugas"),
+        _account(user),
+    )
+
+
+def _reactivate(users):
+    user = _person(active=False)
+    return (lambda by: core_people.reactivate_user(user, by=by), _account(user))
+
+
+def _import_people(users):
+    office = Office.objects.get(code="1702")
+    row = core_people.PersonRow(
+        2,
+        {
+            "full_name": "Siti Aminah, S.Si.",
+            "email": "baru@bps.go.id",
+            "username": "baru",
+            "nip": "",
+            "position": "",
+            "office_id": office.pk,
+            "role": Role.TIM_KABKOTA,
+        },
+    )
+    return (lambda by: core_people.import_people([row], by=by, file_name="orang.xlsx"), _accounts)
+
+
 CASES = [
     Case(services.update_profile, frozenset({"tim_kabkota"}), _profile),
     Case(services.set_notification_preferences, frozenset({"tim_kabkota"}), _notifications),
+    Case(core_people.invite_user, PEOPLE_MANAGERS, _invite("1702", Role.TIM_KABKOTA), "kabkota"),
+    Case(
+        core_people.invite_user,
+        frozenset({"superuser", "admin"}),
+        _invite("1700", Role.ADMIN),
+        "admin",
+    ),
+    Case(core_people.send_password_link, PEOPLE_MANAGERS, _password_link),
+    Case(core_people.update_user, PEOPLE_MANAGERS, _update_user),
+    Case(core_people.add_membership, PEOPLE_MANAGERS, _add_membership),
+    Case(core_people.remove_membership, PEOPLE_MANAGERS, _remove_membership),
+    Case(core_people.deactivate_user, PEOPLE_MANAGERS, _deactivate),
+    Case(core_people.reactivate_user, PEOPLE_MANAGERS, _reactivate),
+    Case(core_people.import_people, PEOPLE_MANAGERS, _import_people),
 ]
 
 
