@@ -24,6 +24,21 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _reference_data_after_a_transactional_test(request, django_db_blocker):
+    """A transactional test (live server, two workers, a real commit) empties every table when
+    it ends, the reference data loaded once for the session included: load it again, so the
+    tests after it find the offices and regions whatever the order."""
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or (
+        marker is not None and marker.kwargs.get("transaction")
+    )
+    if transactional:
+        with django_db_blocker.unblock():
+            call_command("load_reference", stdout=io.StringIO())
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.STORAGES = {
         **settings.STORAGES,

@@ -294,6 +294,7 @@ def test_bench_measures_program_pages_on_the_seeded_data(db, seeded, tmp_path):
     assert [row[0] for row in rows] == [
         "program:home",
         "program:home (largest province)",
+        "program:home (largest province, cached)",
         "program:village_list",
     ]
     for _name, p50, p95, queries, budget, verdict in rows:
