@@ -189,7 +189,7 @@ def test_province_people_who_do_not_manage_cannot_invite(persona, request, clien
 
 
 @pytest.mark.parametrize("persona", ["tim_provinsi", "viewer_provinsi", "tim_rejang_lebong"])
-def test_team_members_and_viewers_do_not_see_the_people_pages(persona, request, client):
+def test_team_members_and_viewers_do_not_see_the_people_pages(db, persona, request, client):
     client.force_login(request.getfixturevalue(persona))
 
     assert client.get(reverse("people_list")).status_code == 403
