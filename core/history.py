@@ -49,6 +49,9 @@ ACTION_LABELS = {
     "work_plan.delete": _("Work-plan activity deleted"),
     "work_plan.realise": _("Work-plan realisation recorded"),
     "work_plan.import": _("Work plan imported from xlsx"),
+    "agent.add": _("Agen statistik added to the register"),
+    "agent.update": _("Agen statistik changed in the register"),
+    "agent.delete": _("Agen statistik removed from the register"),
     # reports
     "report.create": _("Report draft created"),
     "report.update": _("Report draft changed"),
@@ -130,6 +133,7 @@ KEY_LABELS = {
     "version": _("version"),
     "notifications_off": _("notifications switched off"),
     "memberships": _("offices and roles"),
+    "agen statistik": _("agen statistik"),
     "deadline asked for": _("deadline asked for"),
     "": _("entry"),
 }

@@ -4,9 +4,11 @@ source function), so it follows the instrument whatever its version. Each sugges
 where it comes from; confirming it saves it through services.save_answer with that source in
 the answer's note, so the saved answer keeps its provenance.
 
-Sources, read only from approved reports and the work plan of the worksheet's village (or, for
-the office's Blok IV, of the office's villages that year):
-- 4a/4b: the agen statistik of the sosialisasi report (how many; one of them a village official)
+Sources, read only from the village's agen statistik register, approved reports and the work
+plan of the worksheet's village (or, for the office's Blok IV, of the office's villages that
+year):
+- 4a/4b: the village's agen statistik register (program.VillageAgent: how many; one of them a
+  village official), kept once and also read by the sosialisasi report and the laporan akhir
 - 6b: the 1001b statistical activities of the identification report
 - 18a: who attended the sosialisasi/pencanangan (Bupati/Walikota or eselon 2 → 3, Camat → 2,
   Kepala Desa/Lurah → 1), with its undangan, daftar hadir and notulen offered as evidence
@@ -19,7 +21,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from core.models import Attachment
-from program.models import ParticipatingVillage, Stage, WorkPlanActivity
+from program.models import ParticipatingVillage, Stage, VillageAgent, WorkPlanActivity
 from reports.models import NeedItem, Purpose, Report, ReportKind, ReportState
 
 from .models import ItemKind, Worksheet
@@ -62,24 +64,22 @@ def _extreme(item, top: bool):
     return (options[-1] if top else options[0]) if options else None
 
 
-def _agents(worksheet, item):
-    report = _approved(worksheet, ReportKind.SOSIALISASI).first()
-    if report is None:
+def _agents(worksheet, item) -> list | None:
+    """The agents of the worksheet's village register (None for an office worksheet or an
+    empty register)."""
+    if not worksheet.village_id:
         return None
-    agents = list(report.agents.all())
-    if not agents:
-        return None
-    return report, agents
+    return list(VillageAgent.objects.filter(village_id=worksheet.village_id)) or None
 
 
 def agent_count(worksheet, item) -> Suggestion | None:
     """4a: more than one agen statistik → the top option, one → the lowest."""
-    found = _agents(worksheet, item)
-    if found is None:
+    agents = _agents(worksheet, item)
+    if agents is None:
         return None
-    _report, agents = found
     return Suggestion(
-        source=_("approved sosialisasi report: %(n)s agen statistik") % {"n": len(agents)},
+        source=_("the village's agen statistik register: %(n)s agen statistik")
+        % {"n": len(agents)},
         option=_extreme(item, len(agents) > 1),
         text=str(len(agents)),
     )
@@ -87,16 +87,15 @@ def agent_count(worksheet, item) -> Suggestion | None:
 
 def agent_official(worksheet, item) -> Suggestion | None:
     """4b: an agen statistik is a village official (kaur/kasi/staf) → Ya."""
-    found = _agents(worksheet, item)
-    if found is None:
+    agents = _agents(worksheet, item)
+    if agents is None:
         return None
-    _report, agents = found
     officials = [a.name for a in agents if a.is_village_official]
     source = (
-        _("approved sosialisasi report: village official(s) %(names)s")
+        _("the village's agen statistik register: village official(s) %(names)s")
         % {"names": ", ".join(officials)}
         if officials
-        else _("approved sosialisasi report: no agen statistik is a village official")
+        else _("the village's agen statistik register: no agen statistik is a village official")
     )
     return Suggestion(source=source, option=_extreme(item, bool(officials)))
 

@@ -9,7 +9,7 @@ from core.models import Office, Region, User
 from core.services import allowed_types_label
 
 from .models import ParticipatingVillage, SopActivity, Stage, VillageKind
-from .services import PLAN_FIELDS
+from .services import AGENT_FIELDS, PLAN_FIELDS
 
 
 class VillageChoiceField(forms.ModelChoiceField):
@@ -199,6 +199,36 @@ class ActivityForm(StyledFormMixin, forms.Form):
 
     def plan(self) -> dict:
         return {name: self.cleaned_data[name] for name in PLAN_FIELDS}
+
+
+class AgentForm(StyledFormMixin, forms.Form):
+    """One agen statistik of a village's register (program.services checks the values).
+    `version` is the row version the form was opened at."""
+
+    name = forms.CharField(max_length=150, label=_("Name"))
+    role = forms.CharField(
+        max_length=150,
+        required=False,
+        label=_("Position in the village"),
+        help_text=_("E.g. Kaur Perencanaan, staf desa, ketua karang taruna."),
+    )
+    is_village_official = forms.BooleanField(
+        required=False,
+        label=_("Village official (kaur/kasi/staff)"),
+    )
+    sk_number = forms.CharField(max_length=100, required=False, label=_("SK number"))
+    sk_date = forms.DateField(widget=DateInput, required=False, label=_("SK date"))
+    phone = forms.CharField(
+        max_length=30,
+        required=False,
+        label=_("Phone"),
+        help_text=_("E.g. 0812 3456 7890."),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def values(self) -> dict:
+        return {name: self.cleaned_data[name] for name in AGENT_FIELDS}
 
 
 class MultipleFileInput(forms.ClearableFileInput):

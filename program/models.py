@@ -194,3 +194,32 @@ class WorkPlanActivity(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class VillageAgent(models.Model):
+    """An agen statistik of a participating village (appointed by SK of the Kepala Desa): the
+    village's register, kept once here and read by the sosialisasi report, the LKE (4a/4b)
+    and the laporan akhir. `version` rises with every save, so an edit made on a stale copy is
+    refused."""
+
+    village = models.ForeignKey(
+        ParticipatingVillage, models.CASCADE, related_name="agents", verbose_name=_("village")
+    )
+    name = models.CharField(_("name"), max_length=150)
+    role = models.CharField(_("position in the village"), max_length=150, blank=True)
+    is_village_official = models.BooleanField(_("village official"), default=False)
+    sk_number = models.CharField(_("SK number"), max_length=100, blank=True)
+    sk_date = models.DateField(_("SK date"), null=True, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["village", "-is_village_official", "name", "id"]
+        verbose_name = _("agen statistik")
+        verbose_name_plural = _("agen statistik")
+        constraints = [
+            models.UniqueConstraint(fields=["village", "name"], name="village_agent_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

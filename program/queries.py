@@ -34,7 +34,14 @@ from core.permissions import (
 )
 from core.services import extensions_for
 
-from .models import ParticipatingVillage, ProgramYear, SopActivity, Stage, WorkPlanActivity
+from .models import (
+    ParticipatingVillage,
+    ProgramYear,
+    SopActivity,
+    Stage,
+    VillageAgent,
+    WorkPlanActivity,
+)
 
 Years = ProgramYear | Collection[ProgramYear]
 
@@ -129,6 +136,10 @@ CALENDAR_REFUSED = gettext_lazy(
 )
 WORK_PLAN_REFUSED = gettext_lazy(
     "Only the village's own regency/city Desa Cantik team writes its work plan."
+)
+AGENTS_REFUSED = gettext_lazy(
+    "Only the village's own regency/city Desa Cantik team and the province team keep its "
+    "agen statistik register."
 )
 
 
@@ -601,4 +612,50 @@ def with_plan_counts(villages: QuerySet[ParticipatingVillage]) -> QuerySet[Parti
         realised=Count(
             "activities", filter=Q(activities__realised_on__isnull=False), distinct=True
         ),
+    )
+
+
+# --- the agen statistik register of a village -----------------------------------------------------
+
+
+def can_edit_agents(user: User, office: Office) -> bool:
+    """The kab/kota Desa Cantik team of the village's own office and the province team
+    (ketua_tim, tim_provinsi) keep a village's agen statistik register; the others read it."""
+    return can_edit_work_plan(user, office) or has_role(user, office, PROVINCE_TEAM)
+
+
+def get_agent_village_for(user: User, pk: int, *, write: bool = False) -> ParticipatingVillage:
+    """A village for its agen statistik register: 404 outside the scope; 403 when `write` and
+    the user may not keep the register (can_edit_agents)."""
+    village = get_object_or_404(villages_visible_to(user), pk=pk)
+    if write:
+        require(can_edit_agents(user, village.office), AGENTS_REFUSED)
+    return village
+
+
+def get_agent_for(user: User, pk: int, *, write: bool = False) -> VillageAgent:
+    """One agen statistik of the register: 404 outside the scope; 403 when `write` and the
+    user may not keep the register."""
+    agent = get_object_or_404(
+        VillageAgent.objects.filter(village__in=villages_visible_to(user)).select_related(
+            "village__village__parent", "village__office", "village__program_year"
+        ),
+        pk=pk,
+    )
+    if write:
+        require(can_edit_agents(user, agent.village.office), AGENTS_REFUSED)
+    return agent
+
+
+def agent_history(village: ParticipatingVillage) -> QuerySet[AuditEvent]:
+    """The audit rows of the village's register (kept on the village: a deleted agent's rows
+    stay readable), newest first."""
+    return (
+        AuditEvent.objects.filter(
+            object_type=ContentType.objects.get_for_model(ParticipatingVillage),
+            object_id=str(village.pk),
+            action__startswith="agent.",
+        )
+        .select_related("actor", "object_type")
+        .order_by("-at", "-id")
     )

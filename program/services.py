@@ -9,7 +9,7 @@ from datetime import date, datetime
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -31,14 +31,17 @@ from .models import (
     ProgramYear,
     SopActivity,
     Stage,
+    VillageAgent,
     VillageKind,
     WorkPlanActivity,
 )
 from .queries import (
+    AGENTS_REFUSED,
     CALENDAR_REFUSED,
     VILLAGES_REFUSED,
     WORK_PLAN_REFUSED,
     can_create_program_year,
+    can_edit_agents,
     can_edit_calendar,
     can_edit_work_plan,
     can_manage_villages,
@@ -898,3 +901,150 @@ def import_villages(
             changes={"file": (None, file_name), "added": (None, len(added))},
         )
     return added
+
+
+# --- the agen statistik register of a village ---------------------------------------------------
+
+AGENT_FIELDS = ("name", "role", "is_village_official", "sk_number", "sk_date", "phone")
+AGENTS_KEY = "agen statistik"  # the audit key of a register line (kept on the village)
+# An Indonesian phone number once spaces, dots, dashes and brackets are dropped: a mobile or a
+# landline with its area code, from 0 or +62 (e.g. 0812 3456 7890, (0736) 21234, +62 812 ...).
+PHONE = re.compile(r"(?:\+62|0)\d{7,13}")
+PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
+
+
+def _require_agent_keeper(by: User | None, village: ParticipatingVillage) -> None:
+    require(can_edit_agents(by, village.office), AGENTS_REFUSED)
+
+
+def agent_line(values) -> str:
+    """One agent as the history shows it: name · position · village official · SK · phone."""
+    get = values.get if isinstance(values, dict) else lambda key: getattr(values, key)
+    parts = [get("name")]
+    if get("role"):
+        parts.append(get("role"))
+    if get("is_village_official"):
+        parts.append(_("village official"))
+    if get("sk_number") or get("sk_date"):
+        day = get("sk_date")
+        sk = " ".join(
+            x for x in (get("sk_number"), formats.date_format(day, "j F Y") if day else "") if x
+        )
+        parts.append(_("SK %(number)s") % {"number": sk})
+    if get("phone"):
+        parts.append(get("phone"))
+    return " · ".join(parts)
+
+
+def _clean_agent(village: ParticipatingVillage, values: dict, *, exclude_pk=None) -> dict:
+    """The values with text trimmed and the phone without separators; ValidationError (per
+    field, in the user's language) for a missing name, a name already in the register, a
+    malformed phone, an SK date in the future or an SK date without its number."""
+    unknown = set(values) - set(AGENT_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown agent fields: {sorted(unknown)}")
+    cleaned = {
+        name: (values.get(name) or "").strip() for name in ("name", "role", "sk_number", "phone")
+    }
+    cleaned["is_village_official"] = bool(values.get("is_village_official"))
+    cleaned["sk_date"] = values.get("sk_date") or None
+    cleaned["phone"] = PHONE_SEPARATORS.sub("", cleaned["phone"])
+    errors = {}
+    if not cleaned["name"]:
+        errors["name"] = _("Enter the agent's name.")
+    else:
+        same = VillageAgent.objects.filter(village=village, name__iexact=cleaned["name"])
+        if exclude_pk:
+            same = same.exclude(pk=exclude_pk)
+        if same.exists():
+            errors["name"] = _("%(name)s is already in this village's register.") % {
+                "name": cleaned["name"]
+            }
+    if cleaned["phone"] and not PHONE.fullmatch(cleaned["phone"]):
+        errors["phone"] = _(
+            "Enter a phone number in digits, starting with 0 or +62, e.g. 0812 3456 7890."
+        )
+    if cleaned["sk_date"] and cleaned["sk_date"] > timezone.localdate():
+        errors["sk_date"] = _("The SK date cannot be in the future.")
+    if cleaned["sk_date"] and not cleaned["sk_number"]:
+        errors["sk_number"] = _("Enter the number of the SK dated %(date)s.") % {
+            "date": formats.date_format(cleaned["sk_date"], "j F Y")
+        }
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+@transaction.atomic
+def add_agent(village: ParticipatingVillage, *, by: User, **values) -> VillageAgent:
+    """Add an agen statistik to the village's register, by the village office's kab/kota team
+    or the province team (PermissionDenied otherwise). Checks the values (_clean_agent).
+    Audited on the village with the new line."""
+    _require_agent_keeper(by, village)
+    cleaned = _clean_agent(village, values)
+    agent = VillageAgent.objects.create(village=village, **cleaned)
+    audit(
+        village,
+        by=by,
+        action="agent.add",
+        office=village.office,
+        changes={AGENTS_KEY: (None, agent_line(cleaned))},
+    )
+    return agent
+
+
+def _current_agent(agent: VillageAgent, version: int) -> VillageAgent:
+    current = VillageAgent.objects.select_for_update().filter(pk=agent.pk).first()
+    if current is None or current.version != version:
+        raise StaleEditError(
+            _(
+                "Someone else changed or removed this agen statistik while you were editing. "
+                "Your changes were not saved; reload to see theirs."
+            )
+        )
+    return current
+
+
+@transaction.atomic
+def update_agent(agent: VillageAgent, *, version: int, by: User, **values) -> VillageAgent:
+    """Change an agen statistik opened at `version`: only if nobody saved or removed it since
+    (else StaleEditError, and the other change stays). By the village office's kab/kota team or
+    the province team (PermissionDenied otherwise). Checks the values (_clean_agent). Audited
+    on the village with the old and the new line."""
+    _require_agent_keeper(by, agent.village)
+    current = _current_agent(agent, version)
+    cleaned = _clean_agent(agent.village, values, exclude_pk=agent.pk)
+    old = agent_line(current)
+    if not diff_fields(current, cleaned):
+        return current
+    for name, value in cleaned.items():
+        setattr(current, name, value)
+    current.version += 1
+    current.save(update_fields=[*cleaned, "version"])
+    audit(
+        agent.village,
+        by=by,
+        action="agent.update",
+        office=agent.village.office,
+        changes={AGENTS_KEY: (old, agent_line(current))},
+    )
+    return current
+
+
+@transaction.atomic
+def delete_agent(agent: VillageAgent, *, version: int, by: User) -> None:
+    """Remove an agen statistik from the register (reports that listed them keep their own
+    copy), if nobody changed it since it was opened at `version` (else StaleEditError). By the
+    village office's kab/kota team or the province team (PermissionDenied otherwise). Audited
+    on the village with the removed line."""
+    _require_agent_keeper(by, agent.village)
+    current = _current_agent(agent, version)
+    line = agent_line(current)
+    current.delete()
+    audit(
+        agent.village,
+        by=by,
+        action="agent.delete",
+        office=agent.village.office,
+        changes={AGENTS_KEY: (line, None)},
+    )

@@ -20,6 +20,11 @@ urlpatterns = [
         name="village_attachment",
     ),
     path("desa/<int:pk>/riwayat/", views.village_history, name="village_history"),
+    # the agen statistik register of a village
+    path("desa/<int:pk>/agen-statistik/", views.agent_list, name="agent_list"),
+    path("desa/<int:pk>/agen-statistik/tambah/", views.agent_add, name="agent_add"),
+    path("agen-statistik/<int:pk>/ubah/", views.agent_edit, name="agent_edit"),
+    path("agen-statistik/<int:pk>/hapus/", views.agent_delete, name="agent_delete"),
     path("kantor/<int:pk>/", views.office_detail, name="office_detail"),
     # the SOP calendar of a program year (?tahun=)
     path("kalender/", views.sop_calendar_view, name="sop_calendar"),

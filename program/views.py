@@ -21,6 +21,7 @@ from core.views import XLSX, attachment_response, download_response
 from . import exports, services
 from .forms import (
     ActivityForm,
+    AgentForm,
     AttachmentForm,
     CalendarSettingsForm,
     EvidenceForm,
@@ -35,12 +36,16 @@ from .queries import (
     CALENDAR_REFUSED,
     VILLAGES_REFUSED,
     activity_line,
+    agent_history,
     calendar_events_for,
+    can_edit_agents,
     can_edit_calendar,
     can_edit_work_plan,
     can_manage_villages,
     evidence_of,
     get_activity_for,
+    get_agent_for,
+    get_agent_village_for,
     get_office_for,
     get_plan_village_for,
     get_sop_activity_for,
@@ -142,6 +147,8 @@ def _village_context(request, village, **extra) -> dict:
         "upload_form": AttachmentForm(),
         "plan": village_work_plan(village),
         "can_edit_plan": can_edit_work_plan(request.user, village.office),
+        "agents": list(village.agents.all()),
+        "can_edit_agents": can_edit_agents(request.user, village.office),
         **extra,
     }
 
@@ -654,3 +661,94 @@ def village_import_template(request):
     return download_response(
         exports.village_import_xlsx(year), f"templat-impor-desa-{year.year}.xlsx", XLSX
     )
+
+
+# --- the agen statistik register of a village ---------------------------------------------------
+
+
+def _agents_url(village) -> str:
+    return reverse("program:agent_list", args=[village.pk])
+
+
+@login_required
+@require_GET
+def agent_list(request, pk: int):
+    village = get_agent_village_for(request.user, pk)
+    agents = list(village.agents.all())
+    return render(
+        request,
+        "program/agent_list.html",
+        {
+            "village": village,
+            "agents": agents,
+            "official_count": sum(1 for a in agents if a.is_village_official),
+            "can_edit": can_edit_agents(request.user, village.office),
+            "events": agent_history(village)[:30],
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def agent_add(request, pk: int):
+    village = get_agent_village_for(request.user, pk, write=True)
+    form = AgentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_agent(village, **form.values(), by=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Agen statistik added to the register."))
+            return redirect(_agents_url(village))
+    return render(request, "program/agent_form.html", {"form": form, "village": village})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def agent_edit(request, pk: int):
+    agent = get_agent_for(request.user, pk, write=True)
+    initial = {**{f: getattr(agent, f) for f in services.AGENT_FIELDS}, "version": agent.version}
+    form = AgentForm(request.POST or None, initial=initial)
+    context = {"form": form, "village": agent.village, "agent": agent}
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_agent(
+                agent, version=form.cleaned_data["version"] or 0, **form.values(), by=request.user
+            )
+        except services.StaleEditError as error:
+            form.add_error(None, error)
+            current = agent.village.agents.filter(pk=agent.pk).first()
+            return render(
+                request,
+                "program/agent_form.html",
+                {**context, "stale": True, "current": current},
+                status=409,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect(_agents_url(agent.village))
+    return render(request, "program/agent_form.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def agent_delete(request, pk: int):
+    agent = get_agent_for(request.user, pk, write=True)
+    if request.method == "POST":
+        try:
+            version = int(request.POST.get("version", ""))
+        except ValueError:
+            version = 0
+        try:
+            services.delete_agent(agent, version=version, by=request.user)
+        except services.StaleEditError as error:
+            messages.error(request, error.messages[0])
+        else:
+            messages.success(
+                request, _("%(name)s removed from the register.") % {"name": agent.name}
+            )
+        return redirect(_agents_url(agent.village))
+    return render(request, "program/agent_delete.html", {"agent": agent, "village": agent.village})

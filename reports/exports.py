@@ -170,7 +170,7 @@ def final_draft_docx(draft: FinalDraft) -> bytes:
         )
     else:
         doc.to_fill(_("No pembina recorded in the system yet"))
-    doc.paragraph(_("Agen statistik (from the sosialisasi/pencanangan report):"))
+    doc.paragraph(_("Agen statistik (from the village's agen statistik register):"))
     if draft.agents:
         doc.table(
             [_("No."), _("Name"), _("Position"), _("Village official"), _("SK")],

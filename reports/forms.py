@@ -170,25 +170,34 @@ def need_rows(formset, section: str) -> list[dict]:
     ]
 
 
-def list_forms(report: Report, data=None) -> dict:
-    """The formsets of the report's lists, prefilled from the saved rows."""
+REGISTER_FIELDS = ("name", "role", "is_village_official", "sk_number", "sk_date")
+
+
+def register_rows(report: Report) -> list[dict]:
+    """The village's agen statistik register (program.VillageAgent) as rows of the report's
+    list: what the sosialisasi form offers instead of typing the agents again."""
+    return [
+        {name: getattr(a, name) for name in REGISTER_FIELDS} for a in report.village.agents.all()
+    ]
+
+
+def list_forms(report: Report, data=None, *, from_register: bool = False) -> dict:
+    """The formsets of the report's lists, prefilled from the saved rows. The sosialisasi
+    report's agents come from the village's register when the report has none saved yet, or
+    when `from_register` (the user asked to take the register's list again)."""
     saved = report.pk is not None
     if report.kind == ReportKind.SOSIALISASI:
         initial = (
-            [
-                {
-                    "name": a.name,
-                    "role": a.role,
-                    "is_village_official": a.is_village_official,
-                    "sk_number": a.sk_number,
-                    "sk_date": a.sk_date,
-                }
-                for a in report.agents.all()
-            ]
+            [{name: getattr(a, name) for name in REGISTER_FIELDS} for a in report.agents.all()]
             if saved
             else []
         )
-        return {"agents": AgentFormSet(data, initial=initial, prefix="agen")}
+        formset = AgentFormSet(data, initial=initial, prefix="agen")
+        formset.from_register = False
+        if data is None and (from_register or not initial):
+            formset = AgentFormSet(initial=register_rows(report), prefix="agen")
+            formset.from_register = bool(formset.initial)
+        return {"agents": formset}
     if report.kind == ReportKind.IDENTIFIKASI:
         needs = list(report.needs.all()) if saved else []
         return {

@@ -208,7 +208,7 @@ def report_edit(request, kind: str, village: int):
     report = get_report_for(request.user, village, kind_from_slug(kind), need="edit")
     data = request.POST if request.method == "POST" else None
     form = ReportForm(data, instance=report, kind=report.kind)
-    formsets = list_forms(report, data)
+    formsets = list_forms(report, data, from_register=request.GET.get("agen") == "register")
     returned = last_return(report) if report.pk else None
     if data is not None and form.is_valid() and all(f.is_valid() for f in formsets.values()):
         try:

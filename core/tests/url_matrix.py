@@ -127,6 +127,10 @@ def _act(s):
     return {"pk": s.activity.pk}
 
 
+def _agent(s):
+    return {"pk": s.extras["agent"].pk}
+
+
 def _rep(kind):
     def kwargs(s):
         return {"kind": kind, "village": s.village.pk}
@@ -251,6 +255,23 @@ URLS: dict[str, Url] = {
         get=READ, kwargs=lambda s: {"pk": s.village.pk, "attachment_pk": s.village_file.pk}
     ),
     "program:village_history": Url(get=READ, kwargs=_v, shows_own=True),
+    # the agen statistik register: kept by the village office's kab/kota team and the province team
+    "program:agent_list": Url(get=READ, kwargs=_v, shows_own=True),
+    "program:agent_add": Url(
+        get=only(KABKOTA_TEAM + PROVINCE_TEAM),
+        kwargs=_v,
+        post=refused(KABKOTA_TEAM + PROVINCE_TEAM),
+    ),
+    "program:agent_edit": Url(
+        get=only(KABKOTA_TEAM + PROVINCE_TEAM),
+        kwargs=_agent,
+        post=refused(KABKOTA_TEAM + PROVINCE_TEAM),
+    ),
+    "program:agent_delete": Url(
+        get=only(KABKOTA_TEAM + PROVINCE_TEAM),
+        kwargs=_agent,
+        post=refused(KABKOTA_TEAM + PROVINCE_TEAM),
+    ),
     "program:office_detail": Url(
         get=READ, kwargs=lambda s: {"pk": s.office.pk}, query=year, shows_own=True
     ),

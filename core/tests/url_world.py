@@ -232,6 +232,9 @@ def _side(office, year, *, pembina, tim, province_team, lead, meeting) -> Side:
     activity_file = program_services.add_evidence(
         activity, upload=_pdf(f"bukti-{mark}.pdf"), by=tim
     )
+    agent = program_services.add_agent(
+        village, by=tim, name=f"Agen {mark}", role="Kaur Perencanaan", is_village_official=True
+    )
     # sosialisasi: submitted, returned, resubmitted (versions 1 and 2)
     report = submitted_sosialisasi(village, tim, notes=f"Catatan laporan {mark}")
     report_services.return_report(report, by=province_team, comment=f"Lengkapi {mark}")
@@ -290,6 +293,7 @@ def _side(office, year, *, pembina, tim, province_team, lead, meeting) -> Side:
         evidence=None,
         answer_item=None,
         sop_activity=SopActivity.objects.filter(program_year=year).order_by("number").first(),
+        extras={"agent": agent},
     )
 
 

@@ -17,7 +17,7 @@ from core.models import Office, Role
 from lke import services
 from lke.models import Instrument, Item, Level, Worksheet
 from lke.scoring import instrument_tree, required_items
-from program.models import ParticipatingVillage, VillageKind
+from program.models import ParticipatingVillage, VillageAgent, VillageKind
 from program.services import create_program_year
 from reports.models import Report, ReportKind, ReportState, StatisticalAgent
 
@@ -44,8 +44,10 @@ def lke_round(e2e_data):
     instrument = Instrument.objects.get(year=2026, version=1)
     services.open_assessment(year, instrument=instrument, by=users["lead"])
     worksheet = Worksheet.objects.get(village=village)
-    # An approved sosialisasi report with two agen statistik, one a village official: the
-    # system suggests 4.a and 4.b from it.
+    # The village's agen statistik register lists two agents, one a village official (as its
+    # approved sosialisasi report does): the system suggests 4.a and 4.b from the register.
+    VillageAgent.objects.create(village=village, name="Rina", is_village_official=True)
+    VillageAgent.objects.create(village=village, name="Budi")
     report = Report.objects.create(
         village=village,
         kind=ReportKind.SOSIALISASI,
@@ -101,7 +103,7 @@ def test_lke_round_from_self_assessment_to_results(page, lke_round):
     card = item_card(page, "4.a")
     card.locator("[data-testid=level-self] input[data-score='2']").check()
     expect(page.locator("[data-testid=progress-self]")).to_have_text(f"2/{total}")
-    # 4.b is prefilled from the sosialisasi report: the team confirms the suggestion.
+    # 4.b is prefilled from the agen statistik register: the team confirms the suggestion.
     card = item_card(page, "4.b")
     expect(card.locator("[data-testid=suggestion-source]")).to_contain_text("Diisi dari")
     card.locator("[data-testid=use-suggestion]").click()

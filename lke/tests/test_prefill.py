@@ -1,7 +1,7 @@
-"""Prefill from what the system holds, keyed by item code: each source (sosialisasi agents and
-attendance, identification 1001b, realised coaching sessions, laporan akhir) suggests an answer
-with its provenance; the kab/kota confirms it (saved with the source in the note) or answers
-otherwise. Nothing is suggested without an approved report."""
+"""Prefill from what the system holds, keyed by item code: each source (the village's agen
+statistik register, sosialisasi attendance, identification 1001b, realised coaching sessions,
+laporan akhir) suggests an answer with its provenance; the kab/kota confirms it (saved with the
+source in the note) or answers otherwise. Nothing is suggested from a report not approved."""
 
 import datetime
 import uuid
@@ -15,7 +15,7 @@ from django.utils import timezone
 from core.models import Attachment
 from lke import prefill, services
 from lke.models import Answer, Level, Target, Worksheet
-from program.models import Stage, WorkPlanActivity
+from program.models import Stage, VillageAgent, WorkPlanActivity
 from reports.models import NeedItem, Purpose, Report, ReportKind, ReportState, StatisticalAgent
 
 
@@ -101,9 +101,10 @@ def _report(village, kind, by, **fields):
 
 @pytest.fixture
 def held(village_rejang_lebong, tim_rejang_lebong):
-    """What the system holds for Rejang Lebong's village: an approved sosialisasi report with
-    two agents (one a village official) and its undangan, an identification report with two
-    1001b lines, three coaching sessions (two realised) and the laporan akhir."""
+    """What the system holds for Rejang Lebong's village: two agents in its register (one a
+    village official), an approved sosialisasi report listing them with its undangan, an
+    identification report with two 1001b lines, three coaching sessions (two realised) and the
+    laporan akhir."""
     sos = _report(
         village_rejang_lebong,
         ReportKind.SOSIALISASI,
@@ -114,6 +115,10 @@ def held(village_rejang_lebong, tim_rejang_lebong):
         report=sos, name="Rina", role="Kaur Umum", is_village_official=True
     )
     StatisticalAgent.objects.create(report=sos, name="Budi", role="Karang Taruna")
+    VillageAgent.objects.create(
+        village=village_rejang_lebong, name="Rina", role="Kaur Umum", is_village_official=True
+    )
+    VillageAgent.objects.create(village=village_rejang_lebong, name="Budi", role="Karang Taruna")
     Attachment.objects.create(
         file=ContentFile(b"%PDF-1.4", name="undangan.pdf"),
         token=uuid.uuid4(),
@@ -175,6 +180,7 @@ def test_each_source_suggests_its_answer_with_where_it_came_from(
     by_code = {code: found.get(item.pk) for code, item in items.items()}
 
     assert by_code["4.a"].option.score == 1 and "2 agen statistik" in by_code["4.a"].source
+    assert "register agen statistik desa" in by_code["4.a"].source
     assert by_code["4.b"].option.score == 1 and "Rina" in by_code["4.b"].source
     assert by_code["6.b"].text == "Pelatihan pengolahan data; Pendampingan publikasi"
     assert "1001b" in by_code["6.b"].source
@@ -185,6 +191,24 @@ def test_each_source_suggests_its_answer_with_where_it_came_from(
     assert [a.original_name for a in by_code["18.a"].evidence] == ["undangan-pencanangan.pdf"]
     assert by_code["19.b"].text == "2" and "2 sesi pembinaan" in by_code["19.b"].source
     assert by_code["19.b"].note.startswith("Diisi dari: ")
+
+
+def test_4a_and_4b_come_from_the_register_not_from_the_report(
+    prefill_assessment, held, village_rejang_lebong
+):
+    worksheet = Worksheet.objects.get(village=village_rejang_lebong)
+    items = _items(worksheet)
+    VillageAgent.objects.filter(name="Budi").delete()  # the report still lists two agents
+    VillageAgent.objects.filter(name="Rina").update(is_village_official=False)
+
+    found = prefill.suggestions(worksheet, [items["4.a"], items["4.b"]])
+
+    assert found[items["4.a"].pk].option.score == 0
+    assert "1 agen statistik" in found[items["4.a"].pk].source
+    assert found[items["4.b"].pk].option.score == 0
+    assert "tidak ada agen statistik yang merupakan aparat desa" in found[items["4.b"].pk].source
+    VillageAgent.objects.all().delete()
+    assert prefill.suggestions(worksheet, [items["4.a"], items["4.b"]]) == {}
 
 
 def test_nothing_is_suggested_without_an_approved_report(
@@ -209,7 +233,7 @@ def test_the_kabkota_confirms_a_suggestion_and_the_answer_keeps_its_source(
     client.force_login(tim_rejang_lebong)
     page = client.get(reverse("lke:worksheet", args=[worksheet.pk])).content.decode()
     assert page.count('data-testid="use-suggestion"') == 4  # 4.a, 4.b, 6.b, 22.a
-    assert "Diisi dari: laporan sosialisasi yang disetujui: 2 agen statistik" in page
+    assert "Diisi dari: register agen statistik desa: 2 agen statistik" in page
     item = _items(worksheet)["4.a"]
     suggestion = prefill.suggestion_for(worksheet, item)
 

@@ -8,6 +8,7 @@ from core.deadlines import JAKARTA, Status
 from core.models import Membership, User
 from program.models import ParticipatingVillage, ProgramYear, WorkPlanActivity
 from program.queries import work_plan_items
+from program.services import PHONE
 
 
 @time_machine.travel(datetime(2026, 11, 25, 9, tzinfo=JAKARTA), tick=False)
@@ -82,6 +83,22 @@ def test_seed_demo_tells_a_coherent_story(db):
     for report in approved:
         line = WorkPlanActivity.objects.get(village=report.village, name=activity[report.kind])
         assert line.realised_on == report.anchor_date, (report.village, report.kind)
+
+    # Each village's agen statistik register holds the agents its sosialisasi report lists
+    # (the register is what the report form offers), with phone numbers; more than one agent,
+    # one a village official, as the SOP asks.
+    sosialisasi = Report.objects.filter(kind=ReportKind.SOSIALISASI).prefetch_related(
+        "agents", "village__agents"
+    )
+    assert sosialisasi.count() > 20
+    for report in sosialisasi:
+        listed = [(a.name, a.is_village_official, a.sk_number) for a in report.agents.all()]
+        register = [
+            (a.name, a.is_village_official, a.sk_number) for a in report.village.agents.all()
+        ]
+        assert sorted(register) == sorted(listed), report.village
+        assert len(register) >= 2 and any(official for _n, official, _s in register)
+        assert all(PHONE.fullmatch(a.phone) for a in report.village.agents.all())
 
     *closed, scheduled = Meeting.objects.filter(program_year__year=2026).order_by("starts_at")
     assert len(closed) == 5  # every period ended by 25 November: January–October

@@ -19,7 +19,13 @@ from core.tests.service_permissions import (
     xlsx_file,
 )
 from program import services
-from program.models import ParticipatingVillage, ProgramYear, VillageKind, WorkPlanActivity
+from program.models import (
+    ParticipatingVillage,
+    ProgramYear,
+    VillageAgent,
+    VillageKind,
+    WorkPlanActivity,
+)
 from program.services import create_program_year
 
 KABKOTA_TEAM = frozenset({"tim_kabkota"})
@@ -208,6 +214,41 @@ def import_villages(users):
     )
 
 
+AGENT_KEEPERS = KABKOTA_TEAM | PROVINCE_TEAM
+
+
+def _agent(users):
+    return services.add_agent(
+        _village(), by=users["tim_kabkota"], name="Rina Marlina", is_village_official=True
+    )
+
+
+def add_agent(users):
+    village = _village()
+    return (
+        lambda by: services.add_agent(village, name="Budi Santoso", phone="0812 3456 7890", by=by),
+        lambda: VillageAgent.objects.count(),
+    )
+
+
+def update_agent(users):
+    agent = _agent(users)
+    return (
+        lambda by: services.update_agent(
+            agent, version=agent.version, name="Rina M.", role="Kaur Umum", by=by
+        ),
+        lambda: _row(VillageAgent, agent.pk, "name", "role", "version"),
+    )
+
+
+def delete_agent(users):
+    agent = _agent(users)
+    return (
+        lambda by: services.delete_agent(agent, version=agent.version, by=by),
+        lambda: VillageAgent.objects.filter(pk=agent.pk).exists(),
+    )
+
+
 HEADER = ["No", "Tahap", "Rincian kegiatan", "Pelaksana", "Target output"]
 HEADER += ["Rencana mulai", "Rencana selesai", "Tanggal realisasi", "Output realisasi"]
 
@@ -236,6 +277,9 @@ CASES = [
     Case(services.add_evidence, KABKOTA_TEAM, add_evidence),
     Case(services.delete_activity, KABKOTA_TEAM, delete_activity),
     Case(services.import_work_plan, KABKOTA_TEAM, import_work_plan),
+    Case(services.add_agent, AGENT_KEEPERS, add_agent),
+    Case(services.update_agent, AGENT_KEEPERS, update_agent),
+    Case(services.delete_agent, AGENT_KEEPERS, delete_agent),
 ]
 
 

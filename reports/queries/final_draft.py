@@ -10,6 +10,7 @@ from core.models import Attachment, User
 from program.models import (
     ParticipatingVillage,
     Stage,
+    VillageAgent,
     WorkPlanActivity,
 )
 
@@ -19,7 +20,6 @@ from ..models import (
     Purpose,
     Report,
     ReportKind,
-    StatisticalAgent,
     field_label,
 )
 
@@ -43,7 +43,7 @@ class FinalDraft:
     village: ParticipatingVillage
     pembina: list[User]
     sosialisasi: Report | None
-    agents: list[StatisticalAgent]
+    agents: list[VillageAgent]  # the village's agen statistik register
     identifikasi: Report | None
     data_needs: list[NeedItem]
     activity_needs: list[NeedItem]
@@ -67,10 +67,7 @@ class FinalDraft:
 def final_draft(village: ParticipatingVillage) -> FinalDraft:
     """Gather the draft of a village's final report from its other reports, its work plan and
     its pembina. The caller has checked the village is visible. Six queries."""
-    reports = {
-        r.kind: r
-        for r in Report.objects.filter(village=village).prefetch_related("agents", "needs")
-    }
+    reports = {r.kind: r for r in Report.objects.filter(village=village).prefetch_related("needs")}
     sosialisasi = reports.get(ReportKind.SOSIALISASI)
     identifikasi = reports.get(ReportKind.IDENTIFIKASI)
     needs = list(identifikasi.needs.all()) if identifikasi else []
@@ -99,7 +96,7 @@ def final_draft(village: ParticipatingVillage) -> FinalDraft:
         village=village,
         pembina=list(village.pembina.order_by("full_name")),
         sosialisasi=sosialisasi,
-        agents=list(sosialisasi.agents.all()) if sosialisasi else [],
+        agents=list(village.agents.all()),
         identifikasi=identifikasi,
         data_needs=[n for n in needs if n.section == NeedItem.Section.DATA],
         activity_needs=[n for n in needs if n.section == NeedItem.Section.ACTIVITY],

@@ -12,12 +12,13 @@ from django.urls import reverse
 
 from core.deadlines import JAKARTA
 from core.pdf import lay_out, render_html
+from program import services as program_services
 from program.models import Stage, WorkPlanActivity
 from reports import exports, services
 from reports.models import ReportKind
 from reports.queries import final_draft
 
-from .conftest import complete_identifikasi, submitted_sosialisasi
+from .conftest import AGENTS, complete_identifikasi, submitted_sosialisasi
 
 pytestmark = pytest.mark.django_db
 
@@ -30,9 +31,12 @@ def _clock():
 
 @pytest.fixture
 def coached(village_rejang_lebong, tim_rejang_lebong, tim_provinsi):
-    """A village with a pembina, both earlier reports and a work plan, two lines realised."""
+    """A village with a pembina, its two agen statistik in the register, both earlier reports
+    and a work plan, two lines realised."""
     tim_rejang_lebong.nip = "198705112010121001"
     tim_rejang_lebong.save(update_fields=["nip"])
+    for agent in AGENTS:
+        program_services.add_agent(village_rejang_lebong, **agent, by=tim_rejang_lebong)
     sos = submitted_sosialisasi(village_rejang_lebong, tim_rejang_lebong)
     services.approve_report(sos, by=tim_provinsi)
     complete_identifikasi(village_rejang_lebong, tim_rejang_lebong)
@@ -199,6 +203,27 @@ def test_the_draft_of_another_kabkota_is_404(client, coached, tim_kaur):
 
     assert client.get(reverse("reports:final_draft_docx", args=[coached.pk])).status_code == 404
     assert client.get(reverse("reports:final_draft_pdf", args=[coached.pk])).status_code == 404
+
+
+def test_the_draft_lists_the_agents_of_the_register_not_of_the_report(coached, tim_rejang_lebong):
+    program_services.add_agent(
+        coached,
+        name="Dewi Lestari",
+        role="Staf desa",
+        is_village_official=True,
+        sk_number="141/20/2026",
+        sk_date=date(2026, 5, 8),
+        by=tim_rejang_lebong,
+    )
+
+    text = docx_text(exports.final_draft_docx(final_draft(coached)))
+
+    assert "Agen statistik (dari register agen statistik desa):" in text
+    assert "Dewi Lestari | Staf desa | Ya | 141/20/2026 8 Mei 2026" in text
+    html = render_html(
+        exports.FINAL_DRAFT_TEMPLATE, exports.final_draft_context(final_draft(coached))
+    )
+    assert "Dewi Lestari" in html
 
 
 def test_the_final_report_page_previews_the_draft(client, coached, tim_rejang_lebong):

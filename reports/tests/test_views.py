@@ -754,3 +754,59 @@ def test_the_detail_page_costs_the_same_number_of_queries_for_more_content(
         client.get(url("report_detail", village_rejang_lebong))
 
     assert len(large) == len(small)
+
+
+def test_the_form_offers_the_agents_of_the_village_register(
+    client, village_rejang_lebong, tim_rejang_lebong
+):
+    from program.services import add_agent
+
+    add_agent(
+        village_rejang_lebong, name="Rina Marlina", is_village_official=True, by=tim_rejang_lebong
+    )
+    add_agent(
+        village_rejang_lebong, name="Dedi Kurniawan", role="Pemuda desa", by=tim_rejang_lebong
+    )
+    client.force_login(tim_rejang_lebong)
+
+    new = client.get(url("report_edit", village_rejang_lebong))
+
+    formset = new.context["formsets"]["agents"]
+    assert formset.from_register
+    assert [row["name"] for row in formset.initial] == ["Rina Marlina", "Dedi Kurniawan"]
+    assert "Diambil dari register agen statistik desa (2 agen)" in new.content.decode()
+
+    draft_sosialisasi(village_rejang_lebong, tim_rejang_lebong)  # the report lists its own two
+    saved = client.get(url("report_edit", village_rejang_lebong))
+    again = client.get(url("report_edit", village_rejang_lebong) + "?agen=register")
+
+    assert [row["name"] for row in saved.context["formsets"]["agents"].initial] == [
+        "Siti Aminah",
+        "Budi Santoso",
+    ]
+    assert "Ambil daftar dari register" in saved.content.decode()
+    assert [row["name"] for row in again.context["formsets"]["agents"].initial] == [
+        "Rina Marlina",
+        "Dedi Kurniawan",
+    ]
+
+
+def test_the_migration_fills_an_empty_register_from_the_sosialisasi_report(
+    village_rejang_lebong, tim_rejang_lebong
+):
+    import importlib
+
+    from django.apps import apps
+
+    from program.models import VillageAgent
+
+    draft_sosialisasi(village_rejang_lebong, tim_rejang_lebong)
+    migration = importlib.import_module("reports.migrations.0004_agents_into_the_register")
+
+    migration.copy_agents(apps, None)
+    migration.copy_agents(apps, None)  # a register already filled is left alone
+
+    assert [
+        (a.name, a.is_village_official, a.sk_number)
+        for a in VillageAgent.objects.filter(village=village_rejang_lebong).order_by("id")
+    ] == [("Siti Aminah", True, "141/12/2026"), ("Budi Santoso", False, "141/12/2026")]

@@ -17,6 +17,7 @@ import hashlib
 import io
 import random
 import uuid
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -30,7 +31,7 @@ from django.utils import timezone
 
 from core.deadlines import JAKARTA
 from core.models import Attachment, Membership, Role
-from program.models import ParticipatingVillage
+from program.models import ParticipatingVillage, VillageAgent
 from reports.models import (
     COACHING_FIELDS,
     NeedItem,
@@ -155,10 +156,18 @@ def _fill(rng: random.Random, report: Report) -> tuple[list, list]:
         report.notable_attendees = "Kepala Desa, Camat, Kepala BPS Kabupaten/Kota"
         report.charter_signed = rng.random() < 0.9
         for index in range(rng.randint(2, 4)):
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            taken = {a.name for a in agents}
+            # one person is never listed twice: another family name, without a new draw
+            # (later draws, and so the rest of the seeded data, stay as they were)
+            shift = 0
+            while f"{first} {last}" in taken:
+                shift += 1
+                last = LAST_NAMES[(LAST_NAMES.index(last) + shift) % len(LAST_NAMES)]
             agents.append(
                 StatisticalAgent(
                     position=index,
-                    name=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+                    name=f"{first} {last}",
                     role="Kaur Perencanaan" if index == 0 else "Pemuda desa",
                     is_village_official=index == 0,
                     sk_number=f"141/{rng.randint(1, 99)}/{report.anchor_date.year}",
@@ -282,6 +291,36 @@ def seed_reports(seed) -> dict[str, int]:
     }
 
 
+def _register(plans: list[Plan]) -> list[VillageAgent]:
+    """The villages' agen statistik registers: the agents their sosialisasi report lists (the
+    register is what the report form offers), each with a phone number derived from the name
+    (the random draws of the seed stay as they were)."""
+    villages = {plan.report.village_id for plan in plans if plan.agents}
+    seen = set(
+        VillageAgent.objects.filter(village_id__in=villages).values_list("village_id", "name")
+    )
+    rows = []
+    for plan in plans:
+        for agent in plan.agents:
+            key = (plan.report.village_id, agent.name)
+            if key in seen:
+                continue
+            seen.add(key)
+            digits = f"{zlib.crc32(f'{key}'.encode()):010d}"[-9:]
+            rows.append(
+                VillageAgent(
+                    village_id=plan.report.village_id,
+                    name=agent.name,
+                    role=agent.role,
+                    is_village_official=agent.is_village_official,
+                    sk_number=agent.sk_number,
+                    sk_date=agent.sk_date,
+                    phone=f"08{digits[0] if digits[0] != '0' else '1'}{digits[1:]}",
+                )
+            )
+    return rows
+
+
 @transaction.atomic
 def _write(seed, plans: list[Plan], samples, report_type, reviewers) -> None:
     Report.objects.bulk_create([p.report for p in plans], batch_size=seed.batch(2000))
@@ -313,6 +352,7 @@ def _write(seed, plans: list[Plan], samples, report_type, reviewers) -> None:
                     )
                 )
     StatisticalAgent.objects.bulk_create(agents, batch_size=seed.batch(5000))
+    VillageAgent.objects.bulk_create(_register(plans), batch_size=seed.batch(5000))
     NeedItem.objects.bulk_create(needs, batch_size=seed.batch(5000))
     Attachment.objects.bulk_create(
         [a for group in files.values() for a in group], batch_size=seed.batch(5000)

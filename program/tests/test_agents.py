@@ -1,0 +1,249 @@
+"""A village's agen statistik register: kept by the village office's kab/kota team and the
+province team, read by the others who see the village; bad input refused with a message in
+Indonesian; a stale edit never overwrites; every change audited on the village and labelled in
+its history."""
+
+from datetime import date, datetime
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from core.deadlines import JAKARTA
+from core.history import action_label
+from core.models import AuditEvent
+from program import services
+from program.models import VillageAgent
+from program.queries import agent_history
+
+FROZEN = datetime(2026, 5, 18, 12, tzinfo=JAKARTA)
+
+
+@pytest.fixture(autouse=True)
+def _clock():
+    with time_machine.travel(FROZEN, tick=False):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def agent_form(**overrides) -> dict:
+    return {
+        "name": "Rina Marlina",
+        "role": "Kaur Perencanaan",
+        "is_village_official": "on",
+        "sk_number": "141/12/2026",
+        "sk_date": "2026-05-04",
+        "phone": "0812-3456-7890",
+        **overrides,
+    }
+
+
+def test_the_kabkota_team_adds_an_agent_through_the_page_and_it_is_audited(
+    client, village_rejang_lebong, tim_rejang_lebong
+):
+    client.force_login(tim_rejang_lebong)
+
+    response = client.post(
+        reverse("program:agent_add", args=[village_rejang_lebong.pk]), agent_form()
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("program:agent_list", args=[village_rejang_lebong.pk])
+    agent = VillageAgent.objects.get(village=village_rejang_lebong)
+    assert (agent.name, agent.role, agent.is_village_official) == (
+        "Rina Marlina",
+        "Kaur Perencanaan",
+        True,
+    )
+    assert (agent.sk_number, agent.sk_date, agent.phone) == (
+        "141/12/2026",
+        date(2026, 5, 4),
+        "081234567890",
+    )
+    event = agent_history(village_rejang_lebong).get()
+    assert (event.action, event.actor, event.office) == (
+        "agent.add",
+        tim_rejang_lebong,
+        village_rejang_lebong.office,
+    )
+    assert event.changes == {
+        "agen statistik": [
+            None,
+            "Rina Marlina · Kaur Perencanaan · aparat desa · SK 141/12/2026 4 Mei 2026 · "
+            "081234567890",
+        ]
+    }
+    assert action_label("agent.add") == "Agen statistik ditambahkan ke register"
+
+
+def test_the_register_page_lists_the_agents_and_the_village_page_links_to_it(
+    client, village_rejang_lebong, tim_rejang_lebong, pimpinan_rejang_lebong
+):
+    services.add_agent(
+        village_rejang_lebong,
+        name="Budi Santoso",
+        role="Ketua Karang Taruna",
+        phone="+62 813 1111 2222",
+        by=tim_rejang_lebong,
+    )
+    client.force_login(pimpinan_rejang_lebong)
+
+    page = client.get(reverse("program:agent_list", args=[village_rejang_lebong.pk]))
+    village_page = client.get(reverse("program:village_detail", args=[village_rejang_lebong.pk]))
+
+    html = page.content.decode()
+    assert [a.name for a in page.context["agents"]] == ["Budi Santoso"]
+    assert "+6281311112222" in html and "Ketua Karang Taruna" in html
+    assert "belum ada aparat desa (diperlukan sekurang-kurangnya satu)" in html
+    assert reverse("program:agent_add", args=[village_rejang_lebong.pk]) not in html  # read only
+    assert "Agen statistik ditambahkan ke register" in html  # the history, labelled
+    assert reverse("program:agent_list", args=[village_rejang_lebong.pk]) in (
+        village_page.content.decode()
+    )
+    assert "Budi Santoso" in village_page.content.decode()
+
+
+def test_the_province_team_keeps_the_register_too(client, village_rejang_lebong, tim_provinsi):
+    client.force_login(tim_provinsi)
+
+    response = client.post(
+        reverse("program:agent_add", args=[village_rejang_lebong.pk]), agent_form()
+    )
+
+    assert response.status_code == 302
+    assert VillageAgent.objects.get().name == "Rina Marlina"
+
+
+@pytest.mark.parametrize(
+    ("values", "field", "message"),
+    [
+        ({"name": "  "}, "name", "Isi nama agen statistik."),
+        (
+            {"phone": "0812-ABCD"},
+            "phone",
+            "Tulis nomor telepon dengan angka, diawali 0 atau +62, misalnya 0812 3456 7890.",
+        ),
+        ({"phone": "812345678"}, "phone", "diawali 0 atau +62"),
+        ({"sk_date": date(2026, 5, 19)}, "sk_date", "Tanggal SK tidak boleh di masa depan."),
+        ({"sk_number": ""}, "sk_number", "Isi nomor SK bertanggal 4 Mei 2026."),
+    ],
+)
+def test_bad_input_is_refused_with_a_clear_message(
+    village_rejang_lebong, tim_rejang_lebong, values, field, message
+):
+    base = {
+        "name": "Rina",
+        "sk_number": "141/12/2026",
+        "sk_date": date(2026, 5, 4),
+        "phone": "081234567890",
+    }
+
+    with pytest.raises(ValidationError) as raised:
+        services.add_agent(village_rejang_lebong, **{**base, **values}, by=tim_rejang_lebong)
+
+    assert any(message in m for m in raised.value.message_dict[field])
+    assert not VillageAgent.objects.exists()
+    assert not AuditEvent.objects.filter(action__startswith="agent.").exists()
+
+
+def test_the_same_name_twice_in_one_register_is_refused(
+    client, village_rejang_lebong, tim_rejang_lebong
+):
+    services.add_agent(village_rejang_lebong, name="Rina Marlina", by=tim_rejang_lebong)
+    client.force_login(tim_rejang_lebong)
+
+    response = client.post(
+        reverse("program:agent_add", args=[village_rejang_lebong.pk]),
+        agent_form(name="rina marlina"),
+    )
+
+    assert response.status_code == 200
+    assert "rina marlina sudah tercatat di register desa ini." in response.content.decode()
+    assert VillageAgent.objects.count() == 1
+
+
+def test_an_edit_on_a_stale_copy_is_refused_and_the_other_change_stays(
+    client, village_rejang_lebong, tim_rejang_lebong, tim_provinsi
+):
+    agent = services.add_agent(village_rejang_lebong, name="Rina", by=tim_rejang_lebong)
+    opened = agent.version
+    services.update_agent(agent, version=opened, name="Rina Marlina", by=tim_provinsi)
+    client.force_login(tim_rejang_lebong)
+
+    response = client.post(
+        reverse("program:agent_edit", args=[agent.pk]),
+        agent_form(name="Rina M.", version=opened),
+    )
+
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "Orang lain mengubah atau menghapus agen statistik ini" in html
+    assert 'data-testid="stale-notice"' in html and "Rina Marlina" in html
+    agent.refresh_from_db()
+    assert (agent.name, agent.version) == ("Rina Marlina", opened + 1)
+
+
+def test_an_edit_is_audited_with_the_old_and_new_line(
+    client, village_rejang_lebong, tim_rejang_lebong
+):
+    agent = services.add_agent(village_rejang_lebong, name="Rina", by=tim_rejang_lebong)
+    client.force_login(tim_rejang_lebong)
+
+    client.post(
+        reverse("program:agent_edit", args=[agent.pk]),
+        {"name": "Rina", "role": "Kasi Pemerintahan", "is_village_official": "on", "version": 1},
+    )
+
+    event = agent_history(village_rejang_lebong).first()
+    assert event.action == "agent.update"
+    assert event.changes == {"agen statistik": ["Rina", "Rina · Kasi Pemerintahan · aparat desa"]}
+    history = client.get(reverse("program:village_history", args=[village_rejang_lebong.pk]))
+    assert "Data agen statistik di register diubah" in history.content.decode()
+
+
+def test_removing_an_agent_keeps_its_line_in_the_history(
+    client, village_rejang_lebong, tim_rejang_lebong
+):
+    agent = services.add_agent(village_rejang_lebong, name="Rina", by=tim_rejang_lebong)
+    client.force_login(tim_rejang_lebong)
+
+    response = client.post(
+        reverse("program:agent_delete", args=[agent.pk]), {"version": agent.version}
+    )
+
+    assert response.status_code == 302
+    assert not VillageAgent.objects.exists()
+    assert agent_history(village_rejang_lebong).first().changes == {
+        "agen statistik": ["Rina", None]
+    }
+
+
+def test_removing_a_changed_agent_is_refused(village_rejang_lebong, tim_rejang_lebong):
+    agent = services.add_agent(village_rejang_lebong, name="Rina", by=tim_rejang_lebong)
+    services.update_agent(agent, version=1, name="Rina Marlina", by=tim_rejang_lebong)
+
+    with pytest.raises(services.StaleEditError):
+        services.delete_agent(agent, version=1, by=tim_rejang_lebong)
+
+    assert VillageAgent.objects.get().name == "Rina Marlina"
+
+
+def test_another_kabkota_neither_sees_nor_changes_the_register(
+    client, village_rejang_lebong, tim_rejang_lebong, tim_kaur
+):
+    agent = services.add_agent(village_rejang_lebong, name="Rina", by=tim_rejang_lebong)
+    client.force_login(tim_kaur)
+
+    assert (
+        client.get(reverse("program:agent_list", args=[village_rejang_lebong.pk])).status_code
+        == 404
+    )
+    assert (
+        client.post(reverse("program:agent_edit", args=[agent.pk]), agent_form()).status_code == 404
+    )
+    assert VillageAgent.objects.get().name == "Rina"
