@@ -9,20 +9,25 @@ office (the province reaches all its kab/kota)."""
 from collections import Counter, defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
+    Case,
+    CharField,
     Count,
     Exists,
+    F,
     IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
+    Value,
+    When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncDate
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -323,12 +328,13 @@ def attendance_rate(present: int, invited: int) -> float | None:
     return round(100 * present / invited, 1) if invited else None
 
 
-def with_statuses(items, *, now: datetime | None = None) -> list[ActionItem]:
+def with_statuses(items, *, now: datetime | None = None, extensions=None) -> list[ActionItem]:
     """The action items with `tracked` (their deadline status) and `extended_until` set, using
-    one query for extensions."""
+    one query for extensions (none when the caller passes those of the items' offices)."""
     items = list(items)
     now = now or timezone.now()
-    extensions = extensions_for(ActionItem, {item.owner_office_id for item in items})
+    if extensions is None:
+        extensions = extensions_for(ActionItem, {item.owner_office_id for item in items})
     for item in items:
         until = extensions.get((str(item.pk), item.owner_office_id))
         item.extended_until = until
@@ -464,16 +470,23 @@ def _cadence_periods_of(
 
 
 def _action_tracked_items(
-    program_year: Years, office_ids: Collection[int], *, now: datetime
+    program_year: Years,
+    office_ids: Collection[int],
+    *,
+    now: datetime,
+    only: Q | None = None,
+    extensions=None,
 ) -> list[TrackedItem]:
     items = with_statuses(
         ActionItem.objects.filter(
             meeting__program_year__in=list(years_of(program_year)),
             owner_office_id__in=office_ids,
         )
+        .filter(only or Q())
         .select_related("meeting__program_year")
         .order_by("due_date", "id"),
         now=now,
+        extensions=extensions,
     )
     subject_type = ContentType.objects.get_for_model(ActionItem).pk
     return [
@@ -515,6 +528,101 @@ def tracked_items(
         for periods in _cadence_periods_of(own, now=now).values():
             items += [period.item for period in periods]
     return items + _action_tracked_items(program_year, office_ids, now=now)
+
+
+URGENT = (Status.LEWAT, Status.SEGERA)
+
+
+def tracked_counts(
+    program_year: Years,
+    office_ids: Collection[int],
+    *,
+    now: datetime | None = None,
+    kind: str | None = None,
+    urgent: list[TrackedItem] | None = None,
+) -> list[tuple[int, str, str, int]]:
+    """The figures of `tracked_items` counted: (office id, activity, status, number). The
+    cadence (six periods a year) is counted from its items; the action items by the database,
+    per office and status, with the status `with_statuses` gives (done on time when marked
+    done by the end of the due day in Jakarta; 'due soon' by each year's window); the few
+    under an extension are read row by row (their deadline is the extension's). `kind`: the
+    meetings' work belongs to no village, so a village kind leaves nothing. `urgent`, when
+    given, receives the items overdue or due soon (to pick each office's worst item from; one
+    query more when there are such action items)."""
+    if kind:
+        return []
+    now = now or timezone.now()
+    today = now.astimezone(JAKARTA).date()
+    years = years_of(program_year)
+    counts: dict[tuple[int, str, str], int] = defaultdict(int)
+    own = {pk: y for pk, y in years.items() if y.province_id in office_ids}
+    for periods in _cadence_periods_of(own, now=now).values() if own else ():
+        for period in periods:
+            item = period.item
+            counts[item.office_id, RAPAT, item.status.value] += 1
+            if urgent is not None and item.status in URGENT:
+                urgent.append(item)
+    rows = ActionItem.objects.filter(
+        meeting__program_year__in=list(years), owner_office_id__in=office_ids
+    )
+    extensions = extensions_for(ActionItem, office_ids)
+    extended = {int(subject_id) for subject_id, _office in extensions}
+    by_window: dict[int, list[int]] = defaultdict(list)
+    for year in years.values():
+        by_window[year.soon_days].append(year.pk)
+    done = Q(done_at__isnull=False)
+    status = Case(
+        When(done & Q(done_day__lte=F("due_date")), then=Value(Status.TEPAT_WAKTU.value)),
+        When(done, then=Value(Status.TERLAMBAT.value)),
+        When(due_date__lt=today, then=Value(Status.LEWAT.value)),
+        *(
+            When(
+                Q(due_date__lte=today + timedelta(days=days), meeting__program_year__in=ids),
+                then=Value(Status.SEGERA.value),
+            )
+            for days, ids in sorted(by_window.items())
+        ),
+        default=Value(Status.BELUM_JATUH_TEMPO.value),
+        output_field=CharField(),
+    )
+    counted = (
+        rows.exclude(pk__in=extended)
+        .annotate(done_day=TruncDate("done_at", tzinfo=JAKARTA))
+        .annotate(status=status)
+        .order_by()
+        .values_list("owner_office_id", "status")
+        .annotate(n=Count("pk"))
+    )
+    for office_id, code, n in counted:
+        counts[office_id, TINDAK_LANJUT, code] += n
+    one_by_one = rows.filter(pk__in=extended).values_list(
+        "pk", "owner_office_id", "due_date", "done_at", "meeting__program_year_id"
+    )
+    for pk, office_id, due_date, done_at, year_id in one_by_one if extended else ():
+        until = extensions.get((str(pk), office_id))
+        code = item_status(
+            due=end_of_day(due_date),
+            done_at=done_at,
+            now=now,
+            soon_days=years[year_id].soon_days,
+            extended_due=end_of_day(until) if until else None,
+        )
+        counts[office_id, TINDAK_LANJUT, code.value] += 1
+    if urgent is not None and any(
+        code == TINDAK_LANJUT and status in URGENT for _office, code, status in counts
+    ):
+        widest = max((y.soon_days for y in years.values()), default=0)
+        maybe = Q(done_at__isnull=True) & (
+            Q(due_date__lte=today + timedelta(days=widest)) | Q(pk__in=extended)
+        )
+        urgent += [
+            item
+            for item in _action_tracked_items(
+                program_year, office_ids, now=now, only=maybe, extensions=extensions
+            )
+            if item.status in URGENT
+        ]
+    return [(office_id, code, status, n) for (office_id, code, status), n in counts.items()]
 
 
 # --- the cadence and attendance panel --------------------------------------------------------

@@ -37,6 +37,7 @@ from core.permissions import (
 from lke.queries import OfficeProgress
 from lke.queries import progress_by_office as lke_progress
 from lke.queries import tracked_items as lke_items
+from meetings.queries import tracked_counts as meeting_counts
 from meetings.queries import tracked_items as meeting_items
 from program.models import ParticipatingVillage, ProgramYear, SopActivity, Stage, WorkPlanActivity
 from program.queries import (
@@ -48,9 +49,11 @@ from program.queries import (
     work_plan_items,
     years_of,
 )
+from reports.queries import report_counts
 from reports.queries import tracked_items as report_items
 
 from .figures import (
+    WORST_FIRST,
     Dashboard,
     DashboardRow,
     Figures,
@@ -141,13 +144,68 @@ def recap_items(
 
 PROVIDERS: list[Provider] = [work_plan_items, recap_items, report_items, meeting_items, lke_items]
 
-# Providers whose figures the dashboard counts in SQL: `(program_year, office_ids, *, now, kind)
-# -> [(office id, activity, status, number)]`, the same statuses as the provider's items (a
-# test holds each pair equal). The provider, asked with `urgent_only=True`, gives only the
-# items that may be an office's worst one. The drill-downs, which list items, ask the provider.
-COUNTERS: dict[Provider, Callable[..., list[tuple[int, str, str, int]]]] = {
-    work_plan_items: work_plan_counts
+Counted = list[tuple[int, str, str, int]]
+CountFn = Callable[..., Counted]
+
+
+def office_work_counter(provider: Provider) -> CountFn:
+    """A counter for a provider of an office's own work (no village: the recap, the LKE), whose
+    items are few (one per office or per period) and already come from aggregates: its items,
+    counted. A village kind leaves nothing (work of the office as a whole belongs to no
+    village)."""
+
+    def counter(program_year, office_ids, *, now, kind=None, urgent=None) -> Counted:
+        if kind:
+            return []
+        counts: dict[tuple[int, str, str], int] = {}
+        for item in provider(program_year, office_ids, now=now):
+            key = (item.office_id, item.activity, Status(item.status).value)
+            counts[key] = counts.get(key, 0) + 1
+            if urgent is not None and item.status in WORST_FIRST:
+                urgent.append(item)
+        return [(*key, n) for key, n in counts.items()]
+
+    counter.__doc__ = f"The items of {provider.__module__}.{provider.__name__}, counted."
+    return counter
+
+
+# Counters: the figures of each provider counted without building its items, `(program_year,
+# office_ids, *, now, kind, urgent) -> [(office id, activity, status, number)]`, with the same
+# statuses as the provider's items (a test holds each pair equal, and the dashboard counted both
+# ways on a world where every provider contributes). `program_year` may be several years (the
+# national view); `kind` keeps the villages of one kind; `urgent`, when a list is given,
+# receives the items that may be an office's worst one (overdue or due soon). The dashboards
+# count; the drill-downs, which list items, ask the providers.
+COUNTERS: dict[Provider, CountFn] = {
+    work_plan_items: work_plan_counts,
+    recap_items: office_work_counter(recap_items),
+    report_items: report_counts,
+    meeting_items: meeting_counts,
+    lke_items: office_work_counter(lke_items),
 }
+
+
+def counted_figures(
+    program_year: Years,
+    office_ids: Collection[int],
+    *,
+    now: datetime,
+    kind: str | None = None,
+    urgent: list[TrackedItem] | None = None,
+) -> tuple[Counted, list[TrackedItem]]:
+    """Every provider's figures for the year (or years) and offices: counted by its counter,
+    or, for a provider without one, from its items. Returns the counts and the items of the
+    providers without a counter."""
+    office_ids = frozenset(office_ids)
+    counted: Counted = []
+    items: list[TrackedItem] = []
+    for provider in PROVIDERS:
+        counter = COUNTERS.get(provider)
+        if counter is not None:
+            counted += counter(program_year, office_ids, now=now, kind=kind, urgent=urgent)
+        else:
+            items += provider(program_year, office_ids, now=now)
+    return counted, items
 
 
 def tracked_items(
@@ -196,16 +254,10 @@ def _dashboard(
     for pk, office_id, _kind in villages:
         village_counts[office_id] = village_counts.get(office_id, 0) + 1
         village_ids.add(pk)
-    counted, urgent = [], []
+    counted: Counted = []
+    urgent: list[TrackedItem] = []
     if items is None:
-        items = []
-        for provider in PROVIDERS:
-            counter = COUNTERS.get(provider)
-            if counter is not None:
-                counted += counter(program_year, ids, now=now, kind=kind)
-                urgent += provider(program_year, frozenset(ids), now=now, urgent_only=True)
-            else:
-                items += provider(program_year, frozenset(ids), now=now)
+        counted, items = counted_figures(program_year, ids, now=now, kind=kind, urgent=urgent)
     if kind:
         # A village kind narrows the figures to the items of villages of that kind; work of the
         # office as a whole (a recap, a meeting) belongs to no village and drops out.
@@ -677,16 +729,23 @@ def national_dashboard(user: User, year: int, *, now: datetime | None = None) ->
     for sop in SopActivity.objects.filter(program_year__in=years).order_by("number"):
         calendars.setdefault(sop.program_year_id, {})[sop.code] = sop
     empty = OfficeProgress(0, 0, 0, 0, 0)
+    counted, items = counted_figures(years, kabkota_ids, now=now)
+    counted_of: dict[int, Counted] = {}
+    for row in counted:
+        counted_of.setdefault(row[0], []).append(row)
     items_of: dict[int, list[TrackedItem]] = {}
-    for item in tracked_items(years, kabkota_ids, now=now):
+    for item in items:
         items_of.setdefault(item.office_id, []).append(item)
     lines = []
     for program_year in years:
         program_year.province = provinces[program_year.province_id]
         offices = offices_of.get(program_year.province_id, [])
         ids = [o.pk for o in offices]
-        items = [item for office_id in ids for item in items_of.get(office_id, [])]
-        dashboard = build_dashboard(offices, village_counts, items, now=now)
+        row = _province_row(
+            [item for office_id in ids for item in items_of.get(office_id, [])],
+            [row for office_id in ids for row in counted_of.get(office_id, [])],
+            sum(village_counts.get(office_id, 0) for office_id in ids),
+        )
         lke = empty
         for office_id in ids:
             lke = lke + progress.get(office_id, empty)
@@ -694,7 +753,7 @@ def national_dashboard(user: User, year: int, *, now: datetime | None = None) ->
             ProvinceLine(
                 province=program_year.province,
                 year=program_year,
-                row=dashboard.totals,
+                row=row,
                 kabkota=len(offices),
                 lke=lke,
                 calendar=calendars.get(program_year.pk, {}),
@@ -711,6 +770,18 @@ def national_dashboard(user: User, year: int, *, now: datetime | None = None) ->
         total_lke = total_lke + line.lke
     totals = _national_row(national, sum(line.row.villages for line in lines))
     return NationalDashboard(year, now, codes, lines, totals, total_lke)
+
+
+def _province_row(items: list[TrackedItem], counted: Counted, villages: int) -> DashboardRow:
+    """A province's kab/kota offices counted together: the totals row of its own dashboard
+    (`build_dashboard` adds up the kab/kota rows; counting their items and counts at once
+    gives the same figures without a row per office)."""
+    figures: dict[str, Figures] = {}
+    for item in items:
+        figures.setdefault(item.activity, Figures()).count(item.status)
+    for _office_id, activity, status, n in counted:
+        figures.setdefault(activity, Figures()).count(status, n)
+    return _national_row({code: figures[code] for code in ordered_activities(figures)}, villages)
 
 
 def _national_row(figures: dict[str, Figures], villages: int) -> DashboardRow:

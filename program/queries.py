@@ -184,6 +184,7 @@ def work_plan_items(
     *,
     now: datetime | None = None,
     urgent_only: bool = False,
+    extensions: dict[tuple[str, int], date] | None = None,
 ) -> list[TrackedItem]:
     """Every work-plan activity of the year's villages in `office_ids` as a tracked item, due
     at the end of its planned end day, done on its realisation day (each year's own 'due soon'
@@ -191,10 +192,12 @@ def work_plan_items(
     whatever the number of villages and years. Reads plain tuples, not model instances, and
     builds the link once: the dashboard of a large province asks for ~1,000. `urgent_only`:
     only the open activities that may be overdue or due soon (the dashboard, which counts the
-    others in SQL, picks each office's worst item from them)."""
+    others in SQL, picks each office's worst item from them). `extensions`: those of the
+    offices, when the caller has read them already."""
     now = now or timezone.now()
     years = years_of(program_year)
-    extensions = extensions_for(WorkPlanActivity, office_ids)
+    if extensions is None:
+        extensions = extensions_for(WorkPlanActivity, office_ids)
     rows = WorkPlanActivity.objects.filter(
         village__program_year__in=list(years), village__office_id__in=office_ids
     )
@@ -246,35 +249,48 @@ def work_plan_items(
 
 
 def work_plan_counts(
-    program_year: ProgramYear,
+    program_year: Years,
     office_ids: Collection[int],
     *,
     now: datetime | None = None,
     kind: str | None = None,
+    urgent: list[TrackedItem] | None = None,
 ) -> list[tuple[int, str, str, int]]:
     """The figures of `work_plan_items` counted in SQL: (office id, activity, status, number),
     with the status `item_status` gives each item: due at the end of the planned end day, done
-    on the realisation day. `kind`: only the villages of that kind. The few activities under an
+    on the realisation day, 'due soon' by each year's own window (one year, or one per province
+    on the national view). `kind`: only the villages of that kind. The few activities under an
     extension are read row by row (their deadline is the extension's); the others are counted
-    per office and status by the database. Three queries, whatever the number of activities."""
+    per office and status by the database. Three queries, whatever the number of activities
+    and years. `urgent`, when given, receives the items that may be an office's worst one
+    (`work_plan_items(urgent_only=True)`: one query more)."""
     now = now or timezone.now()
     today = now.astimezone(JAKARTA).date()
+    years = years_of(program_year)
     rows = WorkPlanActivity.objects.filter(
-        village__program_year=program_year, village__office_id__in=office_ids
+        village__program_year__in=list(years), village__office_id__in=office_ids
     )
     if kind:
         rows = rows.filter(village__kind=kind)
     extensions = extensions_for(WorkPlanActivity, office_ids)
     extended = {int(subject_id) for subject_id, _office in extensions}
     done = Q(realised_on__isnull=False)
+    by_window: dict[int, list[int]] = defaultdict(list)
+    for year in years.values():
+        by_window[year.soon_days].append(year.pk)
+    soon = [
+        When(
+            Q(planned_end__lte=today + timedelta(days=days))
+            & (Q(village__program_year__in=ids) if len(by_window) > 1 else Q()),
+            then=Value(Status.SEGERA.value),
+        )
+        for days, ids in sorted(by_window.items())
+    ]
     status = Case(
         When(done & Q(realised_on__lte=F("planned_end")), then=Value(Status.TEPAT_WAKTU.value)),
         When(done, then=Value(Status.TERLAMBAT.value)),
         When(planned_end__lt=today, then=Value(Status.LEWAT.value)),
-        When(
-            planned_end__lte=today + timedelta(days=program_year.soon_days),
-            then=Value(Status.SEGERA.value),
-        ),
+        *soon,
         default=Value(Status.BELUM_JATUH_TEMPO.value),
         output_field=CharField(),
     )
@@ -287,18 +303,22 @@ def work_plan_counts(
     )
     result = [(office_id, "rencana_kerja", status, n) for office_id, status, n in counted]
     one_by_one = rows.filter(pk__in=extended).values_list(
-        "pk", "village__office_id", "planned_end", "realised_on"
+        "pk", "village__office_id", "planned_end", "realised_on", "village__program_year_id"
     )
-    for pk, office_id, planned_end, realised_on in one_by_one if extended else ():
+    for pk, office_id, planned_end, realised_on, year_id in one_by_one if extended else ():
         until = extensions.get((str(pk), office_id))
         status = item_status(
             due=end_of_day(planned_end),
             done_at=start_of_day(realised_on) if realised_on else None,
             now=now,
-            soon_days=program_year.soon_days,
+            soon_days=years[year_id].soon_days,
             extended_due=end_of_day(until) if until else None,
         )
         result.append((office_id, "rencana_kerja", status.value, 1))
+    if urgent is not None:
+        urgent += work_plan_items(
+            program_year, office_ids, now=now, urgent_only=True, extensions=extensions
+        )
     return result
 
 

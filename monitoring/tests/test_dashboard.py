@@ -537,7 +537,8 @@ def test_a_provider_added_later_shows_up_as_a_column(
 @pytest.mark.parametrize("kind", [None, VillageKind.UTAMA])
 def test_the_figures_counted_in_sql_equal_the_counted_items(moment, kind, year_2026, plan):
     """Each counter of COUNTERS gives, per office and status, the numbers of its provider's
-    items (the extension of the plan fixture included)."""
+    items (the extension of the plan fixture included). With a village kind, the providers of
+    an office's own work (recap, meetings, LKE) have nothing left to count."""
     kabkota = Office.objects.filter(parent=year_2026.province).values_list("pk", flat=True)
     offices = [year_2026.province_id, *kabkota]
     villages = set(
@@ -555,7 +556,7 @@ def test_the_figures_counted_in_sql_equal_the_counted_items(moment, kind, year_2
         for office, code, status, n in counter(year_2026, offices, now=moment, kind=kind):
             counted[office, code, status] = counted.get((office, code, status), 0) + n
         assert counted == expected
-        assert sum(expected.values()) > 0
+        assert sum(expected.values()) > 0 or (kind and provider is not work_plan_items)
 
 
 @frozen

@@ -8,9 +8,10 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -169,6 +170,33 @@ class Deadline:
         return self.status in DONE_STATUSES
 
 
+def report_due(
+    anchor: date | None, sop: SopActivity | None, program_year: ProgramYear
+) -> datetime | None:
+    """The end of the last day the year's SOP time standard allows from `anchor` (in working
+    days when the year counts them); None while the anchor or the standard is unknown."""
+    if anchor is None or sop is None:
+        return None
+    return due_at(anchor, sop.amount, sop.unit, working_days=program_year.working_days)
+
+
+def report_status(
+    due: datetime | None,
+    done_at: datetime | None,
+    *,
+    program_year: ProgramYear,
+    extended_until: date | None,
+    now: datetime,
+) -> Status:
+    return item_status(
+        due=due,
+        done_at=done_at,
+        now=now,
+        soon_days=program_year.soon_days,
+        extended_due=end_of_day(extended_until) if extended_until else None,
+    )
+
+
 def deadline_of(
     anchor: date | None,
     done_at: datetime | None,
@@ -181,17 +209,9 @@ def deadline_of(
 ) -> Deadline:
     """`standard`: the SOP's time standard as shown, when the caller has it already (it is
     translated: a list of many reports words it once per kind, not once per report)."""
-    due = (
-        due_at(anchor, sop.amount, sop.unit, working_days=program_year.working_days)
-        if anchor is not None and sop is not None
-        else None
-    )
-    status = item_status(
-        due=due,
-        done_at=done_at,
-        now=now,
-        soon_days=program_year.soon_days,
-        extended_due=end_of_day(extended_until) if extended_until else None,
+    due = report_due(anchor, sop, program_year)
+    status = report_status(
+        due, done_at, program_year=program_year, extended_until=extended_until, now=now
     )
     return Deadline(
         due=due,
@@ -214,26 +234,29 @@ ANCHOR_STAGES = {
 def work_plan_anchors(activities: QuerySet[WorkPlanActivity]) -> dict[tuple[int, str], date]:
     """(village id, report kind) → the date the work plan says the report's event happened:
     the first realised activity of the sosialisasi and identification stages; for the final
-    report, the last coaching activity once every coaching activity is realised. One query."""
-    rows = activities.filter(stage__in=ANCHOR_STAGES.values()).values_list(
-        "village_id", "stage", "realised_on"
+    report, the last coaching activity once every coaching activity is realised. One query,
+    grouped per village and stage by the database."""
+    rows = (
+        activities.filter(stage__in=ANCHOR_STAGES.values())
+        .order_by()
+        .values_list("village_id", "stage")
+        .annotate(
+            first=Min("realised_on"),
+            last=Max("realised_on"),
+            unrealised=Count("pk", filter=Q(realised_on__isnull=True)),
+        )
     )
     kind_of = {stage: kind for kind, stage in ANCHOR_STAGES.items()}
-    realised: dict[tuple[int, str], list[date]] = defaultdict(list)
-    open_coaching = set()
-    for village_id, stage, realised_on in rows:
-        if realised_on is None:
-            if stage == Stage.PELAKSANAAN:
-                open_coaching.add(village_id)
-            continue
-        realised[(village_id, kind_of[stage])].append(realised_on)
     anchors = {}
-    for (village_id, kind), dates in realised.items():
+    for village_id, stage, first, last, unrealised in rows:
+        kind = kind_of[stage]
+        if first is None:  # nothing of the stage realised yet
+            continue
         if kind == ReportKind.LAPORAN_AKHIR:
-            if village_id not in open_coaching:
-                anchors[(village_id, kind)] = max(dates)
+            if not unrealised:
+                anchors[(village_id, kind)] = last
         else:
-            anchors[(village_id, kind)] = min(dates)
+            anchors[(village_id, kind)] = first
     return anchors
 
 
@@ -345,8 +368,125 @@ def report_rows(
     return rows
 
 
+class _ReportLine(NamedTuple):  # a tuple: the national view has thousands
+    village_id: int
+    office_id: int
+    village_name: str
+    kind: str
+    report_id: int | None
+    due: datetime | None
+    done_at: datetime | None
+    status: Status
+    extended: bool
+
+
+def _report_lines(
+    program_year: Years,
+    office_ids: Collection[int],
+    *,
+    now: datetime,
+    kind: str | None = None,
+    ordered: bool = True,
+):
+    """The deadline of every village × report kind of the year (or years) in `office_ids`, as
+    plain tuples: what `tracked_items` lists and `report_counts` counts, by the same rule as
+    `report_rows` (`report_due`, `report_status`, `done_at_of`'s states). Each (year, kind,
+    anchor) is dated once, however many villages share it. `kind`: only the villages of that
+    kind. Five queries, whatever the number of villages and years: the villages, their reports,
+    the SOP activities, the extensions and the work plan's anchors (grouped in SQL)."""
+    years = years_of(program_year)
+    villages = ParticipatingVillage.objects.filter(
+        program_year__in=list(years), office_id__in=office_ids
+    )
+    if kind:
+        villages = villages.filter(kind=kind)
+    if not ordered:
+        villages = villages.order_by()
+    villages = list(villages.values_list("pk", "office_id", "program_year_id", "village__name"))
+    if not villages:
+        return
+    kinds = list(ReportKind.values)
+    rows = (
+        Report.objects.filter(
+            village__program_year__in=list(years), village__office_id__in=office_ids
+        )
+        .order_by()
+        .values_list("village_id", "kind", "pk", "state", "first_submitted_at", "anchor_date")
+    )
+    reports = {(row[0], row[1]): row[2:] for row in rows}
+    sops = {
+        (a.program_year_id, a.code): a
+        for a in SopActivity.objects.filter(program_year__in=list(years), code__in=kinds)
+    }
+    extensions = extensions_for(Report, office_ids) if reports else {}
+    anchors = work_plan_anchors(
+        WorkPlanActivity.objects.filter(
+            village__program_year__in=list(years), village__office_id__in=office_ids
+        )
+    )
+    dues: dict[tuple[int, str, date | None], datetime | None] = {}
+    counted_states = (ReportState.SUBMITTED, ReportState.APPROVED)
+    for village_id, office_id, year_id, name in villages:
+        year = years[year_id]
+        for report_kind in kinds:
+            report = reports.get((village_id, report_kind))
+            if report is None:
+                pk = until = done_at = None
+                anchor = anchors.get((village_id, report_kind))
+            else:
+                pk, state, first_submitted_at, anchor_date = report
+                until = extensions.get((str(pk), office_id))
+                done_at = first_submitted_at if state in counted_states else None
+                anchor = anchor_date or anchors.get((village_id, report_kind))
+            key = (year_id, report_kind, anchor)
+            if key not in dues:
+                dues[key] = report_due(anchor, sops.get((year_id, report_kind)), year)
+            due = dues[key]
+            yield _ReportLine(
+                village_id,
+                office_id,
+                name,
+                report_kind,
+                pk,
+                due,
+                done_at,
+                report_status(due, done_at, program_year=year, extended_until=until, now=now),
+                until is not None,
+            )
+
+
+def _item_of(line: _ReportLine, labels, prefixes, report_type: int) -> TrackedItem:
+    return TrackedItem(
+        activity=line.kind,
+        label=f"{line.village_name}: {labels[line.kind]}",
+        office_id=line.office_id,
+        village_id=line.village_id,
+        due=line.due,
+        done_at=line.done_at,
+        status=line.status,
+        extended=line.extended,
+        url=f"{prefixes[line.kind]}{line.village_id}/",
+        subject=(report_type, str(line.report_id) if line.report_id else ""),
+    )
+
+
+def _item_parts() -> tuple[dict, dict, int]:
+    """Each kind's name and link prefix, built once, not per item (the dashboard of a large
+    province asks for over a thousand), and the content type of a report."""
+    labels = {kind: str(ReportKind(kind).label) for kind in ReportKind.values}
+    prefixes = {
+        kind: reverse("reports:report_detail", args=[SLUG_OF[kind], 0]).removesuffix("0/")
+        for kind in ReportKind.values
+    }
+    return labels, prefixes, ContentType.objects.get_for_model(Report).pk
+
+
 def tracked_items(
-    program_year: Years, office_ids: Collection[int], *, now: datetime | None = None
+    program_year: Years,
+    office_ids: Collection[int],
+    *,
+    now: datetime | None = None,
+    urgent_only: bool = False,
 ) -> list[TrackedItem]:
     """The three reports of every participating village of the year (or years) in
     `office_ids`, as tracked items for the dashboard: activity "sosialisasi", "identifikasi"
@@ -356,35 +496,40 @@ def tracked_items(
     while the anchor date is unknown (no report, or no date entered yet). done_at: the first
     submission. subject: (content type of reports.Report, report pk), the object an extension
     is granted on; ("", when the report does not exist yet: it has no deadline to extend).
-    url: the report's page. Five queries whatever the number of villages and years."""
-    villages = ParticipatingVillage.objects.filter(
-        program_year__in=list(years_of(program_year)), office_id__in=office_ids
-    ).select_related("village")
-    report_type = ContentType.objects.get_for_model(Report).pk
-    # Translate each kind's name and build each kind's link prefix once, not per item: the
-    # dashboard of a large province asks for over a thousand.
-    labels = {kind: str(ReportKind(kind).label) for kind in ReportKind.values}
-    prefixes = {
-        kind: reverse("reports:report_detail", args=[SLUG_OF[kind], 0]).removesuffix("0/")
-        for kind in ReportKind.values
-    }
-    items = []
-    for row in report_rows(program_year, villages, list(ReportKind.values), now=now):
-        items.append(
-            TrackedItem(
-                activity=row.kind,
-                label=f"{row.village.village.name}: {labels[row.kind]}",
-                office_id=row.village.office_id,
-                village_id=row.village.pk,
-                due=row.deadline.due,
-                done_at=row.deadline.done_at,
-                status=row.deadline.status,
-                extended=row.deadline.extended_until is not None,
-                url=f"{prefixes[row.kind]}{row.village.pk}/",
-                subject=(report_type, str(row.report.pk) if row.report else ""),
-            )
-        )
-    return items
+    url: the report's page. Five queries whatever the number of villages and years.
+    `urgent_only`: only the items overdue or due soon (those that may be an office's worst)."""
+    now = now or timezone.now()
+    parts = _item_parts()
+    return [
+        _item_of(line, *parts)
+        for line in _report_lines(program_year, office_ids, now=now)
+        if not urgent_only or line.status in URGENT
+    ]
+
+
+URGENT = (Status.LEWAT, Status.SEGERA)
+
+
+def report_counts(
+    program_year: Years,
+    office_ids: Collection[int],
+    *,
+    now: datetime | None = None,
+    kind: str | None = None,
+    urgent: list[TrackedItem] | None = None,
+) -> list[tuple[int, str, str, int]]:
+    """The figures of `tracked_items` counted, without building the items: (office id,
+    activity, status, number). `kind`: only the villages of that kind. `urgent`, when given,
+    receives the items overdue or due soon (to pick each office's worst item from). The same
+    five queries as `tracked_items`."""
+    now = now or timezone.now()
+    counts: dict[tuple[int, str, str], int] = defaultdict(int)
+    parts = _item_parts() if urgent is not None else None
+    for line in _report_lines(program_year, office_ids, now=now, kind=kind, ordered=False):
+        counts[line.office_id, line.kind, line.status.value] += 1
+        if parts is not None and line.status in URGENT:
+            urgent.append(_item_of(line, *parts))
+    return [(office_id, code, status, n) for (office_id, code, status), n in counts.items()]
 
 
 def list_villages(user: User, program_year: ProgramYear) -> QuerySet[ParticipatingVillage]:
@@ -457,6 +602,7 @@ __all__ = [
     "overview_counts",
     "report_deadline",
     "report_files",
+    "report_counts",
     "report_rows",
     "reports_visible_to",
     "snapshot_lines",
