@@ -13,6 +13,7 @@ imports its models."""
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from functools import cached_property
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
@@ -661,15 +662,16 @@ class NationalDashboard:
     totals: DashboardRow
     lke: OfficeProgress
 
-    @property
+    @cached_property
     def sop_codes(self) -> list[str]:
         """The SOP activities (codes, in SOP order) of the provinces' calendars."""
         codes = {code for line in self.lines for code in line.calendar}
         return [code for code in SopActivity.Code.values if code in codes]
 
-    @property
+    @cached_property
     def sop_columns(self) -> list[tuple[str, str, str | None]]:
-        """(code, label, the usual standard) of each SOP activity of the calendars."""
+        """(code, label, the usual standard) of each SOP activity of the calendars. Worked out
+        once: the page asks on every province's row."""
         return [(c, SopActivity.Code(c).label, self.usual(c)) for c in self.sop_codes]
 
     def usual(self, code: str) -> str | None:
@@ -679,7 +681,8 @@ class NationalDashboard:
         for line in self.lines:
             sop = line.standard(code)
             if sop is not None:
-                counts[sop.standard_display] = counts.get(sop.standard_display, 0) + 1
+                shown = sop.standard_display
+                counts[shown] = counts.get(shown, 0) + 1
         return max(counts, key=counts.get) if counts else None
 
 
