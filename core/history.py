@@ -138,9 +138,22 @@ KEY_LABELS = {
     "": _("entry"),
 }
 
+# The second part of a key "<item code> · <name>" (an LKE answer, its evidence).
+ITEM_KEY_LABELS = {
+    "answer": _("answer"),
+    "note": _("note"),
+    "reason": _("reason"),
+    "evidence": _("evidence"),
+    "document kind": _("document kind"),
+    "check rule": _("checking rule"),
+}
+
 
 def key_label(model: type[models.Model] | None, key: str) -> tuple[str, models.Field | None]:
     """The label of a `changes` key and the model field behind it, if any."""
+    code, dot, name = key.rpartition(" · ")
+    if dot and name in ITEM_KEY_LABELS:
+        return f"{code} · {ITEM_KEY_LABELS[name]}", None
     try:
         field = model._meta.get_field(key)
     except (FieldDoesNotExist, AttributeError):  # not a field, or no model class any more

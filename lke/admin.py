@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin import AuditedAdmin
 
-from .models import Aspect, Block, Indicator, Instrument, Item, ItemKind, Option
+from .models import Aspect, Block, CheckRule, Indicator, Instrument, Item, ItemKind, Option
 from .queries import can_manage_instruments
 
 
@@ -251,6 +251,12 @@ class OptionInline(LockedInline):
     show_change_link = False
 
 
+class CheckRuleInline(LockedInline):
+    model = CheckRule
+    fields = ["order", "self_score", "present", "absent", "confirm", "score", "text"]
+    show_change_link = False
+
+
 @admin.register(Instrument)
 class InstrumentAdmin(LockedMixin, AuditedAdmin):
     list_display = ["title", "year", "version", "in_use"]
@@ -292,7 +298,7 @@ class ItemAdmin(LockedMixin, AuditedAdmin):
     list_display = ["code", "text", "kind", "max_score", "weight", "instrument"]
     list_filter = ["instrument", "kind"]
     search_fields = ["code", "text"]
-    inlines = [OptionInline]
+    inlines = [OptionInline, CheckRuleInline]
 
     def save_model(self, request, obj, form, change):
         obj.instrument = obj.indicator.aspect.block.instrument

@@ -9,7 +9,7 @@ from core.forms import StyledFormMixin
 from core.models import Membership, Role, User
 from core.services import allowed_types_label
 
-from .models import Assessment, Instrument, Item, ItemKind, Level
+from .models import Assessment, DocumentKind, Instrument, Item, ItemKind, Level
 
 
 class AnswerForm(StyledFormMixin, forms.Form):
@@ -61,13 +61,30 @@ class FileField(forms.FileField):
         }
 
 
+def _document_field():
+    return forms.ChoiceField(
+        label=_("Kind of document"),
+        choices=[("", _("— not said —")), *DocumentKind.choices],
+        required=False,
+    )
+
+
 class EvidenceFileForm(StyledFormMixin, forms.Form):
     file = FileField(label=_("File"))
+    document = _document_field()
 
 
 class EvidenceLinkForm(StyledFormMixin, forms.Form):
     url = forms.URLField(label=_("Link"), max_length=500, assume_scheme="https")
     title = forms.CharField(label=_("Description"), max_length=200, required=False)
+    document = _document_field()
+
+
+class CheckRuleForm(forms.Form):
+    """The one-click application of a checking rule: the provincial answer's version as the page
+    showed it."""
+
+    version = forms.IntegerField(min_value=0)
 
 
 class EvidenceDocumentForm(StyledFormMixin, forms.Form):

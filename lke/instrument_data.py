@@ -13,7 +13,10 @@ The plain form (what a YAML file holds):
                                                 example, source, rincian, validation_rule,
                                                 explanation, guidance, source_row,
                                                 score_offset, score_divisor, nilai_rule,
-                                                options: [{label, score, example}]}]}]}]}]
+                                                options: [{label, score, example}],
+                                                check_rules: [{self_score, present, absent,
+                                                               confirm, score, text,
+                                                               source_row}]}]}]}]}]
 
 Every node may carry `_row` (its row in an xlsx sheet) so an error names the row."""
 
@@ -30,6 +33,7 @@ from core.xlsx import XlsxWriter, cell_text, open_workbook
 
 from .models import (
     AspectValue,
+    DocumentKind,
     Formula,
     Instrument,
     ItemKind,
@@ -401,7 +405,52 @@ def _check_item(item: dict, ipath: str, item_codes: dict, errors: list[str]) -> 
         "score_divisor": _decimal(item, "score_divisor", where, errors),
         "nilai_rule": _choice(item, "nilai_rule", NilaiRule, NilaiRule.SCALE, where, errors),
         "options": options,
+        "check_rules": _check_rules(item, kind, options, where, errors),
     }
+
+
+def _check_rules(item: dict, kind: str, options: list, where: str, errors: list[str]) -> list:
+    """The verifiers' checking rules of an item: each gives a score the item has, names only
+    known evidence kinds, and quotes its source text."""
+    rules = []
+    scores = {o["score"] for o in options}
+    for rule in item.get("check_rules") or []:
+        rwhere = where + " › " + _("checking rule")
+        score = _int(rule, "score", rwhere, errors)
+        if kind != ItemKind.CHOICE or score not in scores:
+            errors.append(
+                _("%(where)s: the score %(score)s is not a score of the item's options")
+                % {"where": rwhere, "score": score}
+            )
+        self_score = _int(rule, "self_score", rwhere, errors)
+        kinds = {}
+        for key in ("present", "absent"):
+            values = rule.get(key) or []
+            if isinstance(values, str):
+                values = [v.strip() for v in values.split(",") if v.strip()]
+            unknown = [v for v in values if v not in DocumentKind.values]
+            if unknown:
+                errors.append(
+                    _("%(where)s: %(values)s is not one of %(allowed)s")
+                    % {
+                        "where": rwhere,
+                        "values": ", ".join(map(str, unknown)),
+                        "allowed": ", ".join(DocumentKind.values),
+                    }
+                )
+            kinds[key] = sorted({v for v in values if v in DocumentKind.values})
+        rules.append(
+            {
+                "self_score": self_score,
+                "present": kinds["present"],
+                "absent": kinds["absent"],
+                "confirm": _text(rule, "confirm", rwhere, errors, limit=300, required=False),
+                "score": score or 0,
+                "text": _text(rule, "text", rwhere, errors, limit=2000),
+                "source_row": _int(rule, "source_row", rwhere, errors, minimum=1),
+            }
+        )
+    return rules
 
 
 def _score_offset(item: dict, where: str, errors: list[str]) -> int:
@@ -448,7 +497,9 @@ def instrument_to_data(instrument: Instrument) -> dict:
     blocks = (
         Block.objects.filter(instrument=instrument)
         .order_by("order", "id")
-        .prefetch_related("aspects__indicators__items__options")
+        .prefetch_related(
+            "aspects__indicators__items__options", "aspects__indicators__items__check_rules"
+        )
     )
     return {
         "year": instrument.year,
@@ -501,6 +552,20 @@ def instrument_to_data(instrument: Instrument) -> dict:
                                         "score_offset": it.score_offset,
                                         "score_divisor": it.score_divisor,
                                         "nilai_rule": it.nilai_rule,
+                                        "check_rules": [
+                                            {
+                                                "self_score": r.self_score,
+                                                "present": list(r.present),
+                                                "absent": list(r.absent),
+                                                "confirm": r.confirm,
+                                                "score": r.score,
+                                                "text": r.text,
+                                                "source_row": r.source_row,
+                                            }
+                                            for r in sorted(
+                                                it.check_rules.all(), key=lambda r: (r.order, r.pk)
+                                            )
+                                        ],
                                         "options": [
                                             {
                                                 "label": o.label,

@@ -238,6 +238,65 @@ class Item(models.Model):
         return self.kind != ItemKind.HEADING
 
 
+class DocumentKind(models.TextChoices):
+    """What a piece of evidence is, as the verifiers' checking rules name it. The values of the
+    first five are those of reports.Purpose (an SK as "sk_agen"), so a report's file keeps its
+    kind when it is linked as evidence."""
+
+    UNDANGAN = "undangan", _("Invitation (undangan)")
+    NOTULEN = "notulen", _("Minutes (notulen)")
+    DAFTAR_HADIR = "daftar_hadir", _("Attendance list (daftar hadir)")
+    DOKUMENTASI = "dokumentasi", _("Documentation photo")
+    SK = "sk_agen", _("Decree (SK)")
+    OTHER = "lainnya", _("Other document")
+
+
+# The kinds the verification page lists per item, present or absent.
+CHECKED_KINDS = (
+    DocumentKind.UNDANGAN,
+    DocumentKind.NOTULEN,
+    DocumentKind.DAFTAR_HADIR,
+    DocumentKind.DOKUMENTASI,
+    DocumentKind.SK,
+)
+
+
+class CheckRule(models.Model):
+    """A verifiers' checking rule of an item ("Poin penting untuk pemeriksaan bukti dukung"):
+    when the self-assessed score is `self_score` (empty: any score other than the result), the
+    evidence holds every kind of `present` and none of `absent`, and (if `confirm` is set) the
+    verifier confirms what it says by looking at the documents, the score is `score`. `text`
+    quotes the workbook's sentence the rule was read from; it becomes the verification reason."""
+
+    item = models.ForeignKey(Item, models.CASCADE, related_name="check_rules")
+    self_score = models.PositiveSmallIntegerField(_("self-assessed score"), null=True, blank=True)
+    present = models.JSONField(_("evidence present"), default=list, blank=True)
+    absent = models.JSONField(_("evidence absent"), default=list, blank=True)
+    confirm = models.CharField(_("to confirm by the verifier"), max_length=300, blank=True)
+    score = models.PositiveSmallIntegerField(_("resulting score"))
+    text = models.TextField(_("rule text"), max_length=SHORT_TEXT)
+    source_row = models.PositiveIntegerField(_("row in the workbook"), null=True, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["item", "order", "id"]
+        verbose_name = _("checking rule")
+        verbose_name_plural = _("checking rules")
+
+    def __str__(self) -> str:
+        return f"{self.item.code}: {self.text[:60]}"
+
+    def applies(self, self_score: int | None, kinds: set[str]) -> bool:
+        """Whether the rule gives a score to an answer of `self_score` backed by `kinds`."""
+        if self_score is None or self_score == self.score:
+            return False
+        if self.self_score is not None and self.self_score != self_score:
+            return False
+        if self.self_score is None and self_score < self.score:
+            return False  # a rule that caps a score never raises one
+        return set(self.present) <= kinds and not (set(self.absent) & kinds)
+
+
 class Option(models.Model):
     item = models.ForeignKey(Item, models.CASCADE, related_name="options")
     label = models.TextField(_("label"), max_length=SHORT_TEXT)
@@ -438,6 +497,9 @@ class Evidence(models.Model):
     )
     url = models.URLField(_("link"), max_length=500, blank=True)
     title = models.CharField(_("title"), max_length=200)
+    document = models.CharField(
+        _("document kind"), max_length=15, choices=DocumentKind.choices, blank=True
+    )
     added_by = models.ForeignKey(User, models.PROTECT, related_name="+")
     added_at = models.DateTimeField(default=timezone.now)
 

@@ -23,11 +23,14 @@ from program.models import ParticipatingVillage, ProgramYear, SopActivity
 from program.queries import Years, years_of
 
 from .models import (
+    CHECKED_KINDS,
     FINAL_STATUSES,
     SUBMITTED_OR_LATER,
     Answer,
     Aspect,
     Assessment,
+    CheckRule,
+    DocumentKind,
     Evidence,
     Instrument,
     Item,
@@ -241,6 +244,24 @@ class ItemRow:
     scored: bool = True  # False in an unscored block (the Blok II nomination): no scores shown
     suggestion: object = None  # lke.prefill.Suggestion for an unanswered self-level item
     stale_attempt: str = ""  # the answer a refused (stale) save carried
+    rules: list = field(default_factory=list)  # the item's CheckRules
+
+    @property
+    def evidence_kinds(self) -> set[str]:
+        return {piece.document for piece in self.evidence if piece.document}
+
+    @property
+    def kind_marks(self) -> list[tuple[str, str, bool]]:
+        """(kind, label, present) of each kind the checking rules name, for the verifier."""
+        kinds = self.evidence_kinds
+        return [(kind.value, kind.label, kind.value in kinds) for kind in CHECKED_KINDS]
+
+    @property
+    def applicable_rules(self) -> list:
+        """The checking rules that give the self-assessed answer another score, given the kinds
+        of evidence present (a rule to confirm is offered, the verifier decides)."""
+        own, kinds = self.score(Level.SELF), self.evidence_kinds
+        return [rule for rule in self.rules if rule.applies(own, kinds)]
 
     def score(self, level):
         answer = self.answers.get(level)
@@ -271,6 +292,11 @@ def worksheet_rows(worksheet: Worksheet) -> dict:
         "attachment", "added_by"
     ):
         evidence[piece.item_id].append(piece)
+    rules = defaultdict(list)
+    for rule in CheckRule.objects.filter(
+        item__instrument=instrument, item__indicator__aspect__block__target=worksheet.target
+    ).order_by("order", "id"):
+        rules[rule.item_id].append(rule)
     blocks, required, present = [], 0, 0
     for block in tree:
         aspects = []
@@ -285,6 +311,7 @@ def worksheet_rows(worksheet: Worksheet) -> dict:
                         evidence.get(item.pk, []),
                         scored=block.scored,
                         scale=instrument.nilai_scale,
+                        rules=rules.get(item.pk, []),
                     )
                     if item.evidence_required:
                         required += 1
@@ -321,8 +348,10 @@ def worksheet_rows(worksheet: Worksheet) -> dict:
     }
 
 
-def _item_row(item, answers: dict, evidence: list, *, scored: bool, scale: int) -> ItemRow:
-    row = ItemRow(item=item, answers=answers, evidence=evidence, scored=scored)
+def _item_row(
+    item, answers: dict, evidence: list, *, scored: bool, scale: int, rules: list
+) -> ItemRow:
+    row = ItemRow(item=item, answers=answers, evidence=evidence, scored=scored, rules=rules)
     own, verified = row.score(Level.SELF), row.score(Level.PROVINCIAL)
     if own is not None and verified is not None:
         row.delta = verified - own
@@ -332,8 +361,8 @@ def _item_row(item, answers: dict, evidence: list, *, scored: bool, scale: int) 
 
 def item_row(worksheet: Worksheet, item: Item) -> ItemRow:
     """One item's row as `worksheet_rows` builds it, for the answer just saved: its answers at
-    both levels and its evidence (two queries; the item comes with its block, see
-    get_item_of)."""
+    both levels, its evidence and, once the provincial column shows, its checking rules (two or
+    three queries; the item comes with its block, see get_item_of)."""
     answers = {
         a.level: a
         for a in Answer.objects.filter(worksheet=worksheet, item=item).select_related(
@@ -351,6 +380,10 @@ def item_row(worksheet: Worksheet, item: Item) -> ItemRow:
         evidence,
         scored=item.indicator.aspect.block.scored,
         scale=worksheet.assessment.instrument.nilai_scale,
+        # The rules show in the provincial column only (absent while it is hidden).
+        rules=list(item.check_rules.order_by("order", "id"))
+        if worksheet.status != Status.SELF_ASSESSMENT or worksheet.provincial_answered
+        else [],
     )
 
 
@@ -406,6 +439,14 @@ class EvidenceChoice:
     label: str
     attachment: Attachment | None = None
     url: str = ""
+    document: str = ""  # its DocumentKind, when the system knows it
+
+
+# A meeting's generated documents as the checking rules name them.
+MEETING_DOCUMENT_KINDS = {
+    "laporan_rapat": DocumentKind.NOTULEN,
+    "daftar_hadir": DocumentKind.DAFTAR_HADIR,
+}
 
 
 def documents_for_evidence(user: User, worksheet: Worksheet) -> dict[str, EvidenceChoice]:
@@ -447,6 +488,7 @@ def documents_for_evidence(user: User, worksheet: Worksheet) -> dict[str, Eviden
             group=str(group),
             label=attachment.original_name,
             attachment=attachment,
+            document=attachment.purpose if attachment.purpose in DocumentKind.values else "",
         )
     for document in evidence_documents(user, program_year):
         key = f"m{document.meeting_id}-{document.kind}"
@@ -455,6 +497,7 @@ def documents_for_evidence(user: User, worksheet: Worksheet) -> dict[str, Eviden
             group=_("Meetings"),
             label=f"{document.label}: {document.meeting_title} ({document.held_on:%d-%m-%Y})",
             url=document.url,
+            document=MEETING_DOCUMENT_KINDS.get(document.kind, ""),
         )
     return choices
 

@@ -25,6 +25,8 @@ from .models import (
     Aspect,
     Assessment,
     Block,
+    CheckRule,
+    DocumentKind,
     Evidence,
     Indicator,
     Instrument,
@@ -242,6 +244,21 @@ def _build_tree(instrument: Instrument, blocks: list[dict]) -> None:
         Option(item=row, label=o["label"], score=o["score"], is_example=o["example"], order=n)
         for row, (_i, it) in zip(item_rows, items, strict=True)
         for n, o in enumerate(it["options"])
+    )
+    CheckRule.objects.bulk_create(
+        CheckRule(
+            item=row,
+            self_score=r["self_score"],
+            present=r["present"],
+            absent=r["absent"],
+            confirm=r["confirm"],
+            score=r["score"],
+            text=r["text"],
+            source_row=r["source_row"],
+            order=n,
+        )
+        for row, (_i, it) in zip(item_rows, items, strict=True)
+        for n, r in enumerate(it.get("check_rules", []))
     )
 
 
@@ -625,6 +642,51 @@ def accept_self_answers(worksheet: Worksheet, *, by: User) -> int:
     return len(taken)
 
 
+@transaction.atomic
+def apply_check_rule(worksheet: Worksheet, *, rule: CheckRule, version: int, by: User) -> Answer:
+    """Verify the item of a checking rule with the score the rule gives, the rule's text as the
+    reason (the provincial note is kept), on the provincial answer opened at `version`.
+
+    Checked: the rule is of an item of the worksheet and applies now, to the self-assessed score
+    and the kinds of evidence present (else ValidationError: the evidence or the answer changed
+    since the page was opened). Saved by `save_answer`, so the actor (the province team), the
+    state, stale copies and the audit row are those of any verification answer."""
+    _require_answerer(by, worksheet, Level.PROVINCIAL)
+    item = rule.item
+    _item_of(worksheet, item)
+    answers = {
+        a.level: a
+        for a in Answer.objects.filter(worksheet=worksheet, item=item).select_related("option")
+    }
+    own = answers.get(Level.SELF)
+    own_score = own.option.score if own is not None and own.option_id else None
+    kinds = set(
+        Evidence.objects.filter(worksheet=worksheet, item=item)
+        .exclude(document="")
+        .values_list("document", flat=True)
+    )
+    if not rule.applies(own_score, kinds):
+        raise ValidationError(
+            _(
+                "The checking rule no longer fits item %(code)s: its self-assessed answer or its "
+                "evidence changed. Reload the page."
+            )
+            % {"code": item.code}
+        )
+    option = item.options.filter(score=rule.score).order_by("order", "id").first()
+    current = answers.get(Level.PROVINCIAL)
+    return save_answer(
+        worksheet,
+        item=item,
+        level=Level.PROVINCIAL,
+        option=option,
+        note=current.note if current else "",
+        reason=rule.text,
+        version=version,
+        by=by,
+    )
+
+
 # --- evidence ----------------------------------------------------------------------------------
 
 
@@ -637,13 +699,31 @@ def _check_evidence_open(worksheet: Worksheet, item: Item) -> None:
     _item_of(worksheet, item)
 
 
+def _document_kind(document: str) -> str:
+    document = (document or "").strip()
+    if document and document not in DocumentKind.values:
+        raise ValidationError({"document": _("Choose the kind of document from the list.")})
+    return document
+
+
+def _evidence_changes(item: Item, title: str, document: str) -> dict:
+    changes = {f"{item.code} · evidence": (None, title)}
+    if document:
+        changes[f"{item.code} · document kind"] = (None, str(DocumentKind(document).label))
+    return changes
+
+
 @transaction.atomic
-def add_evidence_file(worksheet: Worksheet, *, item: Item, upload, by: User) -> Evidence:
-    """Store an uploaded file (checked by core: size, real type, name) as evidence of `item`.
-    The file belongs to the worksheet, so only those who see the worksheet can download it."""
+def add_evidence_file(
+    worksheet: Worksheet, *, item: Item, upload, document: str = "", by: User
+) -> Evidence:
+    """Store an uploaded file (checked by core: size, real type, name) as evidence of `item`,
+    of the document kind `document` (undangan, notulen …; empty: not said). The file belongs to
+    the worksheet, so only those who see the worksheet can download it."""
     worksheet = _locked_worksheet(worksheet)
     _require_evidence_writer(by, worksheet)
     _check_evidence_open(worksheet, item)
+    document = _document_kind(document)
     attachment = store_attachment(
         upload, owner=worksheet, by=by, purpose=item.code, office=worksheet.office
     )
@@ -654,6 +734,7 @@ def add_evidence_file(worksheet: Worksheet, *, item: Item, upload, by: User) -> 
             kind=Evidence.Kind.FILE,
             attachment=attachment,
             title=shortened_name(attachment.original_name, TITLE_LENGTH),
+            document=document,
             added_by=by,
         )
         audit(
@@ -661,7 +742,7 @@ def add_evidence_file(worksheet: Worksheet, *, item: Item, upload, by: User) -> 
             by=by,
             action="lke.evidence.add",
             office=worksheet.office,
-            changes={f"{item.code} · evidence": (None, evidence.title)},
+            changes=_evidence_changes(item, evidence.title, document),
         )
     except Exception:
         attachment.file.delete(save=False)  # the rows roll back; the stored file must go too
@@ -671,12 +752,14 @@ def add_evidence_file(worksheet: Worksheet, *, item: Item, upload, by: User) -> 
 
 @transaction.atomic
 def add_evidence_link(
-    worksheet: Worksheet, *, item: Item, url: str, title: str, by: User
+    worksheet: Worksheet, *, item: Item, url: str, title: str, document: str = "", by: User
 ) -> Evidence:
-    """A link (e.g. the village website or a shared folder) as evidence of `item`."""
+    """A link (e.g. the village website or a shared folder) as evidence of `item`, of the
+    document kind `document` (empty: not said)."""
     worksheet = _locked_worksheet(worksheet)
     _require_evidence_writer(by, worksheet)
     _check_evidence_open(worksheet, item)
+    document = _document_kind(document)
     if not url.lower().startswith(("https://", "http://")):
         raise ValidationError({"url": _("Give a full web address starting with https://.")})
     evidence = Evidence.objects.create(
@@ -685,6 +768,7 @@ def add_evidence_link(
         kind=Evidence.Kind.LINK,
         url=url,
         title=shortened_name(title.strip() or url, TITLE_LENGTH),
+        document=document,
         added_by=by,
     )
     audit(
@@ -692,7 +776,7 @@ def add_evidence_link(
         by=by,
         action="lke.evidence.add",
         office=worksheet.office,
-        changes={f"{item.code} · evidence": (None, url)},
+        changes=_evidence_changes(item, url, document),
     )
     return evidence
 
@@ -700,8 +784,9 @@ def add_evidence_link(
 @transaction.atomic
 def add_evidence_document(worksheet: Worksheet, *, item: Item, document, by: User) -> Evidence:
     """A document already in the system (a queries.EvidenceChoice: an attachment, or a meeting
-    document's URL); the caller offers only what the user may see. Refused when the same
-    document is already evidence of the item."""
+    document's URL); the caller offers only what the user may see. Its document kind comes
+    from the system: a report file's purpose, a meeting's minutes (notulen) or attendance list
+    (daftar hadir). Refused when the same document is already evidence of the item."""
     worksheet = _locked_worksheet(worksheet)
     _require_evidence_writer(by, worksheet)
     _check_evidence_open(worksheet, item)
@@ -715,15 +800,17 @@ def add_evidence_document(worksheet: Worksheet, *, item: Item, document, by: Use
         raise ValidationError(
             _("This document is already evidence of item %(code)s.") % {"code": item.code}
         )
+    kind = getattr(document, "document", "")
+    kind = kind if kind in DocumentKind.values else ""
     evidence = Evidence.objects.create(
-        worksheet=worksheet, item=item, title=title, added_by=by, **values
+        worksheet=worksheet, item=item, title=title, document=kind, added_by=by, **values
     )
     audit(
         worksheet,
         by=by,
         action="lke.evidence.add",
         office=worksheet.office,
-        changes={f"{item.code} · evidence": (None, evidence.title)},
+        changes=_evidence_changes(item, evidence.title, kind),
     )
     return evidence
 

@@ -11,6 +11,11 @@ urlpatterns = [
     path("lembar/massal/", views.bulk_action, name="bulk"),
     path("lembar/<int:pk>/butir/<int:item_pk>/", views.answer_save, name="answer"),
     path(
+        "lembar/<int:pk>/butir/<int:item_pk>/aturan/<int:rule_pk>/",
+        views.check_rule_apply,
+        name="check_rule",
+    ),
+    path(
         "lembar/<int:pk>/butir/<int:item_pk>/bukti/berkas/",
         views.evidence_add,
         {"kind": "berkas"},

@@ -21,6 +21,7 @@ from . import exports, prefill, services
 from .forms import (
     AnswerForm,
     BeritaAcaraForm,
+    CheckRuleForm,
     EvidenceDocumentForm,
     EvidenceFileForm,
     EvidenceLinkForm,
@@ -35,7 +36,7 @@ from .instrument_data import (
     instrument_to_data,
     instrument_to_xlsx,
 )
-from .models import Instrument, Level, Target
+from .models import CheckRule, DocumentKind, Instrument, Level, Target
 from .queries import (
     allowed_actions,
     assessment_of,
@@ -160,6 +161,7 @@ def _worksheet_context(request, worksheet, **extra) -> dict:
         if level
         else None,
         "missing": services.missing_items(worksheet, level) if level else [],
+        "document_kinds": DocumentKind.choices,
     }
     if level == Level.SELF:
         _attach_suggestions(worksheet, context["page"])
@@ -275,6 +277,32 @@ def answer_save(request, pk: int, item_pk: int):
     return _answer_response(request, worksheet, item)
 
 
+@login_required
+@require_POST
+def check_rule_apply(request, pk: int, item_pk: int, rule_pk: int):
+    worksheet = get_worksheet_for(request.user, pk, write=True)
+    item = get_item_of(worksheet, item_pk)
+    rule = get_object_or_404(CheckRule.objects.select_related("item"), pk=rule_pk, item=item)
+    require(editable_level(request.user, worksheet) == Level.PROVINCIAL)
+    form = CheckRuleForm(request.POST)
+    if not form.is_valid():
+        return _answer_response(
+            request, worksheet, item, status=400, errors=_("Reload the page and try again.")
+        )
+    try:
+        answer = services.apply_check_rule(
+            worksheet, rule=rule, version=form.cleaned_data["version"], by=request.user
+        )
+    except services.StaleEditError as error:
+        return _answer_response(request, worksheet, item, status=409, errors=_error_text(error))
+    except ValidationError as error:
+        return _answer_response(request, worksheet, item, status=400, errors=_error_text(error))
+    saved = answer.worksheet
+    for name in ("scores", "self_answered", "provincial_answered", "status"):
+        setattr(worksheet, name, getattr(saved, name))
+    return _answer_response(request, worksheet, item)
+
+
 EVIDENCE_FORMS = {
     "berkas": EvidenceFileForm,
     "tautan": EvidenceLinkForm,
@@ -303,7 +331,11 @@ def evidence_add(request, pk: int, item_pk: int, kind: str):
     try:
         if kind == "berkas":
             services.add_evidence_file(
-                worksheet, item=item, upload=form.cleaned_data["file"], by=request.user
+                worksheet,
+                item=item,
+                upload=form.cleaned_data["file"],
+                document=form.cleaned_data["document"],
+                by=request.user,
             )
         elif kind == "tautan":
             services.add_evidence_link(worksheet, item=item, **form.cleaned_data, by=request.user)

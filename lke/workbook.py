@@ -38,7 +38,7 @@ from django.utils.translation import gettext_lazy
 from core.xlsx import cell_text, open_workbook
 
 from .instrument_data import InstrumentDataError
-from .models import AspectValue, Formula, ItemKind, NilaiRule, Target, TotalBasis
+from .models import AspectValue, DocumentKind, Formula, ItemKind, NilaiRule, Target, TotalBasis
 
 MAX_ROWS, MAX_COLUMNS = 2000, 30  # the official sheet declares 1007 rows and 15 columns
 GREEN = frozenset({"C5E0B3", "B6D7A8"})
@@ -57,6 +57,37 @@ TRANSFORM = re.compile(r"^=\s*\(\s*F(\d+)\s*-\s*(\d+)\s*\)\s*/\s*(\d+(?:\.\d+)?)
 NILAI_BINARY = re.compile(r"^=\s*IF\(\s*F(\d+)\s*=\s*1\s*,\s*4\s*,\s*1\s*\)\s*$", re.IGNORECASE)
 NILAI_SCORE = re.compile(r"^=\s*F(\d+)\s*$")
 RULE_CODES = re.compile(r"IF\s+(\w+)\s*=", re.IGNORECASE)
+
+# The verifiers' checking rules in the BUKTI DUKUNG texts ("Poin penting untuk pemeriksaan bukti
+# dukung:"), each line read on its own; a line that fits none of these is left as prose.
+KIND_WORDS = (
+    (re.compile(r"\bundangan\b", re.IGNORECASE), DocumentKind.UNDANGAN),
+    (re.compile(r"\bnotul(?:en|ensi)\b", re.IGNORECASE), DocumentKind.NOTULEN),
+    (re.compile(r"\bdaftar\s+hadir\b", re.IGNORECASE), DocumentKind.DAFTAR_HADIR),
+    (re.compile(r"\bdokumentasi\b", re.IGNORECASE), DocumentKind.DOKUMENTASI),
+    (re.compile(r"\bSK\b|surat\s+keputusan", re.IGNORECASE), DocumentKind.SK),
+)
+CHECK_POINTS = re.compile(r"^poin\s+(?:penting\s+untuk\s+)?pemeriksaan\b", re.IGNORECASE)
+# "untuk skor 3 (agen statistik, aparat desa dan masyarakat)"
+FOR_SCORE = re.compile(r"^untuk\s+skor\s*(\d+)\b", re.IGNORECASE)
+# "- Apabila hanya terdapat notulen dan daftar hadir: poin turun 1"
+ONLY_KINDS = re.compile(
+    r"^-?\s*apabila\s+hanya\s+(?:terdapat\s+)?(.+?)\s*:\s*poin\s+turun\s+(\d+)\b",
+    re.IGNORECASE,
+)
+# "- Indikator a2: Wajib terdapat daftar hadir …, Jika tidak terdapat daftar hadir maka poin = 1"
+OTHER_ITEM = re.compile(
+    r"^-?\s*indikator\s+(\w+)\s*:.*?jika\s+tidak\s+terdapat\s+(.+?)\s+maka\s+poin\s*=\s*(\d+)",
+    re.IGNORECASE,
+)
+# "(jika yang hadir es 3 pemda/staf kecamatan maka poin = 1)"
+ATTENDED_BY = re.compile(
+    r"jika\s+yang\s+hadir\s+([^()\n]+?)\s+maka\s+poin\s*=\s*(\d+)", re.IGNORECASE
+)
+# "SK dittd bukan oleh kepala BPS."
+NOT_SIGNED_BY = re.compile(
+    r"\bSK\s+(?:dit+d|di\s*ttd|ditandatangani)\s+bukan\s+oleh\s+([^.\n]+)\.?", re.IGNORECASE
+)
 
 # Columns (1-based) of the texts and formulas per layout.
 VILLAGE_LAYOUT = {
@@ -99,6 +130,10 @@ NOTE_KINDS = {
         "%(code)s (row %(row)s): a question of a scored block without BOBOT: answered, not scored."
     ),
     "indicator_remark": gettext_lazy("Indicator %(code)s (row %(row)s): %(text)s"),
+    "rule_unplaced": gettext_lazy(
+        "%(code)s (row %(row)s): a checking rule of the BUKTI DUKUNG text names an item or a "
+        "score that the instrument does not have; it was not imported."
+    ),
     "weight_sum": gettext_lazy(
         "Blok %(block)s: the weights sum to %(sum)s but are divided by %(base)s."
     ),
@@ -148,6 +183,7 @@ class _Reader:
     """One pass over the rows of the sheet, building the plain form."""
 
     def __init__(self, sheet, *, name: str):
+        self.pending_rules: list[tuple[dict, str, dict]] = []  # (indicator, code, rule)
         self.sheet = sheet
         self.name = name
         self.errors: list[str] = []
@@ -329,6 +365,7 @@ class _Reader:
             )
             self.heading["code"] = self.indicator["code"]
         self.indicator["items"].append(item)
+        item["check_rules"] = self.read_check_rules(row, item)
         plain_letter = bool(letter_cell) and not letter_cell.isdigit() and letter_cell.isalpha()
         if kind == ItemKind.HEADING:
             self.heading = item
@@ -342,6 +379,80 @@ class _Reader:
         if kind == ItemKind.CHOICE:
             self.add_option(row)
             self.read_formulas(row, item)
+
+    def read_check_rules(self, row: int, item: dict) -> list[dict]:
+        """The checking rules in the item's BUKTI DUKUNG text whose score is computed from the
+        evidence present. Rules naming a sibling item ("Indikator a2: …") wait for that item
+        (placed in `finish`); a rule on a score the item lacks is dropped there too."""
+        text = item["guidance"] or item["evidence"]
+        rules: list[dict] = []
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        sections, current = [], None
+        for line in lines:
+            if CHECK_POINTS.match(line):
+                current = []
+                sections.append(current)
+            elif current is not None:
+                current.append(line)
+        for section in sections:
+            universe = set().union(
+                *(_kinds(m.group(1)) for m in map(ONLY_KINDS.match, section) if m)
+            )
+            score, heading = None, ""
+            for line in section:
+                quoted = " ".join(line.lstrip("- ").split())
+                if match := FOR_SCORE.match(line):
+                    score, heading = int(match.group(1)), quoted
+                elif (match := ONLY_KINDS.match(line)) and score is not None:
+                    present = _kinds(match.group(1))
+                    rules.append(
+                        {
+                            "self_score": score,
+                            "present": sorted(present),
+                            "absent": sorted(universe - present),
+                            "score": max(score - int(match.group(2)), 0),
+                            "text": f"{heading}: {quoted}",
+                            "source_row": row,
+                        }
+                    )
+                elif match := OTHER_ITEM.match(line):
+                    code = f"{self.indicator['code']}.{match.group(1).lower()}"
+                    rule = {
+                        "self_score": None,
+                        "present": [],
+                        "absent": sorted(_kinds(match.group(2))),
+                        "score": int(match.group(3)),
+                        "text": quoted,
+                        "source_row": row,
+                    }
+                    self.pending_rules.append((self.indicator, code, rule))
+        if match := ATTENDED_BY.search(text):
+            quoted = " ".join(match.group(0).split())
+            rules.append(
+                {
+                    "self_score": None,
+                    "present": [DocumentKind.DAFTAR_HADIR.value],
+                    "absent": [],
+                    # What the verifier must see in the documents for the rule to apply.
+                    "confirm": "yang hadir " + " ".join(match.group(1).split()),
+                    "score": int(match.group(2)),
+                    "text": quoted,
+                    "source_row": row,
+                }
+            )
+        if match := NOT_SIGNED_BY.search(text):
+            rules.append(
+                {
+                    "self_score": None,
+                    "present": [DocumentKind.SK.value],
+                    "absent": [],
+                    "confirm": "SK ditandatangani oleh " + " ".join(match.group(1).split()),
+                    "score": None,  # the answer without a valid letter: set in `finish`
+                    "text": match.group(0).strip(),
+                    "source_row": row,
+                }
+            )
+        return rules
 
     def add_option(self, row: int) -> None:
         label, raw = self.text(row, 4), self.raw(row, 5)
@@ -470,8 +581,45 @@ class _Reader:
                 _('The sheet has no row reading "BLOK I. …": it is not the official LKE layout.')
             )
 
+    def place_check_rules(self) -> None:
+        """Rules written under another item's row go to that item; a letter's rule (an SK not
+        signed as required) gives the answer that shows no valid letter ("tidak bisa
+        menunjukkan …"), else the item's lowest score; a rule whose score the item has no
+        option for, or on an item that is not a choice, is dropped with a note."""
+        for indicator, code, rule in self.pending_rules:
+            target = next((i for i in indicator["items"] if i["code"] == code), None)
+            if target is None:
+                self.notes.append(
+                    {"kind": "rule_unplaced", "code": code, "row": rule["source_row"]}
+                )
+                continue
+            target["check_rules"].append(rule)
+        for block in self.blocks:
+            for aspect in block["aspects"]:
+                for indicator in aspect["indicators"]:
+                    for item in indicator["items"]:
+                        item["check_rules"] = self.checked_rules(item)
+
+    def checked_rules(self, item: dict) -> list[dict]:
+        scores = {o["score"] for o in item["options"]}
+        kept = []
+        for rule in item.get("check_rules", []):
+            if rule["score"] is None and scores:
+                without = [
+                    o["score"] for o in item["options"] if "tidak bisa menunjukkan" in o["label"]
+                ]
+                rule["score"] = min(without or scores)
+            if item["kind"] != ItemKind.CHOICE or rule["score"] not in scores:
+                self.notes.append(
+                    {"kind": "rule_unplaced", "code": item["code"], "row": rule["source_row"]}
+                )
+                continue
+            kept.append(rule)
+        return kept
+
     def finish(self) -> None:
         """Fills, notes on the formulas, and the declared tie-break."""
+        self.place_check_rules()
         for block in self.blocks:
             weights = Decimal(0)
             for aspect in block["aspects"]:
@@ -534,6 +682,11 @@ class _Reader:
                     "rincian": item["rincian"],
                 }
             )
+
+
+def _kinds(text: str) -> set[str]:
+    """The evidence kinds a phrase of the workbook names ("notulen dan daftar hadir")."""
+    return {kind.value for pattern, kind in KIND_WORDS if pattern.search(text)}
 
 
 def _column(letters: str) -> int:

@@ -418,6 +418,17 @@ URLS: dict[str, Url] = {
     "lke:sync": Url(get=POST_ONLY, query=year, post=refused(("ketua_tim",))),
     "lke:worksheet": Url(get=READ, kwargs=_ws, shows_own=True),
     "lke:answer": Url(get=POST_ONLY, kwargs=_ws_item, post=refused(KABKOTA_TEAM), data=_answer),
+    # a checking rule is applied in verification only: refused to everyone in self-assessment
+    "lke:check_rule": Url(
+        get=POST_ONLY,
+        kwargs=lambda s: {
+            "pk": s.worksheet.pk,
+            "item_pk": s.answer_item.pk,
+            "rule_pk": s.check_rule.pk,
+        },
+        post=nobody(),
+        data=lambda s: {"version": 0},
+    ),
     "lke:evidence_file": Url(get=POST_ONLY, kwargs=_ws_item, post=refused(KABKOTA_TEAM)),
     "lke:evidence_link": Url(get=POST_ONLY, kwargs=_ws_item, post=refused(KABKOTA_TEAM)),
     "lke:evidence_document": Url(get=POST_ONLY, kwargs=_ws_item, post=refused(KABKOTA_TEAM)),

@@ -38,7 +38,7 @@ from core.deadlines import JAKARTA
 from core.models import Attachment, Membership, Office, Region, Role, User
 from core.services import national_office, store_attachment
 from lke import services as lke_services
-from lke.models import Evidence, Item, Level, Target, Worksheet
+from lke.models import CheckRule, Evidence, Item, Level, Target, Worksheet
 from lke.tests.conftest import SMALL
 from meetings import services as meeting_services
 from meetings.models import ActionItem, Attendance, Meeting
@@ -93,6 +93,7 @@ class Side:
     answer_item: Item  # a choice item of the village worksheet, answered at the self level
     sop_activity: SopActivity
     instrument: object = None
+    check_rule: object = None  # a verifiers' checking rule of `answer_item`
     token: object = None  # an API token of the side's kab/kota team member
     recap: Recap | None = None
     extras: dict = field(default_factory=dict)
@@ -326,6 +327,10 @@ def _lke(side: Side, instrument, *, tim) -> None:
         assessment=worksheet.assessment, target=Target.OFFICE, office=side.office
     )
     side.answer_item = choice
+    side.check_rule, _created = CheckRule.objects.get_or_create(
+        item=choice,
+        defaults={"self_score": 3, "absent": ["undangan"], "score": 2, "text": "Tanpa undangan"},
+    )
 
 
 def build_world() -> World:

@@ -261,6 +261,10 @@ def test_admin_edits_an_unused_item_and_refuses_a_choice_with_one_option(
         "options-INITIAL_FORMS": 4,
         "options-MIN_NUM_FORMS": 0,
         "options-MAX_NUM_FORMS": 1000,
+        "check_rules-TOTAL_FORMS": 0,
+        "check_rules-INITIAL_FORMS": 0,
+        "check_rules-MIN_NUM_FORMS": 0,
+        "check_rules-MAX_NUM_FORMS": 1000,
     }
     for n, o in enumerate(options):
         data |= {

@@ -19,7 +19,17 @@ from core.tests.service_permissions import (
     people,  # noqa: F401 (the fixture)
 )
 from lke import services
-from lke.models import Answer, Assessment, Evidence, Instrument, Item, Level, Status, Worksheet
+from lke.models import (
+    Answer,
+    Assessment,
+    CheckRule,
+    Evidence,
+    Instrument,
+    Item,
+    Level,
+    Status,
+    Worksheet,
+)
 from lke.scoring import instrument_tree, required_items
 from lke.tests.conftest import SMALL
 from program.models import ParticipatingVillage, ProgramYear, VillageKind
@@ -150,6 +160,17 @@ def save_provincial_answer(users):
             version=0,
             by=by,
         ),
+        _answers(worksheet),
+    )
+
+
+def apply_check_rule(users):
+    worksheet = _worksheet(users, Status.PROVINCIAL_VERIFICATION, answered=True)
+    rule = CheckRule.objects.create(
+        item=_item(worksheet), self_score=4, absent=["undangan"], score=1, text="Tanpa undangan"
+    )
+    return (
+        lambda by: services.apply_check_rule(worksheet, rule=rule, version=0, by=by),
         _answers(worksheet),
     )
 
@@ -285,6 +306,7 @@ CASES = [
     Case(services.save_answer, KABKOTA_TEAM, save_self_answer, variant="self"),
     Case(services.save_answer, PROVINCE_TEAM, save_provincial_answer, variant="provincial"),
     Case(services.accept_self_answers, PROVINCE_TEAM, accept_self_answers),
+    Case(services.apply_check_rule, PROVINCE_TEAM, apply_check_rule),
     Case(services.add_evidence_file, KABKOTA_TEAM, add_evidence_file),
     Case(services.add_evidence_link, KABKOTA_TEAM, add_evidence_link),
     Case(services.add_evidence_document, KABKOTA_TEAM, add_evidence_document),
