@@ -40,7 +40,7 @@ from .permissions import (
     require,
 )
 from .services import audit, diff_fields
-from .xlsx import XlsxWriter, cell_text, column_range, header_columns, open_workbook
+from .xlsx import XlsxWriter, checked_rows, column_range, import_texts, read_import_sheet
 
 ACCOUNT_MAIL = "account"  # the kind of the outbox rows of invitations and password links
 
@@ -516,52 +516,40 @@ def read_people(upload, *, by: User) -> list[PersonRow]:
     offices = _office_lookup(managed_offices(by))
     require(bool(offices), PEOPLE_REFUSED)
     roles = _role_lookup()
-    with open_workbook(upload, max_rows=MAX_SHEET_ROWS, max_cols=MAX_SHEET_COLUMNS) as workbook:
-        lines = workbook.rows(0)
-        columns = header_columns(next(lines, ()), PEOPLE_COLUMNS)
-        missing = [_column_label(n) for n in REQUIRED_PEOPLE_COLUMNS if n not in columns]
-        if missing:
-            raise ValidationError(
-                _("Row 1: the column(s) %(columns)s are missing. Use the template.")
-                % {"columns": ", ".join(missing)}
-            )
-        rows, errors, seen = [], [], {}
-        for number, cells in enumerate(lines, start=2):
-            if all(cell_text(c) == "" for c in cells):
-                continue
-            if len(rows) + len(errors) >= MAX_IMPORT_ROWS:
-                errors.append(
-                    _("The file has more than %(limit)s rows of people.")
-                    % {"limit": MAX_IMPORT_ROWS}
+    sheet = read_import_sheet(
+        upload,
+        columns=PEOPLE_COLUMNS,
+        required=REQUIRED_PEOPLE_COLUMNS,
+        missing=_("Row 1: the column(s) %(columns)s are missing. Use the template."),
+        max_rows=MAX_IMPORT_ROWS,
+        max_sheet_rows=MAX_SHEET_ROWS,
+        max_cols=MAX_SHEET_COLUMNS,
+    )
+    seen = {}
+
+    def check(number: int, values: dict) -> tuple[dict, list[str]]:
+        clean, problems = _person_problems(
+            import_texts(values), offices=offices, roles=roles, by=by
+        )
+        for name in ("email", "username"):
+            key = (name, clean[name].casefold())
+            if clean[name] and key in seen:
+                problems.append(
+                    _("the same %(column)s as row %(row)s")
+                    % {"column": _column_label(name), "row": seen[key]}
                 )
-                break
-            raw = {
-                name: cell_text(cells[columns[name]])
-                if name in columns and columns[name] < len(cells)
-                else ""
-                for name, _label in PEOPLE_COLUMNS
-            }
-            clean, problems = _person_problems(raw, offices=offices, roles=roles, by=by)
-            for name in ("email", "username"):
-                key = (name, clean[name].casefold())
-                if clean[name] and key in seen:
-                    problems.append(
-                        _("the same %(column)s as row %(row)s")
-                        % {"column": _column_label(name), "row": seen[key]}
-                    )
-                seen.setdefault(key, number)
-            if problems:
-                errors.append(
-                    _("Row %(row)s: %(problems)s.")
-                    % {"row": number, "problems": "; ".join(problems)}
-                )
-            else:
-                rows.append(PersonRow(number, clean))
-    if errors:
-        raise ValidationError(errors)
-    if not rows:
-        raise ValidationError(_("The file has no people below the header."))
-    return rows
+            seen.setdefault(key, number)
+        return clean, problems
+
+    rows = checked_rows(
+        sheet.rows,
+        check,
+        empty=_("The file has no people below the header."),
+        too_many=_("The file has more than %(limit)s rows of people.") % {"limit": MAX_IMPORT_ROWS}
+        if sheet.overflow
+        else None,
+    )
+    return [PersonRow(number, clean) for number, clean in rows]
 
 
 def people_template_xlsx(by: User) -> bytes:

@@ -390,7 +390,41 @@ def people_password_link(request, pk: int):
 
 
 # The rows of an import between its preview and its confirmation: kept in the session (they
-# are checked again when saved), under a token the confirmation form sends back.
+# are checked again when saved), under a token the confirmation form sends back. The people,
+# village and any later previewed import share these two functions and core/_xlsx_import.html.
+def stash_import(request, key: str, rows, *, file_name: str, **extra) -> str:
+    """Keep the checked rows (dataclasses) of an upload under `key`; the preview's token."""
+    token = secrets.token_urlsafe(16)
+    request.session[key] = {
+        "token": token,
+        "file": file_name,
+        "rows": [asdict(row) for row in rows],
+        **extra,
+    }
+    return token
+
+
+def take_import(request, key: str, **extra) -> dict | None:
+    """The pending import under `key`, taken out of the session, if the posted token and every
+    `extra` value match what `stash_import` kept; otherwise None (and an "expired" message)."""
+    pending = request.session.get(key) or {}
+    if (
+        not pending
+        or pending.get("token") != request.POST.get("token")
+        or any(pending.get(name) != value for name, value in extra.items())
+    ):
+        messages.error(request, _("The preview has expired. Upload the file again."))
+        return None
+    del request.session[key]
+    return pending
+
+
+def import_refused(request, error: ValidationError) -> None:
+    messages.error(
+        request, _("Nothing was saved: %(errors)s") % {"errors": " ".join(error.messages)}
+    )
+
+
 IMPORT_SESSION_KEY = "people_import"
 
 
@@ -409,12 +443,7 @@ def people_import(request):
         except ValidationError as error:
             form.add_error("file", error)
         else:
-            token = secrets.token_urlsafe(16)
-            request.session[IMPORT_SESSION_KEY] = {
-                "token": token,
-                "file": upload.name,
-                "rows": [asdict(row) for row in preview],
-            }
+            token = stash_import(request, IMPORT_SESSION_KEY, preview, file_name=upload.name)
     offices = {o.pk: o for o in managed_offices(request.user)}
     context = {
         "form": form,
@@ -424,6 +453,11 @@ def people_import(request):
         ],
         "token": token,
         "columns": [str(label) for _name, label in people.PEOPLE_COLUMNS],
+        "hints": [
+            _("Name with titles, e-mail, office and role are required; one row per person."),
+            _("Office and role: as in the dropdowns of the template."),
+            _("An e-mail or username that another account has is refused."),
+        ],
     }
     status = 400 if form.errors else 200
     return render(request, "core/people/import.html", context, status=status)
@@ -433,20 +467,15 @@ def people_import(request):
 @require_POST
 def people_import_confirm(request):
     require(bool(managed_offices(request.user)))
-    pending = request.session.get(IMPORT_SESSION_KEY) or {}
-    if not pending or pending.get("token") != request.POST.get("token"):
-        messages.error(request, _("The preview has expired. Upload the file again."))
+    pending = take_import(request, IMPORT_SESSION_KEY)
+    if pending is None:
         return redirect("people_import")
     rows = [people.PersonRow(**row) for row in pending["rows"]]
     try:
         created = people.import_people(rows, by=request.user, file_name=pending["file"])
     except ValidationError as error:
-        del request.session[IMPORT_SESSION_KEY]
-        messages.error(
-            request, _("Nothing was saved: %(errors)s") % {"errors": " ".join(error.messages)}
-        )
+        import_refused(request, error)
         return redirect("people_import")
-    del request.session[IMPORT_SESSION_KEY]
     messages.success(
         request,
         _("%(count)s people are invited; each receives a link to set a password.")

@@ -16,7 +16,8 @@ openpyxl parses the XML with defusedxml (requirements.txt), so entity tricks are
 
 import re
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from io import BytesIO
@@ -459,3 +460,93 @@ def open_workbook(
             code="unreadable",
         ) from None
     return BoundedWorkbook(book, name=name, max_rows=max_rows, max_cols=max_cols)
+
+
+# --- the imports' shared reading loop ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportSheet:
+    """The data rows of an import's first sheet: (row number as Excel shows it, {column name:
+    raw cell value, None where the column or cell is absent}), empty rows skipped, at most the
+    import's row limit; `overflow` when the sheet has more non-empty rows than that."""
+
+    rows: list[tuple[int, dict]]
+    overflow: bool
+
+
+def read_import_sheet(
+    upload,
+    *,
+    columns: Sequence[tuple[str, object]],
+    required: Sequence[str],
+    missing: str,
+    max_rows: int,
+    max_sheet_rows: int,
+    max_cols: int,
+) -> ImportSheet:
+    """The first sheet of an uploaded import workbook, opened by `open_workbook` with the sheet
+    ceilings `max_sheet_rows` × `max_cols` (refused before any row is parsed), its header in
+    row 1 matched by `header_columns` (columns in any order, either language). A required
+    column absent from the header raises ValidationError(`missing` % {"columns": labels}).
+    Reading stops after `max_rows` non-empty rows (`overflow` tells whether more follow)."""
+    labels = dict(columns)
+    with open_workbook(upload, max_rows=max_sheet_rows, max_cols=max_cols) as workbook:
+        lines = workbook.rows(0)
+        found = header_columns(next(lines, ()), columns)
+        absent = [str(labels[name]) for name in required if name not in found]
+        if absent:
+            raise ValidationError(missing % {"columns": ", ".join(absent)})
+        rows, overflow = [], False
+        for number, cells in enumerate(lines, start=2):
+            if all(cell_text(c) == "" for c in cells):
+                continue
+            if len(rows) >= max_rows:
+                overflow = True
+                break
+            rows.append(
+                (
+                    number,
+                    {
+                        name: cells[index] if index < len(cells) else None
+                        for name, index in found.items()
+                    }
+                    | {name: None for name in labels if name not in found},
+                )
+            )
+    return ImportSheet(rows, overflow)
+
+
+def import_texts(values: dict) -> dict[str, str]:
+    """The raw cells of one import row as `cell_text`s."""
+    return {name: cell_text(value) for name, value in values.items()}
+
+
+def checked_rows(
+    rows: Iterable[tuple[int, dict]],
+    check: Callable[[int, dict], tuple[object, list[str]]],
+    *,
+    empty: str,
+    too_many: str | None = None,
+) -> list[tuple[int, object]]:
+    """Every row through `check(number, values) -> (clean, problems)`, in order: the
+    (number, clean) of the rows without problems. If any row has problems, one ValidationError
+    lists each such row as "Row N: problem; problem." (then `too_many`, when given: the sheet
+    had more rows than the import reads); with no problems and no rows, ValidationError(empty).
+    Nothing is saved here: each import's `check` says what a row must be."""
+    clean_rows, errors = [], []
+    for number, values in rows:
+        clean, problems = check(number, values)
+        if problems:
+            errors.append(
+                _("Row %(row)s: %(problems)s.") % {"row": number, "problems": "; ".join(problems)}
+            )
+        else:
+            clean_rows.append((number, clean))
+    if too_many:
+        errors.append(too_many)
+    if errors:
+        raise ValidationError(errors)
+    if not clean_rows:
+        raise ValidationError(empty)
+    return clean_rows

@@ -23,7 +23,7 @@ from core.services import (
     store_attachment,
     validate_upload,
 )
-from core.xlsx import cell_text, header_columns, open_workbook
+from core.xlsx import cell_text, checked_rows, import_texts, read_import_sheet
 
 from .exports import WORK_PLAN_COLUMNS
 from .models import (
@@ -519,19 +519,6 @@ def _stage_lookup() -> dict[str, str]:
     return lookup
 
 
-def _header_columns(header: tuple) -> dict[str, int]:
-    wanted = {}
-    for name, label in WORK_PLAN_COLUMNS:
-        for text in _both_languages(label):
-            wanted[text] = name
-    columns = {}
-    for index, cell in enumerate(header or ()):
-        name = wanted.get(str(cell).strip().casefold()) if cell is not None else None
-        if name and name not in columns:
-            columns[name] = index
-    return columns
-
-
 def _date(value) -> date | None:
     """A date from a cell: a real Excel date, or text as 2026-05-04, 04-05-2026 or 04/05/2026.
     Raises ValueError for anything else."""
@@ -550,12 +537,9 @@ def _date(value) -> date | None:
     raise ValueError(value)
 
 
-def _parse_row(cells: tuple, columns: dict[str, int], stages: dict[str, str]):
-    """(values, problems) of one data row."""
-
-    def cell(name):
-        index = columns.get(name)
-        return cells[index] if index is not None and index < len(cells) else None
+def _parse_row(cells: dict, stages: dict[str, str]):
+    """(values, problems) of one data row ({column name: raw cell value})."""
+    cell = cells.get
 
     problems, values = [], {}
     stage_text = cell_text(cell("stage"))
@@ -610,48 +594,36 @@ def read_work_plan(upload: UploadedFile) -> list[ImportedRow]:
     an xlsx, or with a sheet beyond MAX_SHEET_ROWS × MAX_SHEET_COLUMNS is refused before its
     rows are parsed. Every bad row is reported with its row number; any problem raises one
     ValidationError listing them all."""
-    with open_workbook(upload, max_rows=MAX_SHEET_ROWS, max_cols=MAX_SHEET_COLUMNS) as workbook:
-        lines = workbook.rows(0)
-        columns = _header_columns(next(lines, ()))
-        missing = [_column_label(name) for name in REQUIRED_COLUMNS if name not in columns]
-        if missing:
-            raise ValidationError(
-                _(
-                    "Row 1: the column(s) %(columns)s are missing. "
-                    "Use the exported file as a template."
-                )
-                % {"columns": ", ".join(missing)}
-            )
-        stages = _stage_lookup()
-        rows, errors, seen = [], [], {}
-        for number, cells in enumerate(lines, start=2):
-            if all(cell_text(c) == "" for c in cells):
-                continue
-            if len(rows) + len(errors) >= MAX_IMPORT_ROWS:
-                errors.append(
-                    _("The file has more than %(limit)s activity rows.")
-                    % {"limit": MAX_IMPORT_ROWS}
-                )
-                break
-            values, problems = _parse_row(cells, columns, stages)
-            key = (values.get("stage"), values["name"].casefold())
-            if key[0] and key[1] and key in seen:
-                problems.append(
-                    _("the same stage and activity as row %(row)s") % {"row": seen[key]}
-                )
-            seen.setdefault(key, number)
-            if problems:
-                errors.append(
-                    _("Row %(row)s: %(problems)s.")
-                    % {"row": number, "problems": "; ".join(problems)}
-                )
-            else:
-                rows.append(ImportedRow(number, values))
-    if errors:
-        raise ValidationError(errors)
-    if not rows:
-        raise ValidationError(_("The file has no activity rows below the header."))
-    return rows
+    sheet = read_import_sheet(
+        upload,
+        columns=WORK_PLAN_COLUMNS,
+        required=REQUIRED_COLUMNS,
+        missing=_(
+            "Row 1: the column(s) %(columns)s are missing. Use the exported file as a template."
+        ),
+        max_rows=MAX_IMPORT_ROWS,
+        max_sheet_rows=MAX_SHEET_ROWS,
+        max_cols=MAX_SHEET_COLUMNS,
+    )
+    stages, seen = _stage_lookup(), {}
+
+    def check(number: int, cells: dict) -> tuple[dict, list[str]]:
+        values, problems = _parse_row(cells, stages)
+        key = (values.get("stage"), values["name"].casefold())
+        if key[0] and key[1] and key in seen:
+            problems.append(_("the same stage and activity as row %(row)s") % {"row": seen[key]})
+        seen.setdefault(key, number)
+        return values, problems
+
+    rows = checked_rows(
+        sheet.rows,
+        check,
+        empty=_("The file has no activity rows below the header."),
+        too_many=_("The file has more than %(limit)s activity rows.") % {"limit": MAX_IMPORT_ROWS}
+        if sheet.overflow
+        else None,
+    )
+    return [ImportedRow(number, values) for number, values in rows]
 
 
 @transaction.atomic
@@ -748,35 +720,20 @@ def read_villages(upload: UploadedFile, program_year: ProgramYear, *, by: User) 
         for o in Office.objects.filter(parent_id=program_year.province_id).select_related("region")
     }
     kinds = _kind_lookup()
-    with open_workbook(upload, max_rows=VILLAGE_SHEET_ROWS, max_cols=MAX_SHEET_COLUMNS) as workbook:
-        lines = workbook.rows(0)
-        columns = header_columns(next(lines, ()), VILLAGE_COLUMNS)
-        missing = [_village_column(n) for n in REQUIRED_VILLAGE_COLUMNS if n not in columns]
-        if missing:
-            raise ValidationError(
-                _("Row 1: the column(s) %(columns)s are missing. Use the template.")
-                % {"columns": ", ".join(missing)}
-            )
-        raw_rows = []
-        for number, cells in enumerate(lines, start=2):
-            if all(cell_text(c) == "" for c in cells):
-                continue
-            if len(raw_rows) >= MAX_VILLAGE_ROWS:
-                raise ValidationError(
-                    _("The file has more than %(limit)s village rows.")
-                    % {"limit": MAX_VILLAGE_ROWS}
-                )
-            raw_rows.append(
-                (
-                    number,
-                    {
-                        name: cell_text(cells[columns[name]])
-                        if name in columns and columns[name] < len(cells)
-                        else ""
-                        for name, _label in VILLAGE_COLUMNS
-                    },
-                )
-            )
+    sheet = read_import_sheet(
+        upload,
+        columns=VILLAGE_COLUMNS,
+        required=REQUIRED_VILLAGE_COLUMNS,
+        missing=_("Row 1: the column(s) %(columns)s are missing. Use the template."),
+        max_rows=MAX_VILLAGE_ROWS,
+        max_sheet_rows=VILLAGE_SHEET_ROWS,
+        max_cols=MAX_SHEET_COLUMNS,
+    )
+    if sheet.overflow:
+        raise ValidationError(
+            _("The file has more than %(limit)s village rows.") % {"limit": MAX_VILLAGE_ROWS}
+        )
+    raw_rows = [(number, import_texts(values)) for number, values in sheet.rows]
     regions = {
         r.code: r
         for r in Region.objects.filter(
@@ -795,8 +752,9 @@ def read_villages(upload: UploadedFile, program_year: ProgramYear, *, by: User) 
         for key in (membership.user.username, membership.user.email):
             if key:
                 staff.setdefault((membership.office_id, key.casefold()), membership.user)
-    rows, errors, seen = [], [], {}
-    for number, raw in raw_rows:
+    seen = {}
+
+    def check(number: int, raw: dict) -> tuple[dict, list[str]]:
         problems, values = [], {"notes": raw["notes"], "pembina_ids": []}
         region = regions.get(raw["code"])
         office = offices.get(raw["code"].rsplit(".", 2)[0]) if region else None
@@ -847,17 +805,10 @@ def read_villages(upload: UploadedFile, program_year: ProgramYear, *, by: User) 
         values["kind"] = kind
         if len(raw["notes"]) > ParticipatingVillage._meta.get_field("notes").max_length:
             problems.append(_("the notes are too long"))
-        if problems:
-            errors.append(
-                _("Row %(row)s: %(problems)s.") % {"row": number, "problems": "; ".join(problems)}
-            )
-        else:
-            rows.append(VillageRow(number, values))
-    if errors:
-        raise ValidationError(errors)
-    if not rows:
-        raise ValidationError(_("The file has no village rows below the header."))
-    return rows
+        return values, problems
+
+    rows = checked_rows(raw_rows, check, empty=_("The file has no village rows below the header."))
+    return [VillageRow(number, values) for number, values in rows]
 
 
 def import_villages(

@@ -1,5 +1,3 @@
-import secrets
-from dataclasses import asdict
 from itertools import groupby
 
 from django.contrib import messages
@@ -16,7 +14,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.models import Office, Region, User
 from core.permissions import kabkota_offices_visible_to, require
 from core.services import attachments_of, audit_events_for
-from core.views import XLSX, attachment_response, download_response
+from core.views import (
+    XLSX,
+    attachment_response,
+    download_response,
+    import_refused,
+    stash_import,
+    take_import,
+)
 
 from . import exports, services
 from .forms import (
@@ -524,8 +529,19 @@ def work_plan_import(request, pk: int):
                 % vars(result),
             )
             return redirect(_plan_url(village))
-    columns = [str(label) for _name, label in exports.WORK_PLAN_COLUMNS]
-    context = {"form": form, "village": village, "columns": columns}
+    context = {
+        "form": form,
+        "village": village,
+        "columns": [str(label) for _name, label in exports.WORK_PLAN_COLUMNS],
+        "hints": [
+            _("Stage: one of the five stages, as in the dropdown of the exported file."),
+            _(
+                "Dates: Excel dates, or text as 2026-05-04 or 04-05-2026. The planned end may "
+                "not be before the start; a realisation date may not be in the future."
+            ),
+            _("An empty realisation cell keeps what is already recorded."),
+        ],
+    }
     return render(
         request, "program/work_plan_import.html", context, status=400 if form.errors else 200
     )
@@ -590,13 +606,9 @@ def village_import(request):
         except ValidationError as error:
             form.add_error("file", error)
         else:
-            token = secrets.token_urlsafe(16)
-            request.session[VILLAGE_IMPORT_KEY] = {
-                "token": token,
-                "year": year.pk,
-                "file": upload.name,
-                "rows": [asdict(row) for row in rows],
-            }
+            token = stash_import(
+                request, VILLAGE_IMPORT_KEY, rows, file_name=upload.name, year=year.pk
+            )
             preview = _village_preview(rows)
     context = {
         "form": form,
@@ -604,6 +616,19 @@ def village_import(request):
         "preview": preview,
         "token": token,
         "columns": [str(label) for _name, label in services.VILLAGE_COLUMNS],
+        "hints": [
+            _(
+                "Village code (Kemendagri, e.g. 17.02.01.2001) and kind are required; the "
+                "template lists every village of the province."
+            ),
+            _(
+                "Pembina: usernames or e-mails of staff of the village's regency/city office, "
+                "separated by commas."
+            ),
+            _("A village already in the program year is refused."),
+        ],
+        "confirm_url": f"{reverse('program:village_import_confirm')}?tahun={year.year}",
+        "cancel_url": f"{reverse('program:village_import')}?tahun={year.year}",
     }
     status = 400 if form.errors else 200
     return render(request, "program/village_import.html", context, status=status)
@@ -632,19 +657,15 @@ def _village_preview(rows) -> list[tuple]:
 def village_import_confirm(request):
     year = program_year_from(request.GET, request.user, required=True)
     require(can_manage_villages(request.user, year.province))
-    pending = request.session.get(VILLAGE_IMPORT_KEY) or {}
     back = f"{reverse('program:village_import')}?tahun={year.year}"
-    if pending.get("token") != request.POST.get("token") or pending.get("year") != year.pk:
-        messages.error(request, _("The preview has expired. Upload the file again."))
+    pending = take_import(request, VILLAGE_IMPORT_KEY, year=year.pk)
+    if pending is None:
         return redirect(back)
-    del request.session[VILLAGE_IMPORT_KEY]
     rows = [services.VillageRow(**row) for row in pending["rows"]]
     try:
         added = services.import_villages(year, rows, by=request.user, file_name=pending["file"])
     except ValidationError as error:
-        messages.error(
-            request, _("Nothing was saved: %(errors)s") % {"errors": " ".join(error.messages)}
-        )
+        import_refused(request, error)
         return redirect(back)
     messages.success(
         request,

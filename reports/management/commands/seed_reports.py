@@ -21,6 +21,7 @@ import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cache
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
@@ -49,9 +50,11 @@ from reports.queries import snapshot_of
 PDF = b"%PDF-1.4\n% Monev Desa Cantik: synthetic sample document\n%%EOF\n"
 
 
+@cache
 def _photo() -> bytes:
     """A stand-in for the pencanangan photo: a real PNG (a sky, a field, a banner), so the
-    documents that embed photos show one."""
+    documents that embed photos show one. Drawn on first use, once per process: importing
+    this module (every test run, every `manage.py` command) draws nothing."""
     from PIL import Image, ImageDraw  # weasyprint's own dependency
 
     image = Image.new("RGB", (1200, 800), (135, 190, 230))
@@ -65,12 +68,13 @@ def _photo() -> bytes:
     return buffer.getvalue()
 
 
-PNG = _photo()
+# (original name, content type, extension, content): content is the bytes, or the function that
+# makes them when the sample is first stored (the photo).
 SAMPLES = {
     Purpose.UNDANGAN: ("undangan.pdf", "application/pdf", ".pdf", PDF),
     Purpose.DAFTAR_HADIR: ("daftar-hadir.pdf", "application/pdf", ".pdf", PDF),
     Purpose.NOTULEN: ("notulen.pdf", "application/pdf", ".pdf", PDF),
-    Purpose.DOKUMENTASI: ("foto-pencanangan.png", "image/png", ".png", PNG),
+    Purpose.DOKUMENTASI: ("foto-pencanangan.png", "image/png", ".png", _photo),
     Purpose.KUESIONER: ("kuesioner-identifikasi.pdf", "application/pdf", ".pdf", PDF),
     Purpose.LAPORAN_FINAL: ("laporan-akhir-ttd.pdf", "application/pdf", ".pdf", PDF),
 }
@@ -124,6 +128,8 @@ def _samples() -> dict[str, tuple[str, str, str, str, int]]:
     """(stored name, original name, content type, sha256, size) per document kind, stored once."""
     result = {}
     for purpose, (name, content_type, extension, content) in SAMPLES.items():
+        if callable(content):
+            content = content()
         stored = f"attachments/seed/{purpose}{extension}"
         if not default_storage.exists(stored):
             stored = default_storage.save(stored, ContentFile(content))
