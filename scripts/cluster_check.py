@@ -8,9 +8,14 @@ download it through the permission check, save an LKE self-assessment answer, op
 dashboard, download a PDF; each request prints the app server that answered (nginx's
 X-Upstream header). ROUND "both" also checks that both app servers answered and that
 consecutive requests landed on different ones; ROUND "one" (after an app server was stopped)
-that every step still succeeds. Exits non-zero on the first failure. Standard library only
+that every step still succeeds. ROUND "sso" logs in once through SSO BPS (the OpenID Connect
+provider of scripts/oidc-provider, TARGETS_JSON's "sso": its address and the person), shows the
+home page under that person's name, and logs out of the app and of the provider; the app's
+requests go through the load balancer, the provider's straight to it, as a browser's would.
+Exits non-zero on the first failure. Standard library only
 (urllib), so it needs nothing beyond Python."""
 
+import html
 import http.cookiejar
 import json
 import re
@@ -189,9 +194,107 @@ def one_round(browser: Browser, targets: dict, round_name: str) -> None:
         fail("the PDF download is not a PDF")
 
 
+class Provider:
+    """The person's browser at the SSO provider (plain HTTP on loopback, its own cookies)."""
+
+    def __init__(self, origin: str, app_base: str):
+        self.origin = origin
+        self.app_base = app_base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), NoRedirect
+        )
+
+    def open(self, url: str, data: dict | None = None, *, what: str = ""):
+        """One request to the provider; (status, Location or None, final URL, body)."""
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        started = time.monotonic()
+        try:
+            response = self.opener.open(urllib.request.Request(url, data=body), timeout=30)
+        except urllib.error.HTTPError as error:
+            response = error
+        page = response.read().decode("utf-8", "replace")
+        print(
+            f"  {'POST' if data is not None else 'GET':4} {urllib.parse.urlsplit(url).path:58.58} "
+            f"{response.status} {len(page):>7} B {(time.monotonic() - started) * 1000:5.0f} ms  "
+            f"SSO provider" + (f"  ({what})" if what else "")
+        )
+        location = response.headers.get("Location")
+        return response.status, urllib.parse.urljoin(url, location) if location else None, page
+
+    def follow(self, url: str, data: dict | None = None, *, what: str = ""):
+        """Follow the provider's redirects: its own page (url, html), or the app path it sends
+        the person back to (path, None)."""
+        for _ in range(10):
+            status, location, page = self.open(url, data, what=what)
+            data, what = None, ""
+            if status not in (301, 302, 303):
+                if status != 200:
+                    fail(f"the SSO provider answered {status} at {url}:\n{page[:1000]}")
+                return url, page
+            if location.startswith(self.app_base + "/"):
+                return location[len(self.app_base) :], None
+            url = location
+        fail("the SSO provider redirected too many times")
+
+
+def form_of(page: str) -> tuple[str, dict]:
+    action = re.search(r'<form[^>]*action="([^"]+)"', page)
+    if not action:
+        fail(f"no form on the SSO provider's page:\n{page[:1000]}")
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
+    return html.unescape(action[1]), hidden
+
+
+def sso_round(browser: Browser, targets: dict) -> None:
+    sso = targets["sso"]
+    provider = Provider(sso["origin"], browser.base)
+    response, _body = browser.request("GET", "/sso/masuk/", expect=302, what="Masuk dengan SSO BPS")
+    url, page = provider.follow(response.headers["Location"], what="realm pegawai-bps")
+    if page is None or 'id="kc-form-login"' not in page:
+        fail("the SSO provider did not show its login form")
+    action, _hidden = form_of(page)
+    back, page = provider.follow(
+        urllib.parse.urljoin(url, action),
+        {"username": sso["username"], "password": sso["password"]},
+        what=f"log in as {sso['username']} at the provider",
+    )
+    if page is not None or not back.startswith("/sso/callback/?"):
+        fail(f"the SSO provider did not send the person back to the callback: {back}")
+    response, _body = browser.request(
+        "GET", back, expect=302, what="callback: code → tokens → registered account"
+    )
+    home = response.headers["Location"]
+    _response, page = browser.request("GET", home, what="home page of the SSO user")
+    if sso["name"].encode() not in page:
+        fail(f"the home page does not show {sso['name']} (logged in as someone else?)")
+    print(f"    logged in through SSO BPS as {sso['name']} ({sso['account']} in the app)")
+    response, _body = browser.post_form("/keluar/", {}, what="log out of the app")
+    end_session = response.headers["Location"]
+    if not end_session.startswith(sso["origin"] + "/"):
+        fail(f"logging out did not lead to the SSO provider: {end_session}")
+    url, page = provider.follow(end_session, what="end the SSO session")
+    action, hidden = form_of(page)
+    back, page = provider.follow(
+        urllib.parse.urljoin(url, action), {**hidden, "logout": "yes"}, what="confirm"
+    )
+    if back != "/masuk/":
+        fail(f"the SSO logout did not come back to the login page: {back}")
+    response, _body = browser.request("GET", "/", expect=302, what="logged out: to the login")
+    if not response.headers["Location"].startswith("/masuk/"):
+        fail("after logging out the home page did not send to the login page")
+
+
 def main(base: str, ca_file: str, targets_json: str, round_name: str) -> None:
     targets = json.loads(targets_json)
     browser = Browser(base, ca_file)
+    if round_name == "sso":
+        sso_round(browser, targets)
+        answered = browser.upstreams
+        print(
+            f"  {len(answered)} requests to the app: "
+            + ", ".join(f"{server} {answered.count(server)}" for server in sorted(set(answered)))
+        )
+        return
     one_round(browser, targets, round_name)
     answered = browser.upstreams
     switches = sum(1 for a, b in zip(answered, answered[1:], strict=False) if a != b)
