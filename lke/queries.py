@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import pagecache
 from core.deadlines import Status as DeadlineStatus
 from core.deadlines import TrackedItem, due_at, end_of_day, item_status
 from core.models import Attachment, Office, Role, User
@@ -624,6 +625,19 @@ def results_for(user: User, assessment: Assessment) -> dict:
         "all_final": bool(every) and all(r["worksheet"].status in FINAL_STATUSES for r in every),
         "chart": _chart_data(rows[Target.VILLAGE], aspects),
     }
+
+
+def cached_results_for(user: User, assessment: Assessment) -> dict:
+    """`results_for` through the page cache (core.pagecache: keyed on the user's scope and the
+    province's data version, so never stale): one entry for the Hasil penilaian page and the
+    API's results."""
+    return pagecache.cached(
+        "lke-results",
+        user,
+        lambda: results_for(user, assessment),
+        provinces=[assessment.program_year.province_id],
+        parts=(assessment.pk,),
+    )
 
 
 # Blok II (the nomination for Desa Cantik Terbaik), found by item code in the unscored village

@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core import pagecache
 from core.people import office_head
 from core.permissions import require
 from core.services import audit_events_for
@@ -42,6 +41,7 @@ from .queries import (
     assessment_of,
     assessment_window,
     bulk_actions_for,
+    cached_results_for,
     can_manage_instruments,
     can_open_assessment,
     can_sign_off,
@@ -56,7 +56,6 @@ from .queries import (
     get_worksheet_for,
     item_row,
     national_results,
-    results_for,
     tracked_items,
     worksheet_rows,
     worksheet_summary,
@@ -557,13 +556,7 @@ def _results_context(request, *, record_form=None, sign_form=None):
     assessment = assessment_of(year)
     if assessment is None:
         raise Http404
-    results = pagecache.cached(
-        "lke-results",
-        request.user,
-        lambda: results_for(request.user, assessment),
-        provinces=[year.province_id],
-        parts=(assessment.pk,),
-    )
+    results = cached_results_for(request.user, assessment)
     tree = instrument_tree(assessment.instrument, Target.VILLAGE)
     initial = _record_initial(request, assessment)
     return {

@@ -16,9 +16,9 @@ from lke.models import Item, Level, Option, Status, Target, Worksheet
 from lke.queries import (
     allowed_actions,
     assessment_of,
+    cached_results_for,
     editable_level,
     get_worksheet_for,
-    results_for,
     worksheet_rows,
     worksheets_visible_to,
 )
@@ -360,7 +360,7 @@ def lke_results(request, program_year_id: int = object_id()):
     assessment = assessment_of(year)
     if assessment is None:
         raise Http404
-    data = results_for(request.user, assessment)
+    data = cached_results_for(request.user, assessment)
     return {
         "year": year.year,
         "instrument": str(assessment.instrument),

@@ -6,6 +6,7 @@ from datetime import datetime
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 
+from core import pagecache
 from monitoring.figures import Rag, activity_label
 from monitoring.queries import kabkota_choices, province_dashboard
 from program.models import VillageKind
@@ -82,11 +83,23 @@ def dashboard(
     narrowed = None
     if office is not None:  # a kab/kota of the year's province the user may read, else 404
         narrowed = get_object_or_404(kabkota_choices(request.user, year), pk=office)
-    data = province_dashboard(request.user, year, office=narrowed, kind=kind or None)
-    return {
-        "year": year.year,
-        "as_of": data.as_of,
-        "activities": [{"code": c, "label": activity_label(c)} for c in data.activities],
-        "offices": [row_out(r) for r in data.rows],
-        "totals": row_out(data.totals),
-    }
+
+    def figures() -> dict:
+        data = province_dashboard(request.user, year, office=narrowed, kind=kind or None)
+        return {
+            "year": year.year,
+            "as_of": data.as_of,
+            "activities": [{"code": c, "label": activity_label(c)} for c in data.activities],
+            "offices": [row_out(r) for r in data.rows],
+            "totals": row_out(data.totals),
+        }
+
+    # Cached as the Dasbor page is (core.pagecache: keyed on the reader's scope and the
+    # province's data version, so a write shows on the next request).
+    return pagecache.cached(
+        "api-dashboard",
+        request.user,
+        figures,
+        provinces=[year.province_id],
+        parts=(year.pk, narrowed.pk if narrowed else None, kind or None),
+    )

@@ -569,6 +569,22 @@ CASES = [
         same_queries_as="api: LKE results",
         **LARGEST,
     ),
+    # The API's dashboard and LKE results go through the page cache as their pages do (the LKE
+    # results share the page's entry): what a repeated read costs while nothing changed.
+    Case(
+        "api: dashboard (largest province, cached)",
+        PAGE_BUDGET_MS,
+        _api(_api_year("/dashboard")),
+        cached=True,
+        **LARGEST,
+    ),
+    Case(
+        "api: LKE results (largest province, cached)",
+        PAGE_BUDGET_MS,
+        _api(_api_year("/lke-results")),
+        cached=True,
+        **LARGEST,
+    ),
 ]
 
 
