@@ -84,6 +84,30 @@ def diff_fields(obj: models.Model, new_values: Mapping[str, object]) -> dict[str
     }
 
 
+# --- letter numbers (nomor surat) of the documents an office numbers ------------------------------
+
+LETTER_NUMBER = re.compile(r"^[0-9A-Za-z][0-9A-Za-z ./-]*$")
+LETTER_NUMBER_MAX = 100  # the max_length of every model field holding one
+
+
+def letter_number(number: str, *, missing: str) -> str:
+    """The letter number an office gives a document (the recap, the Laporan rapat), spaces
+    tidied; ValidationError with `missing` when empty, or when it holds other characters than
+    letters, digits, spaces and . / - or is too long (e.g. B-12/17000/VS.300/06/2026)."""
+    number = " ".join((number or "").split())
+    if not number:
+        raise ValidationError(missing)
+    if not LETTER_NUMBER.match(number) or len(number) > LETTER_NUMBER_MAX:
+        raise ValidationError(
+            _(
+                "Use letters, digits, spaces and . / - only, at most %(n)s characters "
+                "(e.g. B-12/17000/VS.300/06/2026)."
+            )
+            % {"n": LETTER_NUMBER_MAX}
+        )
+    return number
+
+
 def audit_events_for(obj: models.Model):
     return (
         AuditEvent.objects.filter(

@@ -153,6 +153,8 @@ def report_docx(record: dict) -> bytes:
     doc.paragraph(_("MEETING REPORT"), bold=True, size=14, align="center")
     if not c["is_final"]:
         doc.paragraph(_("DRAFT — the meeting has not been closed yet"), bold=True, align="center")
+    number = meeting.report_number if c["is_final"] and meeting.report_number else "……………………"
+    doc.paragraph(_("Number: %(number)s") % {"number": number}, align="center")
     doc.paragraph(meeting.title, bold=True, size=12, align="center")
 
     doc.heading(_("Meeting facts"), level=2)

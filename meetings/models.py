@@ -57,6 +57,8 @@ class Meeting(models.Model):
     held_by = models.ForeignKey(User, models.PROTECT, null=True, blank=True, related_name="+")
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_by = models.ForeignKey(User, models.PROTECT, null=True, blank=True, related_name="+")
+    # The office's letter number of the Laporan rapat, given when the team lead closes it.
+    report_number = models.CharField(_("letter number"), max_length=100, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancelled_by = models.ForeignKey(User, models.PROTECT, null=True, blank=True, related_name="+")
     cancellation_reason = models.TextField(

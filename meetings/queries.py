@@ -290,6 +290,19 @@ def meeting_record_for(user: User, meeting: Meeting, *, history: bool = False) -
     return record
 
 
+def last_report_number(province: Office) -> str:
+    """The letter number of the province's latest closed Laporan rapat (shown beside the
+    close form, so the team lead gives the next one)."""
+    latest = (
+        Meeting.objects.filter(program_year__province=province, state=Meeting.State.CLOSED)
+        .exclude(report_number="")
+        .order_by("-closed_at")
+        .values_list("report_number", flat=True)
+        .first()
+    )
+    return latest or ""
+
+
 # --- lists ---------------------------------------------------------------------------------------
 
 

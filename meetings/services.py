@@ -26,7 +26,7 @@ from core.mail import notify, people, queue_mail
 from core.mail import recipients as mail_recipients
 from core.models import NotificationKind, Office, Role, User
 from core.permissions import require
-from core.services import audit, store_attachment
+from core.services import audit, letter_number, store_attachment
 from program.models import ProgramYear
 
 from .exports import invitation_attachment, invitation_ics
@@ -444,13 +444,16 @@ def hold_meeting(meeting: Meeting, *, by: User) -> Meeting:
 
 
 @transaction.atomic
-def close_meeting(meeting: Meeting, *, by: User) -> Meeting:
+def close_meeting(meeting: Meeting, *, number: str, by: User) -> Meeting:
     """held → closed, by the province team lead only, once the attendance of every invited
-    office is recorded. Closing locks attendance, minutes, decisions and action items
-    (corrections afterwards: ketua_tim with a reason). Audited."""
+    office is recorded, with the letter number the office gives the Laporan rapat (checked by
+    core.services.letter_number; printed on its PDF and DOCX). Closing locks attendance,
+    minutes, decisions and action items (corrections afterwards: ketua_tim with a reason).
+    Audited with the number."""
     meeting = _locked(Meeting, meeting.pk)
     require(can_close(by, meeting), CLOSE_REFUSED)
     action = _check_transition(meeting.state, State.CLOSED, TRANSITIONS, State)
+    number = letter_number(number, missing=_("Give the letter number of the Laporan rapat."))
     missing = meeting.invited_offices.exclude(meeting_attendances__meeting=meeting)
     if missing.exists():
         raise ValidationError(
@@ -459,13 +462,14 @@ def close_meeting(meeting: Meeting, *, by: User) -> Meeting:
             code="attendance_missing",
         )
     meeting.state, meeting.closed_at, meeting.closed_by = State.CLOSED, timezone.now(), by
-    meeting.save(update_fields=["state", "closed_at", "closed_by"])
+    meeting.report_number = number
+    meeting.save(update_fields=["state", "closed_at", "closed_by", "report_number"])
     audit(
         meeting,
         by=by,
         action=action,
         office=meeting.program_year.province,
-        changes={"state": (State.HELD, State.CLOSED)},
+        changes={"state": (State.HELD, State.CLOSED), "report_number": ("", number)},
     )
     return meeting
 

@@ -130,6 +130,11 @@ def _detail_context(request, meeting: Meeting, **extra) -> dict:
         "can_manage": queries.can_manage(user, meeting.program_year.province),
         "can_record": queries.can_record(user, meeting),
         "can_close": queries.can_close(user, meeting),
+        "last_report_number": (
+            queries.last_report_number(meeting.program_year.province)
+            if meeting.state == Meeting.State.HELD and queries.can_close(user, meeting)
+            else ""
+        ),
         "can_hold_now": timezone.now() >= meeting.starts_at,
         "states": STEPS,
         "step_index": values.index(meeting.state) if meeting.state in values else -1,
@@ -267,7 +272,9 @@ def meeting_close(request, pk: int):
     require(queries.can_close(request.user, meeting))
     _attempt(
         request,
-        lambda: services.close_meeting(meeting, by=request.user),
+        lambda: services.close_meeting(
+            meeting, number=request.POST.get("number", ""), by=request.user
+        ),
         _("The meeting is closed. The Laporan rapat is ready to download."),
     )
     return redirect("meetings:detail", pk=meeting.pk)

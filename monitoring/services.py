@@ -2,7 +2,6 @@
 dispensasi requests and grants. Each one checks the transition against its table and is
 audited in its transaction."""
 
-import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -18,7 +17,7 @@ from core.deadlines import end_of_day
 from core.mail import in_mail_language, notify, people
 from core.models import Extension, NotificationKind, Office, Role, User
 from core.permissions import has_role, require
-from core.services import audit, grant_extension
+from core.services import audit, grant_extension, letter_number
 from program.models import ProgramYear
 
 from .models import ExtensionRequest, Recap
@@ -155,22 +154,18 @@ def _recap_ready(recap: Recap) -> None:
         )
 
 
-LETTER_NUMBER = re.compile(r"^[0-9A-Za-z][0-9A-Za-z ./-]*$")
 RECORD_MAX = Recap._meta.get_field("record_number").max_length
 
 
 def _record(number: str, place: str) -> tuple[str, str]:
-    """The letter number and place of a sign-off, spaces tidied; ValidationError naming the
-    field when one is missing or the number holds other characters than a letter number."""
-    number, place = " ".join(number.split()), " ".join(place.split())
+    """The letter number (core.services.letter_number) and place of a sign-off, spaces tidied;
+    ValidationError naming the field when one is missing or malformed."""
+    place = " ".join(place.split())
     errors = {}
-    if not number:
-        errors["number"] = _("Give the letter number of the recap.")
-    elif not LETTER_NUMBER.match(number) or len(number) > RECORD_MAX:
-        errors["number"] = _(
-            "Use letters, digits, spaces and . / - only, at most %(n)s characters "
-            "(e.g. B-12/17000/VS.300/06/2026)."
-        ) % {"n": RECORD_MAX}
+    try:
+        number = letter_number(number, missing=_("Give the letter number of the recap."))
+    except ValidationError as error:
+        errors["number"] = error.messages
     if not place:
         errors["place"] = _("Give the place of signing.")
     elif len(place) > RECORD_MAX:

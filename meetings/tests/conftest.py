@@ -14,6 +14,7 @@ from meetings.models import Attendance, Meeting
 from meetings.services import AgendaEntry, AttendanceEntry
 
 NOW = datetime(2026, 5, 18, 12, 0, tzinfo=JAKARTA)
+NUMBER = "B-7/17000/VS.310/05/2026"  # the letter number the team lead gives the Laporan rapat
 MORNING = datetime(2026, 5, 18, 9, 0, tzinfo=JAKARTA)
 AGENDA = [
     AgendaEntry(title="Progres pembinaan desa", presenter="Tim Provinsi", allotted_minutes=45),
@@ -73,7 +74,7 @@ def make_meeting(year_2026, ketua_tim, rejang_lebong, kaur, frozen):
             ],
             by=by,
         )
-        services.close_meeting(meeting, by=ketua_tim)
+        services.close_meeting(meeting, number=NUMBER, by=ketua_tim)
         return Meeting.objects.get(pk=meeting.pk)
 
     return make

@@ -12,6 +12,7 @@ from core.services import attachments_of, audit_events_for
 from meetings import services
 from meetings.models import ActionItem, Meeting
 from meetings.services import MeetingStateError
+from meetings.tests.conftest import NUMBER
 
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 State = ActionItem.State
@@ -194,7 +195,7 @@ def test_an_open_item_of_a_held_meeting_can_be_deleted_but_not_after_closing(
         ],
         by=ketua_tim,
     )
-    services.close_meeting(held, by=ketua_tim)
+    services.close_meeting(held, number=NUMBER, by=ketua_tim)
 
     with pytest.raises(MeetingStateError):
         services.delete_action_item(second, by=ketua_tim)
@@ -214,7 +215,7 @@ def test_editing_after_closing_is_a_correction_by_ketua_tim_with_a_reason(
         ],
         by=ketua_tim,
     )
-    services.close_meeting(held, by=ketua_tim)
+    services.close_meeting(held, number=NUMBER, by=ketua_tim)
     values = {
         "owner_office": rejang_lebong,
         "description": item.description,

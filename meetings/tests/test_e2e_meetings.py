@@ -105,8 +105,10 @@ def test_schedule_hold_record_close_and_download_the_laporan_rapat(page, people,
     assert "Unggah laporan identifikasi" in page.locator("[data-testid=action-table]").inner_text()
     screenshot(page, "meeting-held")
 
+    page.get_by_label("Nomor surat Laporan rapat").fill("B-7/17000/VS.310/05/2026")
     page.get_by_role("button", name="Tutup rapat").click()
     assert page.locator("[data-testid=meeting-state]").inner_text() == "Ditutup"
+    assert page.locator("[data-testid=report-number]").inner_text() == "B-7/17000/VS.310/05/2026"
     screenshot(page, "meeting-closed")
 
     with page.expect_download() as download_info:
@@ -116,6 +118,7 @@ def test_schedule_hold_record_close_and_download_the_laporan_rapat(page, people,
     reader = pypdf.PdfReader(io.BytesIO(path.read_bytes()))
     text = " ".join(" ".join(p.extract_text() for p in reader.pages).split())
     assert "LAPORAN RAPAT" in text
+    assert "Nomor: B-7/17000/VS.310/05/2026" in text
     assert "BPS Kabupaten Rejang Lebong Hadir Andi Saputra, Rina Marlina" in text
     assert "Unggah laporan identifikasi kebutuhan Desa Air Bening" in text
     meeting = Meeting.objects.get()

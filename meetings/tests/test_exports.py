@@ -12,6 +12,7 @@ import pytest
 from meetings import exports, services
 from meetings.models import Meeting
 from meetings.queries import meeting_record_for, with_statuses
+from meetings.tests.conftest import NUMBER
 
 
 def pdf_text(content: bytes) -> str:
@@ -69,7 +70,7 @@ def closed_meeting(make_meeting, ketua_tim, rejang_lebong, kaur):
         ],
         by=ketua_tim,
     )
-    services.close_meeting(meeting, by=ketua_tim)
+    services.close_meeting(meeting, number=NUMBER, by=ketua_tim)
     return Meeting.objects.get(pk=meeting.pk)
 
 
@@ -85,6 +86,7 @@ def test_report_pdf_is_a4_and_holds_attendance_minutes_decisions_and_action_item
     for expected in [
         "BADAN PUSAT STATISTIK PROVINSI BENGKULU",
         "LAPORAN RAPAT",
+        f"Nomor: {NUMBER}",
         "Rapat koordinasi tim Desa Cantik Mei 2026",
         "Senin, 18 Mei 2026",
         "09.00–11.00 WIB",
@@ -111,6 +113,7 @@ def test_report_of_a_meeting_not_closed_yet_is_marked_draft(make_meeting):
     text = pdf_text(exports.report_pdf(record(meeting)))
 
     assert "DRAF" in text
+    assert "Nomor: ………" in " ".join(text.split())  # numbered when the team lead closes it
 
 
 def test_report_docx_holds_the_same_facts_and_opens_in_word_format(closed_meeting):
@@ -120,6 +123,7 @@ def test_report_docx_holds_the_same_facts_and_opens_in_word_format(closed_meetin
     for expected in [
         "BADAN PUSAT STATISTIK PROVINSI BENGKULU",
         "LAPORAN RAPAT",
+        f"Nomor: {NUMBER}",
         "BPS Kabupaten Rejang Lebong | Hadir | Andi Saputra\nRina Marlina",
         "BPS Kabupaten Kaur | Izin | — | Bertugas lapangan",
         "Tiga desa Rejang Lebong sudah dicanangkan.",

@@ -19,6 +19,7 @@ from core.models import Role
 from meetings import services
 from meetings.models import Attendance, Meeting
 from meetings.services import AttendanceEntry
+from meetings.tests.conftest import NUMBER
 from program.models import ParticipatingVillage, VillageKind
 
 # What belongs to one office only; the other office must never see it.
@@ -103,7 +104,7 @@ def meeting(make_meeting, ketua_tim, province, rejang_lebong, kaur) -> Meeting:
         services.add_action_item(
             meeting, owner_office=owner, description=text, due_date=date(2026, 6, 5), by=ketua_tim
         )
-    services.close_meeting(meeting, by=ketua_tim)
+    services.close_meeting(meeting, number=NUMBER, by=ketua_tim)
     return Meeting.objects.get(pk=meeting.pk)
 
 

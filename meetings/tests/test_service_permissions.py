@@ -20,7 +20,7 @@ from core.tests.service_permissions import (
 from meetings import services
 from meetings.models import ActionItem, Attendance, AttendanceConfirmation, Meeting
 from meetings.services import AttendanceEntry
-from meetings.tests.conftest import AGENDA, MORNING
+from meetings.tests.conftest import AGENDA, MORNING, NUMBER
 from program.models import ProgramYear
 from program.services import create_program_year
 
@@ -72,7 +72,7 @@ def _meeting(users, state=Meeting.State.DRAFT, starts_at=MORNING) -> Meeting:
         entries=[AttendanceEntry(rejang_lebong, Attendance.Status.HADIR, "Andi Saputra")],
         by=lead,
     )
-    services.close_meeting(meeting, by=lead)
+    services.close_meeting(meeting, number=NUMBER, by=lead)
     return Meeting.objects.get(pk=meeting.pk)
 
 
@@ -92,7 +92,7 @@ def _item(users, meeting_state=Meeting.State.HELD, owner="1702", done=False, con
     if confirmed:
         services.confirm_action_item(item, by=users["ketua_tim"])
     if meeting_state == Meeting.State.CLOSED:
-        services.close_meeting(_attended(meeting, users), by=users["ketua_tim"])
+        services.close_meeting(_attended(meeting, users), number=NUMBER, by=users["ketua_tim"])
     return ActionItem.objects.get(pk=item.pk)
 
 
@@ -191,7 +191,7 @@ def hold_meeting(users):
 def close_meeting(users):
     meeting = _attended(_meeting(users, Meeting.State.HELD), users)
     return (
-        lambda by: services.close_meeting(meeting, by=by),
+        lambda by: services.close_meeting(meeting, number=NUMBER, by=by),
         lambda: _meeting_row(meeting, "state", "closed_by"),
     )
 

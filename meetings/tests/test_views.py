@@ -19,6 +19,7 @@ from core.services import store_attachment
 from meetings import services
 from meetings.models import ActionItem, Attendance, Meeting
 from meetings.services import AttendanceEntry
+from meetings.tests.conftest import NUMBER
 
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PROVINCE = ["kepala", "ketua_tim", "tim_provinsi", "viewer_provinsi", "admin_provinsi"]
@@ -307,7 +308,7 @@ def test_state_changes_by_role(world, as_persona, persona, name, target, allowed
     meeting = getattr(world, target)
 
     # the world's draft starts at 09:00, now is 12:00: scheduling it needs the confirmation
-    data = {"confirm_past": "1"} if name == "schedule" else {}
+    data = {"schedule": {"confirm_past": "1"}, "close": {"number": NUMBER}}.get(name, {})
     response = as_persona(persona).post(reverse(f"meetings:{name}", args=[meeting.pk]), data)
 
     expected = expect(persona, target, allowed=allowed, ok=302)
@@ -377,6 +378,25 @@ def test_a_refused_transition_comes_back_as_a_message(world, as_persona):
         "Status tidak dapat diubah dari dijadwalkan menjadi ditutup."
     ]
     assert Meeting.objects.get(pk=world.scheduled.pk).state == "scheduled"
+
+
+def test_the_team_lead_closes_with_the_letter_number_of_the_laporan_rapat(world, as_persona):
+    client = as_persona("ketua_tim")
+    page = client.get(reverse("meetings:detail", args=[world.held.pk])).content.decode()
+    assert 'name="number"' in page
+    assert "Nomor terakhir: B-7/17000/VS.310/05/2026" in page  # the closed meeting's number
+
+    refused = client.post(reverse("meetings:close", args=[world.held.pk]), follow=True)
+    closed = client.post(
+        reverse("meetings:close", args=[world.held.pk]),
+        {"number": "B-8/17000/VS.310/05/2026"},
+        follow=True,
+    )
+
+    assert [str(m) for m in refused.context["messages"]] == ["Isi nomor surat Laporan rapat ini."]
+    meeting = Meeting.objects.get(pk=world.held.pk)
+    assert (meeting.state, meeting.report_number) == ("closed", "B-8/17000/VS.310/05/2026")
+    assert 'data-testid="report-number">B-8/17000/VS.310/05/2026<' in closed.content.decode()
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

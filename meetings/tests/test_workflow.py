@@ -12,6 +12,7 @@ from core.services import audit_events_for
 from meetings import services
 from meetings.models import ActionItem, AgendaItem, Attendance, Meeting
 from meetings.services import AgendaEntry, AttendanceEntry, MeetingStateError
+from meetings.tests.conftest import NUMBER
 
 State = Meeting.State
 SITE = "https://monev.example.id"
@@ -26,7 +27,7 @@ def move(meeting, target, user):
         return services.schedule_meeting(meeting, by=user, site_url=SITE, confirm_past=True)
     if target == State.HELD:
         return services.hold_meeting(meeting, by=user)
-    return services.close_meeting(meeting, by=user)
+    return services.close_meeting(meeting, number=NUMBER, by=user)
 
 
 def test_a_new_meeting_is_a_draft_with_its_agenda_and_invitations(make_meeting, ketua_tim):
@@ -56,7 +57,7 @@ def test_the_full_path_draft_scheduled_held_closed_is_audited(make_meeting, ketu
         "meeting.close",
     ]
     close = audit_events_for(meeting).get(action="meeting.close")
-    assert close.changes == {"state": ["held", "closed"]}
+    assert close.changes == {"state": ["held", "closed"], "report_number": ["", NUMBER]}
 
 
 ALLOWED = {
@@ -128,7 +129,7 @@ def test_tim_provinsi_runs_a_meeting_but_only_ketua_tim_closes_it(
     )
 
     with pytest.raises(PermissionDenied):
-        services.close_meeting(meeting, by=tim_provinsi)
+        services.close_meeting(meeting, number=NUMBER, by=tim_provinsi)
 
     assert Meeting.objects.get(pk=meeting.pk).state == State.HELD
 
@@ -168,10 +169,59 @@ def test_closing_needs_the_attendance_of_every_invited_office(
     )
 
     with pytest.raises(ValidationError) as error:
-        services.close_meeting(meeting, by=ketua_tim)
+        services.close_meeting(meeting, number=NUMBER, by=ketua_tim)
 
     assert error.value.messages == ["Catat dulu kehadiran semua kantor yang diundang. Belum: Kaur."]
     assert Meeting.objects.get(pk=meeting.pk).state == State.HELD
+
+
+@pytest.mark.parametrize(
+    ("number", "message"),
+    [
+        ("  ", "Isi nomor surat Laporan rapat ini."),
+        ("B-7/17000; DROP", "Gunakan huruf, angka, spasi, dan . / - saja"),
+        ("B" * 101, "paling banyak 100 karakter"),
+    ],
+)
+def test_closing_needs_the_letter_number_of_the_laporan_rapat(
+    make_meeting, ketua_tim, number, message
+):
+    meeting = make_meeting(State.HELD)
+    services.record_attendance(
+        meeting,
+        entries=[
+            AttendanceEntry(o, Attendance.Status.HADIR, "Andi")
+            for o in meeting.invited_offices.all()
+        ],
+        by=ketua_tim,
+    )
+
+    with pytest.raises(ValidationError) as error:
+        services.close_meeting(meeting, number=number, by=ketua_tim)
+
+    assert message in error.value.messages[0]
+    assert Meeting.objects.get(pk=meeting.pk).state == State.HELD
+
+
+def test_the_letter_number_is_kept_tidy_and_audited(make_meeting, ketua_tim):
+    meeting = make_meeting(State.HELD)
+    services.record_attendance(
+        meeting,
+        entries=[
+            AttendanceEntry(o, Attendance.Status.HADIR, "Andi")
+            for o in meeting.invited_offices.all()
+        ],
+        by=ketua_tim,
+    )
+
+    closed = services.close_meeting(meeting, number="  B-7/17000/VS.310/05/2026 ", by=ketua_tim)
+
+    assert Meeting.objects.get(pk=closed.pk).report_number == "B-7/17000/VS.310/05/2026"
+    event = audit_events_for(meeting).first()
+    assert (event.action, event.changes["report_number"]) == (
+        "meeting.close",
+        ["", "B-7/17000/VS.310/05/2026"],
+    )
 
 
 def test_details_are_checked_before_anything_is_saved(year_2026, ketua_tim, rejang_lebong):

@@ -107,6 +107,8 @@ def test_seed_demo_tells_a_coherent_story(db):
         assert meeting.attendances.count() == meeting.invited_offices.count() == 10
         assert meeting.decisions and all(item.minutes for item in meeting.agenda_items.all())
     assert closed[-1].action_items.count() >= 2
+    numbers = [m.report_number for m in closed]  # each Laporan rapat has its letter number
+    assert len(set(numbers)) == 5 and numbers[0] == "B-21/17000/VS.310/01/2026"
     assert scheduled.local_start.date() > date(2026, 11, 25)
 
     assessment = Assessment.objects.get(program_year__year=2026)

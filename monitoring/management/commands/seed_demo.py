@@ -386,7 +386,9 @@ class Command(BaseCommand):
                     due_date=held_day + timedelta(days=7),
                     by=team,
                 )
-            close_meeting(closed, by=lead)
+            # the office numbers its Laporan rapat as it numbers its recaps (nomor surat)
+            report_number = f"B-{20 + number}/17000/VS.310/{held_day:%m}/{held_day:%Y}"
+            close_meeting(closed, number=report_number, by=lead)
         upcoming = [p for p in periods if p[1] >= today]
         if upcoming:
             day = max(upcoming[0][0], today + timedelta(days=7))
