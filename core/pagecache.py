@@ -24,19 +24,26 @@ template renders it with the request's own CSRF token and user. Django's cache: 
 REDIS_URL is set (shared by every app server), else a per-process memory cache (each process
 keeps its own copy, still keyed on the shared database's counters)."""
 
+import contextvars
+import functools
 import hashlib
 import random
+import re
 from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any
 
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.contrib.messages.storage.session import SessionStorage
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.http import HttpResponse
+from django.middleware.csrf import _unmask_cipher_token, get_token
 from django.utils import timezone, translation
 
 from .deadlines import JAKARTA
-from .models import AuditEvent, ChangeCounter, Office, User
+from .models import AuditEvent, ChangeCounter, Membership, Office, User
 from .permissions import scope_key
 
 KEY_VERSION = 1
@@ -144,7 +151,160 @@ def cached(
     if entry is not _MISSING:
         value, valid_until = entry
         if valid_until is None or now < valid_until:
+            _holds_until(valid_until)
             return value
     value = compute()
-    cache.set(key, (value, until(value) if until else None), TIMEOUT)
+    valid_until = until(value) if until else None
+    cache.set(key, (value, valid_until), TIMEOUT)
+    _holds_until(valid_until)
     return value
+
+
+# --- whole pages ----------------------------------------------------------------------------
+#
+# A cached page (`cached_page`) keeps the HTML of the whole response for one user, so a request
+# while nothing changed costs the session and user lookups and one query for the version: no
+# membership, program year or form is read and no template rendered. The figures inside stay
+# shared between the users of one scope (`cached` above); the page entry adds what is the
+# user's own (the name, the roles in the menu, "Tugas saya" and its count), all of it under the
+# same data version, so it cannot go stale either. The CSRF token is never stored: every token
+# of the request's secret is replaced by a mark, and a hit puts the request's own token back.
+
+CSRF_MARK = "\x00monev-csrf-token\x00"
+_MASKED_TOKEN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]{64}(?![A-Za-z0-9])")
+_valid_until: contextvars.ContextVar[list | None] = contextvars.ContextVar(
+    "pagecache_valid_until", default=None
+)
+
+
+def _holds_until(moment: datetime | None) -> None:
+    """Note, for the page being built, that a part of it holds only until `moment`."""
+    moments = _valid_until.get()
+    if moments is not None and moment is not None:
+        moments.append(moment)
+
+
+def user_version(user: User) -> tuple:
+    """The data version of everything `user` may read, in one query, without loading the
+    memberships: the committed writes and the latest audit event of the provinces of the
+    user's memberships (as `data_version`, the provinces worked out in SQL) and of no office;
+    of every office for a superuser or a member of the national office; and the number of the
+    user's memberships. A membership given, changed or taken is an audited write in its
+    province or of no office, so the version moves with the user's scope too."""
+    if user.is_superuser:
+        return ("all", *data_version(None))
+    q = connection.ops.quote_name
+    counters, events = q(ChangeCounter._meta.db_table), q(AuditEvent._meta.db_table)
+    offices, members = q(Office._meta.db_table), q(Membership._meta.db_table)
+    scopes = (
+        f"SELECT CASE WHEN o.kind = %s OR o.parent_id IS NULL THEN o.id ELSE o.parent_id END "
+        f"FROM {members} m JOIN {offices} o ON o.id = m.office_id WHERE m.user_id = %s"
+    )
+    national = (
+        f"EXISTS (SELECT 1 FROM {members} m JOIN {offices} o ON o.id = m.office_id "
+        f"WHERE m.user_id = %s AND o.kind = %s)"
+    )
+    sql = (
+        f"SELECT CASE WHEN {national} THEN (SELECT SUM(count) FROM {counters}) "
+        f"ELSE (SELECT SUM(count) FROM {counters} WHERE scope = %s OR scope IN ({scopes})) END, "
+        f"CASE WHEN {national} THEN (SELECT MAX(id) FROM {events}) "
+        f"ELSE (SELECT MAX(latest) FROM (SELECT (SELECT MAX(e.id) FROM {events} e "
+        f"WHERE e.office_id = oo.id) AS latest FROM {offices} oo "
+        f"WHERE oo.id IN ({scopes}) OR oo.parent_id IN ({scopes}) "
+        f"UNION ALL SELECT MAX(id) FROM {events} WHERE office_id IS NULL) latest_events) END, "
+        f"(SELECT COUNT(*) FROM {members} WHERE user_id = %s)"
+    )
+    province, nasional = Office.Kind.PROVINSI.value, Office.Kind.NASIONAL.value
+    pk = user.pk
+    params = [pk, nasional, NO_OFFICE, province, pk]
+    params += [pk, nasional, province, pk, province, pk, pk]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        count, latest, memberships = cursor.fetchone()
+    return ("scoped", count or 0, latest or 0, memberships)
+
+
+def page_key(request, name: str, *, now: datetime) -> str:
+    """The key of `request`'s page for its user: the page, its full path (the parameters) and
+    htmx headers, the language, the date in Jakarta, the user and what of the user a page shows,
+    and the version of everything the user may read."""
+    user = request.user
+    raw = repr(
+        (
+            KEY_VERSION,
+            "page",
+            name,
+            request.get_full_path(),
+            sorted((k, v) for k, v in request.headers.items() if k.lower().startswith("hx-")),
+            translation.get_language(),
+            now.astimezone(JAKARTA).date().isoformat(),
+            (user.pk, user.is_superuser, user.is_staff, user.is_active, user.get_full_name()),
+            user_version(user),
+        )
+    )
+    return f"page:{name}:{hashlib.sha256(raw.encode()).hexdigest()}"
+
+
+def _has_messages(request) -> bool:
+    """A message waits to be shown (django.contrib.messages): the page is rendered afresh."""
+    if CookieStorage.cookie_name in request.COOKIES:
+        return True
+    session = getattr(request, "session", None)
+    return session is not None and SessionStorage.session_key in session
+
+
+def _without_tokens(request, content: str) -> str | None:
+    """The page with every CSRF token of the request's secret replaced by CSRF_MARK; None when
+    a token of another secret is on it (never stored)."""
+    secret = request.META.get("CSRF_COOKIE")
+
+    def mark(match):
+        return CSRF_MARK if secret and _unmask_cipher_token(match.group(0)) == secret else match[0]
+
+    if CSRF_MARK in content:
+        return None
+    return _MASKED_TOKEN.sub(mark, content)
+
+
+def cached_page(name: str):
+    """A GET view whose whole 200 response is kept per user (see above); put it under
+    login_required. The view itself still checks what it checks: it runs whenever the key
+    changed, and a response that is not a plain 200 page (a redirect, a 404) is never kept."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method != "GET" or _has_messages(request):
+                return view(request, *args, **kwargs)
+            now = timezone.now()
+            key = page_key(request, name, now=now)
+            entry = cache.get(key)
+            if entry is not None:
+                content, headers, valid_until = entry
+                if valid_until is None or now < valid_until:
+                    if CSRF_MARK in content:
+                        content = content.replace(CSRF_MARK, get_token(request))
+                    return HttpResponse(content, headers=headers)
+            moments: list = []
+            reset = _valid_until.set(moments)
+            try:
+                response = view(request, *args, **kwargs)
+            finally:
+                _valid_until.reset(reset)
+            if (
+                response.status_code != 200
+                or response.streaming
+                or not response.get("Content-Type", "").startswith("text/html")
+                or response.cookies
+            ):
+                return response
+            content = _without_tokens(request, response.content.decode(response.charset))
+            if content is not None:
+                valid_until = min(moments, default=None)
+                headers = {k: v for k, v in response.headers.items() if k != "Content-Length"}
+                cache.set(key, (content, headers, valid_until), TIMEOUT)
+            return response
+
+        return wrapper
+
+    return decorator

@@ -578,6 +578,7 @@ def _results_context(request, *, record_form=None, sign_form=None):
 
 @login_required
 @require_GET
+@pagecache.cached_page("lke-results")
 def results(request):
     return render(request, "lke/results.html", _results_context(request))
 

@@ -75,6 +75,7 @@ def _lands_national(user) -> bool:
 
 @login_required
 @require_GET
+@pagecache.cached_page("dashboard")
 def dashboard(request):
     """The province dashboard. A national user names the province (`provinsi`, its code) and
     sees exactly what that province's team sees; without one it is sent to the national
@@ -136,6 +137,7 @@ def dashboard(request):
 
 @login_required
 @require_GET
+@pagecache.cached_page("office")
 def office(request, pk: int):
     office = get_office_for(request.user, pk)
     if office.is_national:
@@ -172,6 +174,7 @@ def office(request, pk: int):
 
 @login_required
 @require_GET
+@pagecache.cached_page("village")
 def village(request, pk: int):
     village = get_village_for(request.user, pk)
     return render(
@@ -233,6 +236,7 @@ def _national(request):
 
 @login_required
 @require_GET
+@pagecache.cached_page("national")
 def national(request):
     """Every province as one row (BPS RI): sortable by `urut` (and `arah=turun`), each
     province opening its own dashboard."""
@@ -449,6 +453,7 @@ def _recap_detail_context(request, recap, sign_form=None) -> dict:
 
 @login_required
 @require_GET
+@pagecache.cached_page("recap")
 def recap_detail(request, pk: int):
     recap = get_recap_for(request.user, pk)
     return render(request, "monitoring/recap_detail.html", _recap_detail_context(request, recap))

@@ -11,6 +11,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core import pagecache
 from core.models import Office, Region, User
 from core.permissions import kabkota_offices_visible_to, require
 from core.services import attachments_of, audit_events_for
@@ -69,6 +70,7 @@ from .queries import (
 
 @login_required
 @require_GET
+@pagecache.cached_page("home")
 def home(request):
     year = program_year_from(request.GET, request.user)
     offices = list(kabkota_offices_visible_to(request.user))

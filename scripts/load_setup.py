@@ -25,9 +25,10 @@ from django.middleware.csrf import _get_new_csrf_string  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from api.services import create_token  # noqa: E402
-from core.models import Membership, Office, Role  # noqa: E402
+from core.models import Membership, Office, Role, User  # noqa: E402
 from lke.models import Answer, Level, Status, Worksheet  # noqa: E402
 from lke.scoring import instrument_tree, required_items  # noqa: E402
+from monitoring.management.commands.seed_scale import NATIONAL_TEAM  # noqa: E402
 from program.models import ParticipatingVillage, ProgramYear  # noqa: E402
 from reports.models import Report, ReportState  # noqa: E402
 from reports.queries import SLUG_OF  # noqa: E402
@@ -67,6 +68,9 @@ def main(out: Path) -> None:
         "largest": member(largest, Role.TIM_PROVINSI),
         "kabkota": member(kabkota, Role.TIM_KABKOTA),
     }
+    national = User.objects.filter(username=NATIONAL_TEAM).first()
+    if national is not None:  # seed_scale's member of the national team (BPS RI)
+        users["national"] = national
     cookies = {k: f"{session_cookie(u)}; csrftoken={csrf}" for k, u in users.items()}
     _token, secret = create_token(users["largest"], name="load", scope="read", by=users["largest"])
     q = f"?tahun={YEAR}"
@@ -83,6 +87,11 @@ def main(out: Path) -> None:
             "",
         ),
         ("home, Tugas saya (kab/kota team)", reverse("program:home") + q, cookies["kabkota"], ""),
+        *(
+            [("national dashboard", reverse("monitoring:national") + q, cookies["national"], "")]
+            if national is not None
+            else []
+        ),
         (
             "API read: dashboard figures",
             f"/api/v1/program-years/{year.pk}/dashboard",

@@ -3,12 +3,19 @@
 by anyone (through the audited services) shows on the very next request, so does a new day in
 Jakarta, and a user never gets the cached figures of a scope it cannot see."""
 
+import re
 from datetime import date, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 import time_machine
+from django.conf import settings
+from django.contrib.messages import constants
+from django.contrib.messages.storage.base import Message
+from django.contrib.messages.storage.session import SessionStorage
 from django.core.cache import cache
 from django.db import connection
+from django.middleware.csrf import _unmask_cipher_token
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -16,6 +23,7 @@ from conftest import make_user
 from core import pagecache
 from core.deadlines import JAKARTA, Status
 from core.models import ChangeCounter, Membership, Office, Role
+from core.services import national_office
 from meetings import services as meeting_services
 from meetings.models import Meeting
 from meetings.services import AgendaEntry
@@ -44,6 +52,16 @@ def _row(response, office):
     return response.context["data"].row_for(office.pk)
 
 
+def _page(response) -> str:
+    """The HTML of a response with its CSRF tokens (a new mask on every request) blanked."""
+    return re.sub(r"[A-Za-z0-9]{64}", "TOKEN", response.content.decode())
+
+
+def _served_from_cache(response, computed) -> bool:
+    """A response of the whole-page cache (no template rendered) equal to the computed one."""
+    return response.context is None and _page(response) == _page(computed)
+
+
 def _realise(activity, by, day=date(2026, 5, 16)):
     activity.refresh_from_db()
     return update_activity(activity, version=activity.version, by=by, realised_on=day)
@@ -60,8 +78,9 @@ def test_the_dashboard_is_served_from_the_cache_until_anyone_changes_something(
     first, computed = _get(client, DASHBOARD)
     again, cached = _get(client, DASHBOARD)
 
-    assert _row(first, rejang_lebong).total.overdue == _row(again, rejang_lebong).total.overdue == 1
-    assert cached < computed
+    assert _row(first, rejang_lebong).total.overdue == 1
+    assert _served_from_cache(again, first)
+    assert cached <= 3 < computed
 
     _realise(plan["overdue"], tim_rejang_lebong)  # the kab/kota team, not the viewer
     after, _ = _get(client, DASHBOARD)
@@ -79,10 +98,10 @@ def test_a_cached_dashboard_costs_the_same_queries_for_more_data(client, ketua_t
     ParticipatingVillage.objects.all().delete()
     _villages(year_2026, 20)
     cache.clear()  # the rows above changed without the services (no audit event)
-    _get(client, DASHBOARD)
-    large_response, large = _get(client, DASHBOARD)
+    large_response, _ = _get(client, DASHBOARD)
+    _large, large = _get(client, DASHBOARD)
 
-    assert small == large
+    assert small == large <= 3
     assert sum(r.villages for r in large_response.context["data"].kabkota_rows) == 20 * 10
 
 
@@ -108,7 +127,7 @@ def test_the_dashboard_moves_on_at_midnight_in_jakarta(client, ketua_tim, rejang
     # "Pelatihan agen" is due on 20 May: due soon before midnight, overdue after.
     soon = Status.SEGERA.value
     assert _row(before, rejang_lebong).activity("rencana_kerja").status_count(soon) == 1
-    assert _row(cached, rejang_lebong).total.overdue == _row(before, rejang_lebong).total.overdue
+    assert _served_from_cache(cached, before)
     assert _row(after, rejang_lebong).total.overdue == _row(before, rejang_lebong).total.overdue + 1
 
 
@@ -124,12 +143,18 @@ def test_a_user_of_another_scope_never_gets_the_cached_dashboard(
     province_rows = [r.office_id for r in _get(client, DASHBOARD)[0].context["data"].rows]
     client.force_login(two)
     own_rows = [r.office_id for r in _get(client, DASHBOARD)[0].context["data"].rows]
+    own_page = _get(client, DASHBOARD)[0]
     client.force_login(ketua_tim)
-    again = [r.office_id for r in _get(client, DASHBOARD)[0].context["data"].rows]
+    province_page = _get(client, DASHBOARD)[0]
 
     assert sorted(own_rows) == sorted([rejang_lebong.pk, kaur.pk])
     assert len(province_rows) == Office.objects.filter(parent=rejang_lebong.parent).count() + 1
-    assert again == province_rows
+    assert own_page.context is None and province_page.context is None  # both from the cache
+    others = Office.objects.filter(parent=rejang_lebong.parent).exclude(pk__in=own_rows)
+    for other in others.filter(kind=Office.Kind.KABKOTA):
+        link = reverse("monitoring:office", args=[other.pk])
+        assert link in _page(province_page)
+        assert link not in _page(own_page)
 
 
 @frozen
@@ -274,3 +299,113 @@ def test_a_write_counts_in_its_province_once_committed(
     assert ChangeCounter.objects.filter(scope=province).exists()
     assert pagecache.scope_of(rejang_lebong) == pagecache.scope_of(rejang_lebong.parent)
     assert pagecache.scope_of(None) == pagecache.NO_OFFICE
+
+
+# --- the whole page ---------------------------------------------------------------------------
+
+
+def _pages(request, year_2026):
+    """(user, URL, query) of every page kept whole by the page cache (the LKE results: in
+    lke/tests/test_results.py)."""
+    plan = request.getfixturevalue("plan")
+    recap = generate_recap(
+        year_2026, period=3, narrative="", by=request.getfixturevalue("tim_provinsi")
+    )
+    national_office()
+    nasional = make_user("tim_nasional", "0000", Role.TIM_NASIONAL)
+    ketua = request.getfixturevalue("ketua_tim")
+    village = plan["overdue"].village
+    return {
+        "dashboard": (ketua, DASHBOARD, YEAR),
+        "kab/kota drill-down": (
+            ketua,
+            reverse("monitoring:office", args=[village.office_id]),
+            YEAR,
+        ),
+        "village drill-down": (ketua, reverse("monitoring:village", args=[village.pk]), {}),
+        "recap": (ketua, reverse("monitoring:recap_detail", args=[recap.pk]), {}),
+        "home, Tugas saya": (request.getfixturevalue("tim_rejang_lebong"), "/", YEAR),
+        "national dashboard": (nasional, reverse("monitoring:national"), YEAR),
+    }
+
+
+PAGES = [
+    "dashboard",
+    "kab/kota drill-down",
+    "village drill-down",
+    "recap",
+    "home, Tugas saya",
+    "national dashboard",
+]
+
+
+@frozen
+@pytest.mark.parametrize("page", PAGES)
+def test_a_cached_page_costs_at_most_three_queries_and_carries_the_requests_own_token(
+    request, client, db, year_2026, page
+):
+    """Session, user, data version: no membership, year or figure is read again, no template
+    rendered; the CSRF token on the page is the one of the request's own cookie."""
+    user, url, params = _pages(request, year_2026)[page]
+    client.force_login(user)
+    first, computed = _get(client, url, params)
+    again, cached = _get(client, url, params)
+
+    assert _served_from_cache(again, first)
+    assert cached <= 3 < computed
+    tokens = re.findall(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]{64})"', again.text)
+    assert tokens and {_unmask_cipher_token(t) for t in tokens} == {
+        client.cookies[settings.CSRF_COOKIE_NAME].value
+    }
+
+
+@frozen
+def test_the_national_dashboard_shows_a_province_change_on_the_next_request(
+    client, tim_rejang_lebong, plan
+):
+    national_office()
+    client.force_login(make_user("tim_nasional", "0000", Role.TIM_NASIONAL))
+    url = reverse("monitoring:national")
+
+    def overdue(response):
+        (line,) = [x for x in response.context["lines"] if x.province.code == "1700"]
+        return line.row.total.overdue
+
+    first, _ = _get(client, url)
+    assert _served_from_cache(_get(client, url)[0], first)
+
+    _realise(plan["overdue"], tim_rejang_lebong)  # a kab/kota team of one province
+
+    assert overdue(_get(client, url)[0]) == overdue(first) - 1
+
+
+@frozen
+def test_two_kabkota_teams_each_get_their_own_cached_home(
+    client, tim_rejang_lebong, tim_kaur, village_rejang_lebong, village_kaur, plan
+):
+    pages = {}
+    for user in (tim_rejang_lebong, tim_kaur, tim_rejang_lebong, tim_kaur):
+        client.force_login(user)
+        pages[user.pk] = _get(client, "/", YEAR)[0]  # the second round: from the cache
+
+    own, other = pages[tim_rejang_lebong.pk], pages[tim_kaur.pk]
+    assert own.context is None and other.context is None
+    assert village_rejang_lebong.village.name in own.text
+    assert village_kaur.village.name not in own.text
+    assert village_kaur.village.name in other.text
+    assert village_rejang_lebong.village.name not in other.text
+
+
+@frozen
+def test_a_message_waiting_is_shown_on_a_cached_page(client, ketua_tim, plan):
+    client.force_login(ketua_tim)
+    _get(client, DASHBOARD)
+    _get(client, DASHBOARD)
+    session = client.session
+    holder = SimpleNamespace(session=session)
+    SessionStorage(holder)._store([Message(constants.INFO, "Pesan untuk Anda")], None)
+    session.save()
+
+    response, _ = _get(client, DASHBOARD)
+    assert "Pesan untuk Anda" in response.text
+    assert "Pesan untuk Anda" not in _get(client, DASHBOARD)[0].text  # shown once
