@@ -19,8 +19,9 @@ The key holds everything the figures depend on:
 - the language (labels are translated when the figures are built) and KEY_VERSION, raised when
   the shape of a cached value changes.
 
-What is cached is the computed value (dataclasses, dicts, model rows), never HTML: the
-template renders it with the request's own CSRF token and user. Django's cache: Redis when
+`cached` keeps a computed value (dataclasses, dicts, model rows; the dashboard's figures part
+as HTML), shared by the users of one scope. `cached_page` keeps a whole page per user on top
+of it (below: "whole pages"), the CSRF token put back per request. Django's cache: Redis when
 REDIS_URL is set (shared by every app server), else a per-process memory cache (each process
 keeps its own copy, still keyed on the shared database's counters)."""
 
