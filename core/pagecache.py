@@ -248,7 +248,7 @@ def page_key(request, name: str, *, now: datetime) -> str:
 
 def _has_messages(request) -> bool:
     """A message waits to be shown (django.contrib.messages): the page is rendered afresh."""
-    if CookieStorage.cookie_name in request.COOKIES:
+    if request.COOKIES.get(CookieStorage.cookie_name):
         return True
     session = getattr(request, "session", None)
     return session is not None and SessionStorage.session_key in session

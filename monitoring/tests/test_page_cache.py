@@ -12,7 +12,7 @@ import time_machine
 from django.conf import settings
 from django.contrib.messages import constants
 from django.contrib.messages.storage.base import Message
-from django.contrib.messages.storage.session import SessionStorage
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.db import connection
 from django.middleware.csrf import _unmask_cipher_token
@@ -401,11 +401,9 @@ def test_a_message_waiting_is_shown_on_a_cached_page(client, ketua_tim, plan):
     client.force_login(ketua_tim)
     _get(client, DASHBOARD)
     _get(client, DASHBOARD)
-    session = client.session
-    holder = SimpleNamespace(session=session)
-    SessionStorage(holder)._store([Message(constants.INFO, "Pesan untuk Anda")], None)
-    session.save()
+    cookie = CookieStorage(SimpleNamespace(COOKIES={}))  # as a redirect after a change sets it
+    client.cookies[cookie.cookie_name] = cookie._encode([Message(constants.INFO, "Pesan Anda")])
 
     response, _ = _get(client, DASHBOARD)
-    assert "Pesan untuk Anda" in response.text
-    assert "Pesan untuk Anda" not in _get(client, DASHBOARD)[0].text  # shown once
+    assert "Pesan Anda" in response.text
+    assert "Pesan Anda" not in _get(client, DASHBOARD)[0].text  # shown once
