@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core import pagecache
 from core.people import office_head
 from core.permissions import require
 from core.services import audit_events_for
@@ -578,7 +579,7 @@ def _results_context(request, *, record_form=None, sign_form=None):
 
 @login_required
 @require_GET
-@pagecache.cached_page("lke-results")
+@pagecache.cached_page("lke-results-page")
 def results(request):
     return render(request, "lke/results.html", _results_context(request))
 
