@@ -124,6 +124,15 @@ class Office(models.Model):
         return self.pk if self.is_province else self.parent_id
 
     @property
+    def organisation_name(self) -> str:
+        """The office as its letterhead names it: "BPS Provinsi Jawa Timur" is printed as
+        "Badan Pusat Statistik Provinsi Jawa Timur" (the national office's name is already
+        "Badan Pusat Statistik")."""
+        if self.name.startswith("BPS "):
+            return "Badan Pusat Statistik " + self.name.removeprefix("BPS ")
+        return self.name
+
+    @property
     def place(self) -> str:
         """Where the office signs its documents ("Bengkulu, 2 Desember 2026"): its region's name
         without "Kabupaten"/"Kota" ("Bengkulu Selatan", "Bengkulu")."""

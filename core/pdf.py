@@ -24,9 +24,12 @@ BASE_URL = str(settings.BASE_DIR / "static") + "/"
 
 def document_context(context: dict) -> dict:
     """What every document may print: the organisation (letterhead), the language and when it
-    was printed; the app's own context wins on a clash."""
+    was printed; the app's own context wins on a clash. A document that names the office issuing
+    it (`letterhead_office`, e.g. a recap's province) carries that office's name on its
+    letterhead, not the installation's ORGANISATION_NAME."""
+    office = context.get("letterhead_office")
     return {
-        "ORGANISATION_NAME": settings.ORGANISATION_NAME,
+        "ORGANISATION_NAME": office.organisation_name if office else settings.ORGANISATION_NAME,
         "LANGUAGE_CODE": get_language() or settings.LANGUAGE_CODE,
         "printed_at": timezone.now(),
         **context,

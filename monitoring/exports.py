@@ -106,7 +106,7 @@ def info_rows(view: RecapView) -> list[list]:
     """Title, state, as-of time, signer and narrative of the recap (the second sheet)."""
     recap = view.recap
     rows = [
-        [settings.ORGANISATION_NAME.upper()],
+        [recap.program_year.province.organisation_name.upper()],
         [recap_title(view)],
         [_("State"), recap.get_state_display()],
         [_("Period starts"), recap.period_start],
@@ -191,6 +191,7 @@ def pdf_context(view: RecapView) -> dict:
         "activities": view.kabkota_activities,
         "trend_label": trend_label,
         "province": recap.program_year.province,
+        "letterhead_office": recap.program_year.province,
         "signed_on": timezone.localtime(recap.signed_at).date() if recap.signed_at else None,
         "legend": rag_legend(),
     }

@@ -1,7 +1,7 @@
 from django import template
 from django.template.defaultfilters import floatformat
 
-from ..figures import Figures, Rag, activity_label
+from ..figures import Figures, Rag, activity_label, rag_for
 
 register = template.Library()
 
@@ -10,6 +10,13 @@ register = template.Library()
 def figures(row, code: str) -> Figures:
     """{{ row|figures:code }}: a dashboard row's figures for one activity."""
     return row.activity(code)
+
+
+@register.filter
+def cell_rag(figures: Figures) -> str:
+    """{{ f|cell_rag }}: the red/amber/green of one activity's figures (the rule of the office
+    status, counted on that activity's items alone); "none" where the office has no item."""
+    return rag_for(figures).value if figures.total else "none"
 
 
 @register.filter

@@ -3,6 +3,7 @@ readable (read back from the file: no text over text, nothing off the page, ever
 figure whole in its cell), and the xlsx holds numbers, percentages and dates as such."""
 
 import io
+import re
 from datetime import datetime
 
 import pytest
@@ -12,7 +13,7 @@ from openpyxl import load_workbook
 from core.pdf import lay_out
 from core.tests.pdf_layout import off_page, overlapping, pdf_runs
 from monitoring import exports
-from monitoring.figures import activity_label
+from monitoring.figures import activity_label, rag_for
 from monitoring.queries import recap_view
 from monitoring.services import sign_recap
 
@@ -67,7 +68,9 @@ def test_the_pdf_of_38_kabkota_prints_no_text_over_text_and_nothing_off_the_page
     for office in recap_world.LONG_NAMES:
         assert office.split()[-1] in page_text
     # Figures and status stand as whole runs: "12/14", "85,7%", "▲ 5,5 pp", "✖ Merah".
-    assert any(t.count("/") == 1 and t.replace("/", "").isdigit() for t in texts)
+    # (a per-activity figure carries its cell's status mark: "✔ 12/14")
+    figures = [t.strip().lstrip("✖⚠✔").strip() for t in texts]
+    assert any(t.count("/") == 1 and t.replace("/", "").isdigit() for t in figures)
     assert any(t.endswith("%") and t[:-1].replace(",", "").isdigit() for t in texts)
     assert any(t.startswith(("▲", "▼")) and t.endswith("pp") for t in texts)
     stripped = {t.strip() for t in texts}
@@ -150,3 +153,56 @@ def test_the_xlsx_holds_numbers_percentages_and_dates_as_such(world):
     assert info["NIP"].value == recap_world.HEAD_NIP
     assert info["Ditandatangani oleh"].value == recap_world.HEAD_NAME
     assert info["Dibandingkan dengan"].value.startswith("Periode 1")
+
+
+def test_the_letterhead_is_the_recaps_own_province_office(world, settings):
+    # The installation is Bengkulu's; the recap is Jawa Timur's (a second province).
+    settings.ORGANISATION_NAME = "Badan Pusat Statistik Provinsi Bengkulu"
+    view = recap_view(world["head"], world["recaps"][1])
+
+    runs, _sizes = pdf_runs(exports.render_pdf(view))
+    book = load_workbook(io.BytesIO(exports.render_xlsx(view)))
+
+    texts = [run.text.strip() for run in runs]
+    assert "BADAN PUSAT STATISTIK PROVINSI JAWA TIMUR" in texts
+    assert not [t for t in texts if "BENGKULU" in t.upper()]
+    assert book["Keterangan"]["A1"].value == "BADAN PUSAT STATISTIK PROVINSI JAWA TIMUR"
+
+
+def test_each_activity_cell_of_the_pdf_carries_its_own_status(world):
+    view = recap_view(world["head"], world["recaps"][1])
+    line = view.kabkota_lines[0]
+    html = exports.render_pdf_html(view)
+
+    cells = re.findall(
+        r'data-rag="(\w+)"><span class="cell-mark">(.)</span>&nbsp;(\d+)/(\d+)', html
+    )
+
+    expected = []
+    for entry in [*view.kabkota_lines, view.totals]:
+        for code in view.kabkota_activities:
+            f = entry.row.activity(code)
+            if f.total:
+                expected.append((rag_for(f).value, f"{f.done}", f"{f.expected}"))
+    assert [(rag, done, exp) for rag, _mark, done, exp in cells] == expected
+    assert {rag for rag, *_ in cells} == {"red", "amber", "green"}  # the world has all three
+    marks = {"red": "✖", "amber": "⚠", "green": "✔"}
+    assert all(mark == marks[rag] for rag, mark, *_ in cells)
+    # One cell by hand: the first office's work plan, red/amber/green by the office rule.
+    work_plan = line.row.activity("rencana_kerja")
+    assert cells[0][0] == rag_for(work_plan).value
+    assert f"{work_plan.done}/{work_plan.expected}" == "/".join(cells[0][2:])
+    assert "dihitung dari item kegiatan itu saja" in html  # the legend says how
+
+
+def test_the_pdf_with_coloured_cells_still_prints_no_text_over_text(world):
+    view = recap_view(world["head"], world["recaps"][1])
+
+    pdf = exports.render_pdf(view)
+
+    runs, sizes = pdf_runs(pdf)
+    assert overlapping(runs) == [] and off_page(runs, sizes) == []
+    # each activity cell's mark and figure stand whole on one line: "✖ 158/168"
+    marked = [t for t in (run.text.strip() for run in runs) if re.fullmatch(r"[✖⚠✔]\s\d+/\d+", t)]
+    assert len(marked) > 38 * 5
+    assert {t[0] for t in marked} == {"✖", "⚠", "✔"}
