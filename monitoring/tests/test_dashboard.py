@@ -58,7 +58,6 @@ def test_every_app_with_deadlines_is_a_provider():
 
 
 @frozen
-@pytest.mark.all_providers
 def test_every_provider_returns_only_items_of_the_offices_asked(
     year_2026, plan, kaur, rejang_lebong
 ):
@@ -90,6 +89,7 @@ def test_recap_items_are_six_bimonthly_items_of_the_province_office(year_2026, p
 # --- figures -----------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("work_plan_and_recap_only")
 @frozen
 def test_dashboard_figures_match_the_hand_count(ketua_tim, year_2026, plan, rejang_lebong, kaur):
     data = province_dashboard(ketua_tim, year_2026, now=NOW)
@@ -248,6 +248,7 @@ def test_the_phone_cards_show_every_office_with_status_and_worst_item(client, ke
 # --- views -------------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("work_plan_and_recap_only")
 @frozen
 def test_dashboard_page_shows_rows_totals_legend_and_chart_data(client, ketua_tim, plan):
     client.force_login(ketua_tim)
@@ -310,6 +311,7 @@ def test_dashboard_needs_login(client, year_2026):
     assert response["Location"].startswith("/masuk/")
 
 
+@pytest.mark.usefixtures("work_plan_and_recap_only")
 @frozen
 def test_kabkota_user_lands_on_own_office_with_next_deadlines_first(
     client, tim_rejang_lebong, plan, rejang_lebong
@@ -378,6 +380,7 @@ def test_kabkota_user_cannot_open_the_province_office_drilldown(
     assert client.get(reverse("monitoring:office", args=[province.pk])).status_code == 404
 
 
+@pytest.mark.usefixtures("work_plan_and_recap_only")
 @frozen
 def test_province_office_drilldown_lists_its_recap_items(client, kepala, plan, province):
     client.force_login(kepala)
@@ -398,6 +401,7 @@ def test_drilldowns_refuse_post(client, ketua_tim, village_kaur, kaur):
     assert client.post(reverse("monitoring:village", args=[village_kaur.pk])).status_code == 405
 
 
+@pytest.mark.usefixtures("work_plan_and_recap_only")
 @frozen
 def test_village_timeline_groups_items_by_stage_in_deadline_order(
     client, pimpinan_rejang_lebong, plan, village_rejang_lebong
@@ -461,7 +465,6 @@ def _count(client, url, params=None):
 
 
 @frozen
-@pytest.mark.all_providers
 def test_dashboard_queries_do_not_grow_with_villages(client, ketua_tim, year_2026):
     client.force_login(ketua_tim)
     url = reverse("monitoring:dashboard")
@@ -481,7 +484,6 @@ def test_dashboard_queries_do_not_grow_with_villages(client, ketua_tim, year_202
 
 
 @frozen
-@pytest.mark.all_providers
 def test_office_drilldown_queries_do_not_grow_with_villages(
     client, ketua_tim, year_2026, rejang_lebong
 ):

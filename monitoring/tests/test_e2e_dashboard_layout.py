@@ -16,7 +16,7 @@ from meetings.models import ActionItem, Meeting
 from monitoring.management.commands.seed_demo import DEMO_PASSWORD
 from program.models import ProgramYear
 
-pytestmark = [pytest.mark.e2e, pytest.mark.all_providers]
+pytestmark = pytest.mark.e2e
 
 WIDTHS = """() => ({
     page: document.documentElement.scrollWidth,

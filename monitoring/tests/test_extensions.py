@@ -161,6 +161,7 @@ def test_extension_view_refuses_other_methods(client, ketua_tim, plan, kaur):
     assert client.put(url_for(plan["kaur_1"], kaur)).status_code == 405
 
 
+@pytest.mark.usefixtures("work_plan_and_recap_only")
 @frozen
 def test_extension_status_badge_on_the_drilldown(client, ketua_tim, plan, rejang_lebong):
     client.force_login(ketua_tim)

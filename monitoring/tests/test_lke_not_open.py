@@ -15,7 +15,7 @@ from lke.tests.conftest import small_instrument  # noqa: F401  (fixture)
 from monitoring.queries import province_dashboard
 from monitoring.reminders import send_reminders
 
-pytestmark = [pytest.mark.django_db, pytest.mark.all_providers]
+pytestmark = pytest.mark.django_db
 
 # The 2026 calendar opens the LKE window on 1 September for one month: due 1 October.
 BEFORE_DUE = datetime(2026, 9, 29, 8, tzinfo=JAKARTA)  # three working days before it

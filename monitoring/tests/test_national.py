@@ -211,7 +211,6 @@ def _figures(row):
 
 
 @frozen
-@pytest.mark.all_providers
 def test_each_province_row_equals_its_own_dashboard_totals(nasional, two_provinces):
     bengkulu, other = two_provinces
     data = national_dashboard(nasional, 2026)
@@ -256,7 +255,6 @@ def _count(client, url, params):
 
 
 @frozen
-@pytest.mark.all_providers
 def test_national_dashboard_queries_do_not_grow_with_provinces(client, nasional, year_2026):
     client.force_login(nasional)
     url = reverse("monitoring:national")

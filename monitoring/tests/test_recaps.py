@@ -180,6 +180,7 @@ def test_periods_not_begun_or_unknown_are_refused(ketua_tim, year_2026, period, 
 # --- trend -------------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("work_plan_and_recap_only")
 @frozen
 def test_trend_against_the_previous_recap_in_percentage_points(
     ketua_tim, tim_rejang_lebong, year_2026, plan
@@ -203,6 +204,7 @@ def test_trend_against_the_previous_recap_in_percentage_points(
     assert quiet.trend == {"completeness": None, "timeliness": None}  # nothing due in either
 
 
+@pytest.mark.usefixtures("work_plan_and_recap_only")
 @frozen
 def test_recap_page_shows_the_trend_arrows(client, ketua_tim, year_2026, plan):
     generate_recap(year_2026, period=3, narrative="", by=ketua_tim)
@@ -417,6 +419,7 @@ def test_recap_of_another_province_is_404(client, ketua_tim, year_2026):
 # --- exports -----------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("work_plan_and_recap_only")
 @frozen
 def test_xlsx_holds_the_frozen_rows(client, ketua_tim, kepala, year_2026, plan):
     recap = generate_recap(year_2026, period=3, narrative="Narasi rekap.", by=ketua_tim)
