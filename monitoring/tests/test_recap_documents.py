@@ -202,7 +202,14 @@ def test_the_pdf_with_coloured_cells_still_prints_no_text_over_text(world):
 
     runs, sizes = pdf_runs(pdf)
     assert overlapping(runs) == [] and off_page(runs, sizes) == []
-    # each activity cell's mark and figure stand whole on one line: "✖ 158/168"
-    marked = [t for t in (run.text.strip() for run in runs) if re.fullmatch(r"[✖⚠✔]\s\d+/\d+", t)]
-    assert len(marked) > 38 * 5
-    assert {t[0] for t in marked} == {"✖", "⚠", "✔"}
+    # each activity cell's mark and its figure stand on one line, the mark just left of it
+    marks = [r for r in runs if r.text.strip() in ("✖", "⚠", "✔")]
+    figures = [r for r in runs if re.fullmatch(r"\xa0\d+/\d+", r.text)]
+    assert len(figures) > 38 * 5
+    for figure in figures:
+        assert [
+            m
+            for m in marks
+            if m.page == figure.page and abs(m.y0 - figure.y0) < 3 and -0.5 <= figure.x0 - m.x1 < 3
+        ], figure
+    assert {m.text.strip() for m in marks} == {"✖", "⚠", "✔"}
