@@ -31,7 +31,6 @@ from reports.models import LastAction, Report, ReportKind, ReportState
 
 from .test_national import _program, _province
 
-pytestmark = pytest.mark.all_providers
 SEEDED = datetime(2026, 11, 25, 9, tzinfo=JAKARTA)
 MOMENTS = [
     SEEDED,
