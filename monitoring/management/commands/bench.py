@@ -47,6 +47,7 @@ XLSX_BUDGET_MS = 1000  # a province xlsx recap
 PDF_BUDGET_MS = 3000  # a PDF report
 NATIONAL_XLSX_BUDGET_MS = 5000  # the national LKE results xlsx
 ANSWER_BUDGET_MS = 50  # saving one LKE answer
+REMINDERS_BUDGET_MS = 60_000  # manage.py send_reminders over the national data set (issue #11)
 NATIONAL_PAGE_BUDGET_MS = 300  # the national dashboard over every province (issue #15)
 
 
@@ -81,6 +82,11 @@ class Case:
     # timing) unless `cached`: then the warm-ups fill it and the timed runs are served from it.
     cached: bool = False
     versus: str | None = None  # a case this one is compared with (× its p95) in the verdict
+    # A writing case's untimed first step, inside the same rolled-back transaction (e.g. the
+    # first run of a command whose second run is measured).
+    prepare: Callable[[], object] | None = None
+    runs: int | None = None  # timed runs (and warm-ups) of a slow case instead of --runs
+    warmups: int | None = None
 
 
 @dataclass
@@ -382,6 +388,24 @@ def _raw_dashboard_sql(target: Target):
     return request
 
 
+def _send_reminders(target: Target):
+    """`manage.py send_reminders` over every province (the target only names the row): today's
+    reminders, escalations and digests queued in the outbox, rolled back after each run."""
+    from monitoring.reminders import send_reminders
+
+    def request():
+        run = send_reminders()
+        return HttpResponse(f"{run.mails} mails")
+
+    return request
+
+
+def _first_reminder_run():
+    from monitoring.reminders import send_reminders
+
+    send_reminders()
+
+
 def _api_year(suffix: str = ""):
     return lambda t: f"/api/v1/program-years/{t.year.pk}{suffix}"
 
@@ -513,6 +537,23 @@ CASES = [
     ),
     Case("lke: national results xlsx", NATIONAL_XLSX_BUDGET_MS, _national_xlsx),
     Case("national dashboard", NATIONAL_PAGE_BUDGET_MS, _national("monitoring:national")),
+    Case(
+        "send_reminders (every province, first run of the day)",
+        REMINDERS_BUDGET_MS,
+        _send_reminders,
+        writes=True,
+        runs=3,
+        warmups=0,
+    ),
+    Case(
+        "send_reminders (every province, second run: nothing new)",
+        REMINDERS_BUDGET_MS,
+        _send_reminders,
+        writes=True,
+        prepare=_first_reminder_run,
+        runs=3,
+        warmups=0,
+    ),
     Case("national dashboard xlsx", NATIONAL_XLSX_BUDGET_MS, _national("monitoring:national_xlsx")),
     Case(
         "api: villages (50)",
@@ -595,16 +636,36 @@ def _read(response: HttpResponse) -> int:
     return len(response.content)
 
 
-def _once(request: Callable[[], HttpResponse], writes: bool) -> HttpResponse:
+def _timed(request: Callable[[], HttpResponse], queries: list | None) -> tuple[HttpResponse, float]:
+    started = time.perf_counter()
+    if queries is None:
+        response = request()
+        _read(response)
+    else:
+        with CaptureQueriesContext(connection) as captured:
+            response = request()
+            _read(response)
+        queries.append(len(captured.captured_queries))
+    return response, (time.perf_counter() - started) * 1000
+
+
+def _once(
+    request: Callable[[], HttpResponse],
+    writes: bool,
+    *,
+    prepare: Callable[[], object] | None = None,
+    queries: list | None = None,
+) -> tuple[HttpResponse, float]:
+    """One request, its time in ms (and, given a list, its query count appended to it). A
+    writing case runs in a transaction rolled back afterwards, its `prepare` first, untimed."""
     if not writes:
-        response = request()
-        _read(response)
-        return response
+        return _timed(request, queries)
     with transaction.atomic():
-        response = request()
-        _read(response)
+        if prepare is not None:
+            prepare()
+        response, elapsed = _timed(request, queries)
         transaction.set_rollback(True)
-    return response
+    return response, elapsed
 
 
 def run_case(case: Case, target: Target, *, runs: int, warmups: int) -> Result:
@@ -614,24 +675,25 @@ def run_case(case: Case, target: Target, *, runs: int, warmups: int) -> Result:
     except Unavailable as reason:
         result.problem = f"not available: {reason}"
         return result
+    runs = case.runs if case.runs is not None else runs
+    warmups = case.warmups if case.warmups is not None else warmups
     try:
         with override_settings(DEBUG=False):
             for _ in range(warmups):
-                response = _once(request, case.writes)
+                response, _elapsed = _once(request, case.writes, prepare=case.prepare)
                 if response.status_code >= 400:
                     result.problem = f"error: HTTP {response.status_code}"
                     return result
             for _ in range(runs):
                 if not case.cached:
                     cache.clear()  # uncached: the first request after a change, every time
-                started = time.perf_counter()
-                _once(request, case.writes)
-                result.times_ms.append((time.perf_counter() - started) * 1000)
+                _response, elapsed = _once(request, case.writes, prepare=case.prepare)
+                result.times_ms.append(elapsed)
         if not case.cached:
             cache.clear()
-        with CaptureQueriesContext(connection) as queries:
-            _once(request, case.writes)
-        result.queries = len(queries.captured_queries)
+        queries = []
+        _once(request, case.writes, prepare=case.prepare, queries=queries)
+        result.queries = queries[0]
     except Unavailable as reason:
         result.problem = f"not available: {reason}"
     except Exception as error:  # report the failure in the table, go on with the others
