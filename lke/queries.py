@@ -248,6 +248,12 @@ class ItemRow:
     rules: list = field(default_factory=list)  # the item's CheckRules
 
     @property
+    def document_kinds(self) -> list[tuple[str, str]]:
+        """The kinds an evidence upload or link may be given (its form's choices), on the row so
+        that every response rendering the evidence block has them."""
+        return DocumentKind.choices
+
+    @property
     def evidence_kinds(self) -> set[str]:
         return {piece.document for piece in self.evidence if piece.document}
 

@@ -36,7 +36,7 @@ from .instrument_data import (
     instrument_to_data,
     instrument_to_xlsx,
 )
-from .models import CheckRule, DocumentKind, Instrument, Level, Target
+from .models import CheckRule, Instrument, Level, Target
 from .queries import (
     allowed_actions,
     assessment_of,
@@ -161,7 +161,6 @@ def _worksheet_context(request, worksheet, **extra) -> dict:
         if level
         else None,
         "missing": services.missing_items(worksheet, level) if level else [],
-        "document_kinds": DocumentKind.choices,
     }
     if level == Level.SELF:
         _attach_suggestions(worksheet, context["page"])
