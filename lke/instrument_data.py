@@ -41,6 +41,7 @@ from .models import (
     Target,
     TotalBasis,
 )
+from .rules import RuleError, looks_like_rule, parse_rule
 
 INSTRUMENT_DIR = Path(__file__).resolve().parent / "instruments"
 
@@ -384,6 +385,7 @@ def _check_item(item: dict, ipath: str, item_codes: dict, errors: list[str]) -> 
             errors.append(_("%(where)s: only a choice item has options") % {"where": where})
         max_score = None
     evidence = _text(item, "evidence", where, errors, limit=2000, required=False)
+    rule_text = _text(item, "validation_rule", where, errors, limit=5000, required=False)
     return {
         "code": code,
         "text": _text(item, "text", where, errors, limit=5000),
@@ -395,9 +397,8 @@ def _check_item(item: dict, ipath: str, item_codes: dict, errors: list[str]) -> 
         "example": _bool(item, "example", False),
         "source": _text(item, "source", where, errors, limit=300, required=False),
         "rincian": _text(item, "rincian", where, errors, limit=20, required=False),
-        "validation_rule": _text(
-            item, "validation_rule", where, errors, limit=5000, required=False
-        ),
+        "validation_rule": rule_text,
+        **rule_data(rule_text, [o["score"] for o in options] if kind == ItemKind.CHOICE else None),
         "explanation": _text(item, "explanation", where, errors, limit=5000, required=False),
         "guidance": _text(item, "guidance", where, errors, limit=5000, required=False),
         "source_row": _int(item, "source_row", where, errors, minimum=1),
@@ -451,6 +452,22 @@ def _check_rules(item: dict, kind: str, options: list, where: str, errors: list[
             }
         )
     return rules
+
+
+def rule_data(text: str, scores: list[int] | None) -> dict:
+    """The item's Rule Validasi as data (lke/rules.py); a text that is no rule, or that does not
+    read, gives no data (the workbook importer lists the latter as an anomaly)."""
+    if text and looks_like_rule(text):
+        try:
+            parsed = parse_rule(text, scores)
+        except RuleError:
+            pass
+        else:
+            return {
+                "evidence_scores": parsed["evidence_scores"],
+                "answer_range": parsed["answer_range"],
+            }
+    return {"evidence_scores": None, "answer_range": None}
 
 
 def _score_offset(item: dict, where: str, errors: list[str]) -> int:

@@ -200,6 +200,10 @@ class Item(models.Model):
     # PENJELASAN and "PENJELASAN DAN BUKTI DUKUNG" texts, and the row the item was read from.
     rincian = models.CharField(_("national form code"), max_length=20, blank=True)
     validation_rule = models.TextField(_("validation rule"), blank=True, max_length=MEDIUM_TEXT)
+    # The rule read into data (lke/rules.py): the scores whose answer shows the evidence field
+    # and needs evidence (None: no rule), and the range of a number answer ("Integer 1-99").
+    evidence_scores = models.JSONField(_("evidence for the scores"), null=True, blank=True)
+    answer_range = models.JSONField(_("number range"), null=True, blank=True)
     explanation = models.TextField(_("explanation"), blank=True, max_length=MEDIUM_TEXT)
     guidance = models.TextField(_("explanation and evidence"), blank=True, max_length=MEDIUM_TEXT)
     source_row = models.PositiveIntegerField(_("row in the workbook"), null=True, blank=True)

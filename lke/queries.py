@@ -40,6 +40,7 @@ from .models import (
     Target,
     Worksheet,
 )
+from .rules import evidence_needed, evidence_offered
 from .scoring import instrument_tree, item_nilai, ranked
 
 WRITE_ROLES = frozenset({Role.TIM_KABKOTA, Role.TIM_PROVINSI, Role.KETUA_TIM, Role.KEPALA})
@@ -270,6 +271,8 @@ class ItemRow:
         own, kinds = self.score(Level.SELF), self.evidence_kinds
         return [rule for rule in self.rules if rule.applies(own, kinds)]
 
+    skipped: bool = False  # not filled: the village is not nominated (lke.nomination)
+
     def score(self, level):
         answer = self.answers.get(level)
         return answer.option.score if answer and answer.option_id else None
@@ -281,6 +284,26 @@ class ItemRow:
     @property
     def provincial_answer(self):
         return self.answers.get(Level.PROVINCIAL)
+
+    @property
+    def evidence_score(self):
+        """The answer that decides the evidence field: the verified one, else the self one."""
+        verified = self.score(Level.PROVINCIAL)
+        return verified if verified is not None else self.score(Level.SELF)
+
+    @property
+    def has_evidence_rule(self) -> bool:
+        return self.item.evidence_scores is not None
+
+    @property
+    def evidence_offered(self) -> bool:
+        """The evidence field is shown (lke.rules): always without a rule, else for the answers
+        the rule names; evidence already given stays listed and removable."""
+        return evidence_offered(self.item, self.evidence_score) or bool(self.evidence)
+
+    @property
+    def evidence_needed(self) -> bool:
+        return evidence_needed(self.item, self.score(Level.SELF))
 
 
 def worksheet_rows(worksheet: Worksheet) -> dict:
@@ -304,6 +327,11 @@ def worksheet_rows(worksheet: Worksheet) -> dict:
         item__instrument=instrument, item__indicator__aspect__block__target=worksheet.target
     ).order_by("order", "id"):
         rules[rule.item_id].append(rule)
+    from . import nomination
+
+    level = Level.SELF if worksheet.status == Status.SELF_ASSESSMENT else Level.PROVINCIAL
+    not_nominated = nomination.not_nominated(worksheet, level)
+    skipped = nomination.skipped_ids(tree, not_nominated)
     blocks, required, present = [], 0, 0
     for block in tree:
         aspects = []
@@ -320,7 +348,8 @@ def worksheet_rows(worksheet: Worksheet) -> dict:
                         scale=instrument.nilai_scale,
                         rules=rules.get(item.pk, []),
                     )
-                    if item.evidence_required:
+                    row.skipped = item.pk in skipped
+                    if row.evidence_needed and not row.skipped:
                         required += 1
                         present += bool(row.evidence)
                     rows.append(row)
@@ -328,6 +357,7 @@ def worksheet_rows(worksheet: Worksheet) -> dict:
                     {
                         "indicator": indicator,
                         "rows": rows,
+                        "skipped": bool(rows) and all(r.skipped for r in rows),
                         "scores": {
                             lvl: worksheet.level_scores(lvl)
                             .get("indicators", {})
@@ -352,6 +382,7 @@ def worksheet_rows(worksheet: Worksheet) -> dict:
         "evidence_required": required,
         "evidence_present": present,
         "nilai_scale": instrument.nilai_scale,
+        "not_nominated": not_nominated,
     }
 
 
@@ -403,11 +434,32 @@ def worksheet_summary(worksheet: Worksheet) -> dict:
         block__target=worksheet.target,
         block__scored=True,
     ).order_by("block__order", "block_id", "order", "id")
-    required = Item.objects.filter(
+    from . import nomination
+
+    level = Level.SELF if worksheet.status == Status.SELF_ASSESSMENT else Level.PROVINCIAL
+    not_nominated = nomination.not_nominated(worksheet, level)
+    # as worksheet_rows counts them: the items needing evidence whatever the answer (no rule),
+    # and those whose self answer the rule names; not those a non-nominated village skips
+    ruled = [
+        (answer.item, answer.option.score)
+        for answer in Answer.objects.filter(
+            worksheet=worksheet,
+            level=Level.SELF,
+            option__isnull=False,
+            item__evidence_scores__isnull=False,
+        ).select_related("item__indicator__aspect__block", "option")
+    ]
+    unruled = Item.objects.filter(
         instrument=worksheet.assessment.instrument_id,
         indicator__aspect__block__target=worksheet.target,
+        evidence_scores__isnull=True,
         evidence_required=True,
-    ).values_list("pk", flat=True)
+    ).select_related("indicator__aspect__block")
+    required = [
+        item.pk
+        for item, score in [*ruled, *((item, None) for item in unruled)]
+        if evidence_needed(item, score) and not (not_nominated and nomination.skippable(item))
+    ]
     present = (
         Evidence.objects.filter(worksheet=worksheet, item_id__in=required)
         .values("item_id")

@@ -17,7 +17,7 @@ from core.permissions import is_system, require
 from core.services import audit, shortened_name, store_attachment
 from program.models import ParticipatingVillage, ProgramYear
 
-from . import notifications
+from . import nomination, notifications
 from .instrument_data import InstrumentDataError, check_instrument_data
 from .models import (
     FINAL_STATUSES,
@@ -47,6 +47,7 @@ from .queries import (
     can_take_step,
     editable_level,
 )
+from .rules import evidence_needed
 from .scoring import instrument_tree, item_nilai, required_items, score_level, tree_items
 
 
@@ -230,6 +231,8 @@ def _build_tree(instrument: Instrument, blocks: list[dict]) -> None:
             source_note=it["source"],
             rincian=it["rincian"],
             validation_rule=it["validation_rule"],
+            evidence_scores=it["evidence_scores"],
+            answer_range=it["answer_range"],
             explanation=it["explanation"],
             guidance=it["guidance"],
             source_row=it["source_row"],
@@ -454,21 +457,141 @@ def _check_reason(worksheet, item, level, option, reason, self_answers=None) -> 
 
 
 def _refresh_scores(worksheet: Worksheet, levels) -> list[str]:
-    """Recompute the stored scores of `levels` from the answers (one query per level)."""
+    """Recompute the stored scores of `levels` from the answers (two queries per level). The
+    items a non-nominated village does not fill (lke.nomination) count as unanswered (0),
+    whatever answer they kept."""
     tree = instrument_tree(worksheet.assessment.instrument, worksheet.target)
     scores = dict(worksheet.scores)
     for level in levels:
-        chosen = dict(
-            Answer.objects.filter(
+        skipped = nomination.skipped_for(worksheet, level, tree)
+        chosen = {
+            item_id: score
+            for item_id, score in Answer.objects.filter(
                 worksheet=worksheet, level=level, option__isnull=False
             ).values_list("item_id", "option__score")
-        )
+            if item_id not in skipped
+        }
         scores[level] = score_level(tree, chosen).as_json()
     worksheet.scores = scores
     return ["scores"]
 
 
 COUNTER = {Level.SELF: "self_answered", Level.PROVINCIAL: "provincial_answered"}
+
+
+def _recount(worksheet: Worksheet) -> list[str]:
+    """The progress counters and scores from the answers, after Blok II 2a changed what the
+    village fills (lke.nomination): required = the choice items not skipped at the level being
+    filled now, answered = those answered and not skipped at each level."""
+    tree = instrument_tree(worksheet.assessment.instrument, worksheet.target)
+    choice = {item.pk for item in required_items(tree)}
+    skipped = {level: nomination.skipped_for(worksheet, level, tree) for level in Level.values}
+    for level in Level.values:
+        answered = set(
+            Answer.objects.filter(
+                worksheet=worksheet, level=level, option__isnull=False, item_id__in=choice
+            ).values_list("item_id", flat=True)
+        )
+        setattr(worksheet, COUNTER[level], len(answered - skipped[level]))
+    filling = Level.SELF if worksheet.status == Status.SELF_ASSESSMENT else Level.PROVINCIAL
+    worksheet.required_items = len(choice - skipped[filling])
+    return ["required_items", *COUNTER.values(), *_refresh_scores(worksheet, Level.values)]
+
+
+def _check_nomination_answer(worksheet, item, level, option, text) -> str | None:
+    """The Blok II rules of one answer (lke.nomination): no answer to an item the village does
+    not fill while 2a = Tidak; 1a a whole number; 2b a whole number that no other nominated
+    village of the office holds. Returns the item's Blok II role."""
+    role = nomination.role_of(item) if worksheet.target == Target.VILLAGE else None
+    if nomination.skippable(item) and nomination.not_nominated(worksheet, level):
+        raise ValidationError(
+            _(
+                "Item %(code)s is not filled: this village is not nominated (2a = Tidak), so "
+                "only the indicators shaded green in the workbook are filled."
+            )
+            % {"code": item.code}
+        )
+    if role in ("count", "rank") and text:
+        number = text.strip()
+        low = 0 if role == "count" else 1
+        if not number.isdigit() or int(number) < low:
+            raise ValidationError(
+                {
+                    "text": _("%(code)s takes a whole number of %(low)s or more.")
+                    % {"code": item.code, "low": low}
+                }
+            )
+    if role == "rank" and text:
+        state = nomination.office_state(
+            worksheet, level, instrument_tree(worksheet.assessment.instrument, Target.VILLAGE)
+        )
+        holder = nomination.rank_holder(worksheet, int(text), state) if state else None
+        if holder is not None:
+            raise ValidationError({"text": _rank_taken(item, int(text), holder)})
+    if item.kind == ItemKind.TEXT and text and item.answer_range:
+        low, high = item.answer_range
+        if not text.strip().isdigit() or not low <= int(text) <= high:
+            raise ValidationError(
+                {
+                    "text": _("%(code)s takes a whole number from %(low)s to %(high)s.")
+                    % {"code": item.code, "low": low, "high": high}
+                }
+            )
+    return role
+
+
+def _rank_taken(item, rank: int, holder: Worksheet) -> str:
+    return _(
+        "Rank %(rank)s (%(code)s) is already given to %(village)s, another nominated village of "
+        "this regency/city: each nominee has its own rank."
+    ) % {"rank": rank, "code": item.code, "village": holder.village.village.name}
+
+
+def _require_nomination(worksheet: Worksheet, level: str) -> None:
+    """At submission: the office's 1a against its villages marked Ya (not exceeded; exact once
+    this is the last of its villages to be submitted; the same 1a as its other villages), and
+    this village's 2b present when the office nominates more than one and unique."""
+    tree = instrument_tree(worksheet.assessment.instrument, Target.VILLAGE)
+    state = nomination.office_state(worksheet, level, tree)
+    if state is None:
+        return
+    errors = []
+    declared, count = state["declared"], len(state["nominated"])
+    for sibling in state["siblings"]:
+        theirs = state["values"].get(sibling.pk, {})
+        other = nomination._leading_number(theirs["count"][1]) if "count" in theirs else None
+        if declared is not None and other is not None and other != declared:
+            errors.append(
+                _(
+                    "1a gives %(declared)s nominated villages here but %(other)s on the worksheet "
+                    "of %(village)s: the regency/city has one count."
+                )
+                % {"declared": declared, "other": other, "village": sibling.village.village.name}
+            )
+            break
+    last = all(s.self_submitted for s in state["siblings"])
+    if declared is not None and (count > declared or (last and count != declared)):
+        errors.append(
+            _(
+                "1a says the regency/city nominates %(declared)s villages, but %(count)s of its "
+                "villages are marked Ya in 2a."
+            )
+            % {"declared": declared, "count": count}
+        )
+    rank_item = state["items"].get("rank")
+    if rank_item is not None and worksheet in state["nominated"]:
+        mine = state["values"].get(worksheet.pk, {})
+        rank = nomination._leading_number(mine.get("rank", (None, ""))[1])
+        if rank is None and (declared or count) > 1:
+            errors.append(
+                _("%(code)s: give this village's rank among the regency/city's nominees.")
+                % {"code": rank_item.code}
+            )
+        holder = nomination.rank_holder(worksheet, rank, state) if rank is not None else None
+        if holder is not None:
+            errors.append(_rank_taken(rank_item, rank, holder))
+    if errors:
+        raise ValidationError(errors)
 
 
 @transaction.atomic
@@ -510,6 +633,7 @@ def save_answer(
             % {"code": item.code}
         )
     _check_reason(worksheet, item, level, option, reason)
+    role = _check_nomination_answer(worksheet, item, level, option, text)
     note, reason = note.strip(), reason.strip()
     old = (_label(current), current.note if current else "", current.reason if current else "")
     now_answered = option is not None or bool(text)
@@ -563,10 +687,12 @@ def save_answer(
         counter = COUNTER[level]
         setattr(worksheet, counter, getattr(worksheet, counter) + (1 if now_answered else -1))
         fields.append(counter)
-    if item.kind == ItemKind.CHOICE:
+    if role == "nominated":
+        fields = _recount(worksheet)  # 2a decides what the village fills
+    elif item.kind == ItemKind.CHOICE:
         fields += _refresh_scores(worksheet, [level])
     if fields:
-        worksheet.save(update_fields=fields)
+        worksheet.save(update_fields=sorted(set(fields)))
     changes = {}
     new = (_label(current), note, reason)
     for name, before, after in zip(("answer", "note", "reason"), old, new, strict=True):
@@ -599,10 +725,15 @@ def accept_self_answers(worksheet: Worksheet, *, by: User) -> int:
         )
     )
     blank = {a.item_id: a for a in answers.filter(level=Level.PROVINCIAL, option__isnull=True)}
+    skipped = nomination.skipped_for(
+        worksheet,
+        Level.PROVINCIAL,
+        instrument_tree(worksheet.assessment.instrument, worksheet.target),
+    )
     taken = [
         a
         for a in answers.filter(level=Level.SELF, option__isnull=False).select_related("item")
-        if a.item_id not in verified
+        if a.item_id not in verified and a.item_id not in skipped
     ]
     created, updated = [], []
     for own in taken:
@@ -879,7 +1010,12 @@ def missing_items(worksheet: Worksheet, level: str) -> list[str]:
             "item_id", flat=True
         )
     )
-    return [item.code for item in required_items(tree) if item.pk not in answered]
+    skipped = nomination.skipped_for(worksheet, level, tree)
+    return [
+        item.code
+        for item in required_items(tree)
+        if item.pk not in answered and item.pk not in skipped
+    ]
 
 
 def _require_complete(worksheet: Worksheet, level: str) -> None:
@@ -887,6 +1023,41 @@ def _require_complete(worksheet: Worksheet, level: str) -> None:
     if missing:
         raise ValidationError(
             _("Not every item is answered yet. Missing: %(codes)s.") % {"codes": ", ".join(missing)}
+        )
+
+
+def _short(text: str, length: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+def missing_evidence(worksheet: Worksheet, level: str = Level.SELF) -> list[Item]:
+    """The items whose answer at `level` needs evidence (lke.rules.evidence_needed: the answers
+    the workbook's Rule Validasi names, or any answer of an item requiring evidence that has no
+    rule) and that have none yet. Three queries."""
+    tree = instrument_tree(worksheet.assessment.instrument, worksheet.target)
+    chosen = dict(
+        Answer.objects.filter(worksheet=worksheet, level=level, option__isnull=False).values_list(
+            "item_id", "option__score"
+        )
+    )
+    present = set(Evidence.objects.filter(worksheet=worksheet).values_list("item_id", flat=True))
+    skipped = nomination.skipped_for(worksheet, level, tree)
+    return [
+        item
+        for item in tree_items(tree)
+        if item.pk not in present
+        and item.pk not in skipped
+        and evidence_needed(item, chosen.get(item.pk))
+    ]
+
+
+def _require_evidence(worksheet: Worksheet, level: str) -> None:
+    missing = missing_evidence(worksheet, level)
+    if missing:
+        raise ValidationError(
+            _("Evidence is required for the answer given but missing for: %(items)s.")
+            % {"items": "; ".join(f"{item.code} {_short(item.text)}" for item in missing)}
         )
 
 
@@ -898,6 +1069,8 @@ def submit_worksheet(worksheet: Worksheet, *, by: User) -> Worksheet:
     worksheet = _locked_worksheet(worksheet)
     if worksheet.status in TRANSITIONS["submit"][0]:
         _require_complete(worksheet, Level.SELF)
+        _require_evidence(worksheet, Level.SELF)
+        _require_nomination(worksheet, Level.SELF)
     return _move(worksheet, "submit", by=by, submitted_at=timezone.now(), return_comment="")
 
 
@@ -1145,9 +1318,7 @@ def import_answers(worksheet: Worksheet, rows: list[dict], *, level: str, by: Us
         if before != _label(current):
             changes[f"{item.code} · answer"] = (before, _label(current))
     if plan:
-        worksheet.refresh_from_db(fields=["self_answered", "provincial_answered"])
-        _refresh_scores(worksheet, [level])
-        worksheet.save(update_fields=["scores"])
+        worksheet.save(update_fields=_recount(worksheet))  # 2a may have changed
         audit(
             worksheet, by=by, action=f"lke.import.{level}", office=worksheet.office, changes=changes
         )

@@ -17,7 +17,7 @@ from core.services import audit_events_for
 from core.views import PDF, XLSX, attachment_response, download_response
 from program.queries import program_year_from, program_years_visible_to
 
-from . import exports, prefill, services
+from . import exports, nomination, prefill, services
 from .forms import (
     AnswerForm,
     BeritaAcaraForm,
@@ -161,6 +161,14 @@ def _worksheet_context(request, worksheet, **extra) -> dict:
         if level
         else None,
         "missing": services.missing_items(worksheet, level) if level else [],
+        "missing_evidence": services.missing_evidence(worksheet) if level == Level.SELF else [],
+        "nominees": nomination.office_state(
+            worksheet,
+            level or Level.PROVINCIAL,
+            instrument_tree(worksheet.assessment.instrument, Target.VILLAGE),
+        )
+        if worksheet.target == Target.VILLAGE
+        else None,
     }
     if level == Level.SELF:
         _attach_suggestions(worksheet, context["page"])
@@ -231,6 +239,8 @@ def _answer_response(request, worksheet, item, *, status: int = 200, errors: str
         "show_provincial": worksheet.status != "self_assessment"
         or worksheet.provincial_answered > 0,
     }
+    if row.has_evidence_rule and level:  # the evidence field follows the answer (lke.rules)
+        context["documents"] = choice_groups(documents_for_evidence(request.user, worksheet))
     return render(request, "lke/_answer_saved.html", context)
 
 
@@ -271,9 +281,12 @@ def answer_save(request, pk: int, item_pk: int):
             request, worksheet, item, status=400, errors=_error_text(error), tried=_tried(form)
         )
     saved = answer.worksheet  # the locked row the service updated: its counters and scores
-    for name in ("scores", "self_answered", "provincial_answered", "status"):
+    for name in ("scores", "self_answered", "provincial_answered", "required_items", "status"):
         setattr(worksheet, name, getattr(saved, name))
-    return _answer_response(request, worksheet, item)
+    response = _answer_response(request, worksheet, item)
+    if request.htmx and nomination.role_of(item) == "nominated":
+        response["HX-Refresh"] = "true"  # 2a decides which indicators the page shows
+    return response
 
 
 @login_required

@@ -39,6 +39,7 @@ from core.xlsx import cell_text, open_workbook
 
 from .instrument_data import InstrumentDataError
 from .models import AspectValue, DocumentKind, Formula, ItemKind, NilaiRule, Target, TotalBasis
+from .rules import RuleError, parse_rule
 
 MAX_ROWS, MAX_COLUMNS = 2000, 30  # the official sheet declares 1007 rows and 15 columns
 GREEN = frozenset({"C5E0B3", "B6D7A8"})
@@ -120,7 +121,7 @@ NOTE_KINDS = {
     ),
     "rule_names_other": gettext_lazy(
         "%(code)s (row %(row)s): its Rule Validasi names %(named)s, not its own rincian "
-        "%(rincian)s."
+        "%(rincian)s; it is read as a rule on the item's own answer."
     ),
     "repeated_letter": gettext_lazy(
         "Rows %(first)s and %(second)s both carry the letter %(letter)s: row %(first)s is "
@@ -128,6 +129,11 @@ NOTE_KINDS = {
     ),
     "unweighted": gettext_lazy(
         "%(code)s (row %(row)s): a question of a scored block without BOBOT: answered, not scored."
+    ),
+    "rule_unread": gettext_lazy(
+        "%(code)s (row %(row)s): its Rule Validasi “%(rule)s” cannot be read as a rule on its "
+        "answers %(scores)s, so it is not applied: the evidence field is offered for every "
+        "answer and not demanded at submission. Correct the rule in a new version."
     ),
     "indicator_remark": gettext_lazy("Indicator %(code)s (row %(row)s): %(text)s"),
     "rule_unplaced": gettext_lazy(
@@ -328,6 +334,7 @@ class _Reader:
         layout = self.layout
         evidence = self.text(row, layout.get("evidence")) or self.text(row, layout.get("guidance"))
         rule = self.text(row, layout.get("rule"))
+        from_column = bool(rule)
         if kind == ItemKind.TEXT and not rule and "(" in answer:
             rule = answer  # "Tuliskan ... (Jika 1a = 0, maka …)": the answer's instruction
         item = {
@@ -345,6 +352,7 @@ class _Reader:
             "source_row": row,
             "nilai_rule": NilaiRule.NONE,
             "options": [],
+            "_rule_column": from_column,
             "_fills": [_hex_fill(self.cell(row, c)) for c in (2, 3, 4)],
         }
         if (
@@ -649,7 +657,27 @@ class _Reader:
                 if isinstance(value, Decimal):
                     note[key] = str(_plain_number(value))
 
+    def note_rule(self, item: dict) -> None:
+        """A Rule Validasi (from its column) that lke.rules cannot read on the item's answers."""
+        text = item["validation_rule"]
+        if not item.pop("_rule_column", False) or not text:
+            return
+        scores = [o["score"] for o in item["options"]] if item["kind"] == ItemKind.CHOICE else None
+        try:
+            parse_rule(text, scores)
+        except RuleError:
+            self.notes.append(
+                {
+                    "kind": "rule_unread",
+                    "code": item["code"],
+                    "row": item["_row"],
+                    "rule": " / ".join(line.strip() for line in text.splitlines() if line.strip()),
+                    "scores": f"{min(scores)}–{max(scores)}" if scores else "—",
+                }
+            )
+
     def note_item(self, block: dict, item: dict) -> None:
+        self.note_rule(item)
         if item["kind"] != ItemKind.CHOICE:
             return
         scores = [o["score"] for o in item["options"]]

@@ -177,8 +177,15 @@ FULL_SELF = {"n.1": 1, "k1.a": 3, "k1.b": 1, "k2.a": 2, "m1.a": 4, "m1.z": 1}
 
 
 def fill(worksheet, scores=None, *, level=Level.SELF, by, reason=""):
+    """Answer `scores` at `level`; a self-assessment filled in full gets the evidence its
+    answers need (the link of k1.a, "SK agen"), so it can be submitted."""
     for code, score in (scores or FULL_SELF).items():
         answer(worksheet, code, score, level=level, by=by, reason=reason)
+    if level == Level.SELF and scores is None:
+        for needed in services.missing_evidence(worksheet):
+            services.add_evidence_link(
+                worksheet, item=needed, url="https://desa.example.id/sk", title="SK", by=by
+            )
     worksheet.refresh_from_db()
     return worksheet
 

@@ -79,6 +79,14 @@ def _worksheet(users, status: str = Status.SELF_ASSESSMENT, *, answered: bool = 
                 version=0,
                 by=users["tim_kabkota"],
             )
+        for item in services.missing_evidence(worksheet):  # what the answers need (#10 pt 4)
+            services.add_evidence_link(
+                worksheet,
+                item=item,
+                url="https://desa.example/sk",
+                title="SK",
+                by=users["tim_kabkota"],
+            )
     Worksheet.objects.filter(pk=worksheet.pk).update(status=status)
     return Worksheet.objects.get(pk=worksheet.pk)
 
