@@ -84,6 +84,15 @@ def not_nominated(worksheet: Worksheet, level: str, tree=None) -> bool:
     return score == 0
 
 
+STORED = "not_nominated"  # kept in Worksheet.scores[level] by services._refresh_scores
+
+
+def stored_not_nominated(worksheet: Worksheet, level: str) -> bool:
+    """`not_nominated` as the services last stored it with the level's scores (no query; the
+    services store it again whenever 2a or the answers of a level change)."""
+    return bool(worksheet.level_scores(level).get(STORED))
+
+
 def skipped_ids(tree, skipped: bool) -> set[int]:
     """The items not filled when the village is not nominated: those of the scored village
     blocks outside the green indicators, and the rank (2b)."""

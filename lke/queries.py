@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, F, Max, Q, QuerySet
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -35,6 +35,7 @@ from .models import (
     Evidence,
     Instrument,
     Item,
+    ItemKind,
     Level,
     Status,
     Target,
@@ -330,7 +331,7 @@ def worksheet_rows(worksheet: Worksheet) -> dict:
     from . import nomination
 
     level = Level.SELF if worksheet.status == Status.SELF_ASSESSMENT else Level.PROVINCIAL
-    not_nominated = nomination.not_nominated(worksheet, level)
+    not_nominated = nomination.stored_not_nominated(worksheet, level)
     skipped = nomination.skipped_ids(tree, not_nominated)
     blocks, required, present = [], 0, 0
     for block in tree:
@@ -437,28 +438,30 @@ def worksheet_summary(worksheet: Worksheet) -> dict:
     from . import nomination
 
     level = Level.SELF if worksheet.status == Status.SELF_ASSESSMENT else Level.PROVINCIAL
-    not_nominated = nomination.not_nominated(worksheet, level)
+    not_nominated = nomination.stored_not_nominated(worksheet, level)
     # as worksheet_rows counts them: the items needing evidence whatever the answer (no rule),
     # and those whose self answer the rule names; not those a non-nominated village skips
-    ruled = [
-        (answer.item, answer.option.score)
-        for answer in Answer.objects.filter(
-            worksheet=worksheet,
-            level=Level.SELF,
-            option__isnull=False,
-            item__evidence_scores__isnull=False,
-        ).select_related("item__indicator__aspect__block", "option")
-    ]
-    unruled = Item.objects.filter(
-        instrument=worksheet.assessment.instrument_id,
-        indicator__aspect__block__target=worksheet.target,
-        evidence_scores__isnull=True,
-        evidence_required=True,
-    ).select_related("indicator__aspect__block")
+    candidates = (
+        Item.objects.filter(
+            Q(evidence_scores__isnull=False) | Q(evidence_required=True),
+            instrument=worksheet.assessment.instrument_id,
+            indicator__aspect__block__target=worksheet.target,
+            kind=ItemKind.CHOICE,
+        )
+        .annotate(
+            self_score=Subquery(
+                Answer.objects.filter(
+                    worksheet=worksheet, item=OuterRef("pk"), level=Level.SELF
+                ).values("option__score")[:1]
+            )
+        )
+        .select_related("indicator__aspect__block")
+    )
     required = [
         item.pk
-        for item, score in [*ruled, *((item, None) for item in unruled)]
-        if evidence_needed(item, score) and not (not_nominated and nomination.skippable(item))
+        for item in candidates
+        if evidence_needed(item, item.self_score)
+        and not (not_nominated and nomination.skippable(item))
     ]
     present = (
         Evidence.objects.filter(worksheet=worksheet, item_id__in=required)

@@ -456,14 +456,19 @@ def _check_reason(worksheet, item, level, option, reason, self_answers=None) -> 
         )
 
 
-def _refresh_scores(worksheet: Worksheet, levels) -> list[str]:
-    """Recompute the stored scores of `levels` from the answers (two queries per level). The
+def _refresh_scores(worksheet: Worksheet, levels, *, recheck: bool = False) -> list[str]:
+    """Recompute the stored scores of `levels` from the answers (one query per level). The
     items a non-nominated village does not fill (lke.nomination) count as unanswered (0),
-    whatever answer they kept."""
+    whatever answer they kept; whether it is nominated is kept with the scores, read again
+    from the answers when `recheck` (2a may have changed)."""
     tree = instrument_tree(worksheet.assessment.instrument, worksheet.target)
     scores = dict(worksheet.scores)
     for level in levels:
-        skipped = nomination.skipped_for(worksheet, level, tree)
+        if recheck:
+            skipping = nomination.not_nominated(worksheet, level)
+        else:
+            skipping = nomination.stored_not_nominated(worksheet, level)
+        skipped = nomination.skipped_ids(tree, skipping)
         chosen = {
             item_id: score
             for item_id, score in Answer.objects.filter(
@@ -472,6 +477,8 @@ def _refresh_scores(worksheet: Worksheet, levels) -> list[str]:
             if item_id not in skipped
         }
         scores[level] = score_level(tree, chosen).as_json()
+        if skipping:
+            scores[level][nomination.STORED] = True
     worksheet.scores = scores
     return ["scores"]
 
@@ -495,7 +502,11 @@ def _recount(worksheet: Worksheet) -> list[str]:
         setattr(worksheet, COUNTER[level], len(answered - skipped[level]))
     filling = Level.SELF if worksheet.status == Status.SELF_ASSESSMENT else Level.PROVINCIAL
     worksheet.required_items = len(choice - skipped[filling])
-    return ["required_items", *COUNTER.values(), *_refresh_scores(worksheet, Level.values)]
+    return [
+        "required_items",
+        *COUNTER.values(),
+        *_refresh_scores(worksheet, Level.values, recheck=True),
+    ]
 
 
 def _check_nomination_answer(worksheet, item, level, option, text) -> str | None:
@@ -503,7 +514,7 @@ def _check_nomination_answer(worksheet, item, level, option, text) -> str | None
     not fill while 2a = Tidak; 1a a whole number; 2b a whole number that no other nominated
     village of the office holds. Returns the item's Blok II role."""
     role = nomination.role_of(item) if worksheet.target == Target.VILLAGE else None
-    if nomination.skippable(item) and nomination.not_nominated(worksheet, level):
+    if nomination.skippable(item) and nomination.stored_not_nominated(worksheet, level):
         raise ValidationError(
             _(
                 "Item %(code)s is not filled: this village is not nominated (2a = Tidak), so "
@@ -761,7 +772,7 @@ def accept_self_answers(worksheet: Worksheet, *, by: User) -> int:
     if not taken:
         return 0
     worksheet.provincial_answered += len(taken)
-    _refresh_scores(worksheet, [Level.PROVINCIAL])
+    _refresh_scores(worksheet, [Level.PROVINCIAL], recheck=True)
     worksheet.save(update_fields=["provincial_answered", "scores"])
     audit(
         worksheet,

@@ -176,12 +176,12 @@ def answer(worksheet, code, score, *, level=Level.SELF, by, reason="", version=N
 FULL_SELF = {"n.1": 1, "k1.a": 3, "k1.b": 1, "k2.a": 2, "m1.a": 4, "m1.z": 1}
 
 
-def fill(worksheet, scores=None, *, level=Level.SELF, by, reason=""):
-    """Answer `scores` at `level`; a self-assessment filled in full gets the evidence its
-    answers need (the link of k1.a, "SK agen"), so it can be submitted."""
+def fill(worksheet, scores=None, *, level=Level.SELF, by, reason="", evidence=True):
+    """Answer `scores` at `level`; a self-assessment gets the evidence its answers need (the
+    link of k1.a, "SK agen"), so it can be submitted (evidence=False: none)."""
     for code, score in (scores or FULL_SELF).items():
         answer(worksheet, code, score, level=level, by=by, reason=reason)
-    if level == Level.SELF and scores is None:
+    if level == Level.SELF and evidence:
         for needed in services.missing_evidence(worksheet):
             services.add_evidence_link(
                 worksheet, item=needed, url="https://desa.example.id/sk", title="SK", by=by

@@ -387,7 +387,7 @@ def test_remove_evidence_is_audited(client, ws_rl, tim_rejang_lebong, small_inst
 
 
 def test_evidence_is_locked_once_submitted(client, ws_rl, tim_rejang_lebong, small_instrument):
-    fill(ws_rl, by=tim_rejang_lebong)
+    fill(ws_rl, by=tim_rejang_lebong, evidence=False)
     ws_rl.status = Status.SUBMITTED
     ws_rl.save(update_fields=["status"])
     client.force_login(tim_rejang_lebong)

@@ -172,7 +172,9 @@ def test_full_workflow_with_audit_rows(ws_rl, tim_rejang_lebong, tim_provinsi, k
     ws_rl.refresh_from_db()
     assert ws_rl.status == Status.FINALISED
     assert ws_rl.final_snapshot is not None
-    transitions = [a for a in audit_actions(ws_rl) if not a.startswith("lke.answer")]
+    transitions = [
+        a for a in audit_actions(ws_rl) if not a.startswith(("lke.answer", "lke.evidence"))
+    ]
     assert transitions == [
         "lke.submit",
         "lke.start_verification",
