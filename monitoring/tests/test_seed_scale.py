@@ -325,6 +325,30 @@ def test_bench_measures_reports_meetings_and_lke_on_the_seeded_data(db, seeded, 
     assert Answer.objects.count() == answers  # the answer saves were rolled back
 
 
+def test_bench_measures_send_reminders_and_leaves_no_reminder_behind(db, seeded, tmp_path):
+    from core.models import OutgoingMail, ReminderRecord
+
+    report = tmp_path / "bench.md"
+    before = (ReminderRecord.objects.count(), OutgoingMail.objects.count())
+
+    call_command("bench", only="send_reminders", markdown=str(report), stdout=io.StringIO())
+
+    rows = [
+        [cell.strip() for cell in line.strip("|").split("|")]
+        for line in report.read_text().splitlines()
+        if line.startswith("| send_reminders")
+    ]
+    assert [row[0] for row in rows] == [
+        "send_reminders (every province, first run of the day)",
+        "send_reminders (every province, second run: nothing new)",
+    ]
+    (_n, p50, _p95, first, budget, verdict), (_m, _p50, _p95b, second, _b, verdict2) = rows
+    assert float(p50) > 0 and budget == "≤ 60000 ms"
+    assert verdict.startswith(("ok", "MISSED by")) and verdict2.startswith(("ok", "MISSED by"))
+    assert int(second) < int(first)  # the second run finds every reminder already sent
+    assert (ReminderRecord.objects.count(), OutgoingMail.objects.count()) == before
+
+
 def test_the_seed_writes_its_files_into_a_temporary_folder(db, seeded, tmp_path_factory):
     folders = list(tmp_path_factory.getbasetemp().glob("seed-media*"))
     names = list(Attachment.objects.values_list("file", flat=True)[:50])
