@@ -11,7 +11,7 @@ from django.utils.translation import pgettext
 from core.pdf import render_pdf
 from core.xlsx import HEADER_FONT, XlsxWriter, cell_text, open_workbook, solid_fill, write_xlsx
 
-from .models import Answer, ItemKind, Level, Worksheet
+from .models import Answer, Evidence, ItemKind, Level, Worksheet
 from .scoring import instrument_tree, tree_items
 
 HEADING_FILL = solid_fill("F2F2F2")
@@ -117,7 +117,9 @@ def national_form_rows(worksheets: Iterable[Worksheet], level: str) -> Iterator[
     """Header, then per worksheet (a village or a kab/kota office) one row per item the
     national web form asks, by its rincian code: the value to type into the form (the option's
     score for a choice, the text for a free-text item), the answer's wording and the evidence
-    links. Headings are left out; an item the form does not ask has no rincian code."""
+    links. Headings are left out; an item the form does not ask has no rincian code. A fixed
+    number of queries whatever the number of worksheets (five more per instrument and
+    target)."""
     yield [
         _("Region code"),
         _("Village / office"),
@@ -128,22 +130,31 @@ def national_form_rows(worksheets: Iterable[Worksheet], level: str) -> Iterator[
         _("Answer"),
         _("Evidence links"),
     ]
+    worksheets = list(worksheets)
+    trees: dict[tuple[int, str], list] = {}
+    answers = {
+        (a.worksheet_id, a.item_id): a
+        for a in Answer.objects.filter(worksheet__in=worksheets, level=level).select_related(
+            "option"
+        )
+    }
+    links: dict[tuple[int, int], list[str]] = {}
+    for worksheet_id, item_id, url in (
+        Evidence.objects.filter(worksheet__in=worksheets, kind="link")
+        .order_by("added_at", "id")
+        .values_list("worksheet_id", "item_id", "url")
+    ):
+        links.setdefault((worksheet_id, item_id), []).append(url)
     for worksheet in worksheets:
-        tree = instrument_tree(worksheet.assessment.instrument, worksheet.target)
-        answers = {
-            a.item_id: a
-            for a in Answer.objects.filter(worksheet=worksheet, level=level).select_related(
-                "option"
-            )
-        }
-        links: dict[int, list[str]] = {}
-        for item_id, url in worksheet.evidence.filter(kind="link").values_list("item_id", "url"):
-            links.setdefault(item_id, []).append(url)
+        key = (worksheet.assessment.instrument_id, worksheet.target)
+        if key not in trees:
+            trees[key] = instrument_tree(worksheet.assessment.instrument, worksheet.target)
+        tree = trees[key]
         subject = worksheet.village.village if worksheet.village_id else worksheet.office.region
         for item in tree_items(tree):
             if item.kind == ItemKind.HEADING:
                 continue
-            answer = answers.get(item.pk)
+            answer = answers.get((worksheet.pk, item.pk))
             if answer is None:
                 value = label = None
             elif answer.option_id:
@@ -158,7 +169,7 @@ def national_form_rows(worksheets: Iterable[Worksheet], level: str) -> Iterator[
                 item.text,
                 value,
                 label,
-                "\n".join(links.get(item.pk, [])) or None,
+                "\n".join(links.get((worksheet.pk, item.pk), [])) or None,
             ]
 
 
@@ -169,6 +180,57 @@ def national_form_xlsx(worksheets: Iterable[Worksheet], level: str) -> bytes:
         widths=dict(enumerate(NATIONAL_FORM_WIDTHS, start=1)),
         wrap=True,
     )
+
+
+# --- the nominees of the signed provinces ---------------------------------------------------------
+
+
+def nominee_rows(nominees) -> Iterator[list]:
+    """Header, then one row per nominee (queries.NationalNominees), province by province and
+    kab/kota by kab/kota in the 2b order: the village's region code and name, its 2b rank, its
+    verified total and rank in the province, and the province's berita acara."""
+    yield [
+        _("Province"),
+        _("BPS regency/city"),
+        _("Region code"),
+        _("Village"),
+        _("District"),
+        _("Nominee rank (2b)"),
+        _("Verified total"),
+        _("Rank in the province"),
+        _("Berita acara"),
+        _("Signed on"),
+    ]
+    for line in nominees.provinces:
+        assessment = line.assessment
+        for row in line.nominees:
+            worksheet = row["worksheet"]
+            yield [
+                line.province.name,
+                row["office"],
+                worksheet.village.village.code,
+                row["name"],
+                row["district"],
+                row["nominee_rank"] if row["nominee_rank"] is not None else row["rank_text"],
+                row[Level.PROVINCIAL].get("total"),
+                row["rank"],
+                assessment.record_number,
+                assessment.record_date,
+            ]
+
+
+def nominees_xlsx(nominees) -> bytes:
+    """The input of the national desk evaluation: the list of nominees, then their verified
+    answers in the national web form's layout (national_form_rows)."""
+    writer = XlsxWriter()
+    writer.add_sheet(_("Nominees"), nominee_rows(nominees), autofilter=True)
+    writer.add_sheet(
+        _("National form"),
+        national_form_rows(nominees.worksheets, Level.PROVINCIAL),
+        widths=dict(enumerate(NATIONAL_FORM_WIDTHS, start=1)),
+        wrap=True,
+    )
+    return writer.to_bytes()
 
 
 def _cell(value) -> str:

@@ -191,3 +191,28 @@ class BeritaAcaraForm(StyledFormMixin, forms.Form):
             "date": data["date"],
             "lead": data["lead"],
         }
+
+
+class NomineeFilterForm(StyledFormMixin, forms.Form):
+    """?tahun=&provinsi=&kabkota=&peringkat= of the nominees list. The view resolves the year,
+    the province and the kab/kota first (404 outside the user's scope); here they are choices
+    of what the user reaches, and the 2b rank is bounded."""
+
+    tahun = forms.TypedChoiceField(label=_("Program year"), coerce=int, required=False)
+    provinsi = forms.ChoiceField(label=_("BPS province"), required=False)
+    kabkota = forms.TypedChoiceField(label=_("BPS regency/city"), coerce=int, required=False)
+    peringkat = forms.IntegerField(
+        label=_("Nominee rank (2b) at most"), min_value=1, max_value=99, required=False
+    )
+
+    def __init__(self, *args, years, provinces, offices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tahun"].choices = [(y, y) for y in years]
+        self.fields["provinsi"].choices = [("", _("All provinces"))] + [
+            (p.code, p.short_name) for p in provinces
+        ]
+        self.fields["kabkota"].choices = [("", _("All regencies/cities"))] + [
+            (o.pk, o.short_name) for o in offices
+        ]
+        self.fields["kabkota"].empty_value = None
+        self.fields["peringkat"].widget.attrs["placeholder"] = _("any")

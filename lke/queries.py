@@ -18,7 +18,14 @@ from core import pagecache
 from core.deadlines import Status as DeadlineStatus
 from core.deadlines import TrackedItem, due_at, end_of_day, item_status
 from core.models import Attachment, Office, Role, User
-from core.permissions import PROVINCE_READERS, PROVINCE_TEAM, has_role, require, visible_office_ids
+from core.permissions import (
+    PROVINCE_READERS,
+    PROVINCE_TEAM,
+    has_role,
+    offices_visible_to,
+    require,
+    visible_office_ids,
+)
 from core.services import extensions_for
 from program.models import ParticipatingVillage, ProgramYear, SopActivity
 from program.queries import Years, years_of
@@ -741,17 +748,36 @@ def nominees_by_office(assessment: Assessment, tree, rows: list[dict]) -> dict:
     items = nomination_items(tree)
     if "nominated" not in items or not rows:
         return {"items": items, "offices": []}
-    by_worksheet = {row["worksheet"].pk: row for row in rows}
-    values = defaultdict(dict)  # worksheet → role → (level, score, text)
-    role_of = {item.pk: role for role, item in items.items()}
+    values = _nomination_answers([row["worksheet"].pk for row in rows], items.values())
+    return {"items": items, "offices": _offices_nominees(rows, values)}
+
+
+def _nomination_answers(worksheet_ids: Collection[int], items) -> dict:
+    """{worksheet id: {"count"|"nominated"|"rank": (score, text)}} of the Blok II `items` (of
+    one or several instruments): the province's answer where it gave one, else the kab/kota's.
+    One query."""
+    role_of = {}
+    for item in items:
+        code = _plain_code(item.code)
+        role_of[item.pk] = next(r for r, codes in NOMINATION_CODES.items() if code in codes)
+    values = defaultdict(dict)
     for worksheet_id, item_id, level, score, text in Answer.objects.filter(
-        worksheet_id__in=list(by_worksheet), item_id__in=list(role_of)
+        worksheet_id__in=list(worksheet_ids), item_id__in=list(role_of)
     ).values_list("worksheet_id", "item_id", "level", "option__score", "text"):
         role = role_of[item_id]
         if level == Level.PROVINCIAL or role not in values[worksheet_id]:
             values[worksheet_id][role] = (score, text)
+    return values
+
+
+def _offices_nominees(rows: list[dict], values: dict) -> list[dict]:
+    """The nominees among `rows` grouped per kab/kota office (by name), each office's by its
+    2b rank, then name; offices without a nominee left out."""
+    by_worksheet = {row["worksheet"].pk: row for row in rows}
     offices = {}
     for worksheet_id, answers in values.items():
+        if worksheet_id not in by_worksheet:
+            continue
         score, _text = answers.get("nominated", (None, ""))
         row = by_worksheet[worksheet_id]
         entry = offices.setdefault(
@@ -776,7 +802,7 @@ def nominees_by_office(assessment: Assessment, tree, rows: list[dict]) -> dict:
         entry["duplicate_ranks"] = sorted({n for n in ranks if ranks.count(n) > 1})
         result.append(entry)
     result.sort(key=lambda e: e["office"])
-    return {"items": items, "offices": result}
+    return result
 
 
 def _chart_data(rows: list[dict], aspects: list[dict]) -> dict:
@@ -838,6 +864,149 @@ def national_results(year: int) -> dict:
             ]
             rows.append(row)
     return {"aspects": aspects, "villages": rows}
+
+
+# --- the nominees of the signed provinces (the national desk evaluation) ------------------------
+
+
+def nominee_provinces_visible_to(user: User) -> QuerySet[Office]:
+    """The province offices whose nominees the user may see, by code: every province for BPS
+    RI (and the national operator), its own province for a member of a province office; none
+    for a kab/kota office (which reads its province's nominees on the signed results page)."""
+    return offices_visible_to(user).filter(kind=Office.Kind.PROVINSI).order_by("code")
+
+
+def signed_assessments_visible_to(user: User) -> QuerySet[Assessment]:
+    """The signed LKE results of the provinces of `nominee_provinces_visible_to(user)`: a
+    result not signed by its province head is never part of the nominees."""
+    return Assessment.objects.filter(
+        signed_off_at__isnull=False,
+        program_year__province__in=nominee_provinces_visible_to(user),
+    ).select_related("instrument", "program_year__province")
+
+
+@dataclass
+class ProvinceNominees:
+    """One province's signed result of the year and its nominees, per kab/kota (as
+    `nominees_by_office` gives them), each row with its verified total and its rank in the
+    province's ranking."""
+
+    province: Office
+    assessment: Assessment
+    offices: list[dict]
+
+    @property
+    def nominees(self) -> list[dict]:
+        return [row for entry in self.offices for row in entry["nominees"]]
+
+
+@dataclass
+class NationalNominees:
+    year: int
+    provinces: list[ProvinceNominees]
+    awaiting: list[Office]  # provinces with an assessment of the year not signed yet
+
+    @property
+    def nominees(self) -> list[dict]:
+        return [row for line in self.provinces for row in line.nominees]
+
+    @property
+    def worksheets(self) -> list[Worksheet]:
+        return [row["worksheet"] for row in self.nominees]
+
+
+def national_nominees(
+    user: User,
+    year: int,
+    *,
+    province: Office | None = None,
+    office: Office | None = None,
+    max_rank: int | None = None,
+) -> NationalNominees:
+    """The nominees (Blok II 2a = Ya, with their 2b rank) of every signed result of `year` the
+    user may see (signed_assessments_visible_to), of `province` and of the kab/kota `office`
+    when given, with a 2b rank of at most `max_rank` when given; and the provinces whose result
+    of the year is not signed yet. The villages' figures are the frozen ones of the sign-off.
+    A fixed number of queries whatever the number of provinces (five more per distinct
+    instrument)."""
+    assessments = signed_assessments_visible_to(user).filter(program_year__year=year)
+    pending = Assessment.objects.filter(
+        signed_off_at__isnull=True,
+        program_year__year=year,
+        program_year__province__in=nominee_provinces_visible_to(user),
+    )
+    if province is not None:
+        assessments = assessments.filter(program_year__province=province)
+        pending = pending.filter(program_year__province=province)
+    assessments = list(assessments.order_by("program_year__province__code"))
+    awaiting = [
+        a.program_year.province
+        for a in pending.select_related("program_year__province").order_by(
+            "program_year__province__code"
+        )
+    ]
+    trees = {
+        a.instrument_id: instrument_tree(a.instrument, Target.VILLAGE)
+        for a in {a.instrument_id: a for a in assessments}.values()
+    }
+    items = {pk: nomination_items(tree) for pk, tree in trees.items()}
+    rows_of = defaultdict(list)
+    worksheets = (
+        Worksheet.objects.filter(assessment__in=assessments, target=Target.VILLAGE)
+        .select_related(
+            "office", "village__village__parent", "final_snapshot", "assessment__instrument"
+        )
+        .order_by("id")
+    )
+    for worksheet in worksheets:
+        rows_of[worksheet.assessment_id].append(_result_row(worksheet))
+    asked = [item for found in items.values() if "nominated" in found for item in found.values()]
+    values = _nomination_answers(
+        [row["worksheet"].pk for rows in rows_of.values() for row in rows], asked
+    )
+    lines = []
+    for assessment in assessments:
+        rows = rows_of[assessment.pk]
+        ranked([r for r in rows if r["assessed"]], _tie_break(trees[assessment.instrument_id]))
+        if office is not None:
+            rows = [r for r in rows if r["office_id"] == office.pk]
+        found = items[assessment.instrument_id]
+        offices = _offices_nominees(rows, values) if "nominated" in found else []
+        for entry in offices:
+            if max_rank is not None:
+                entry["nominees"] = [
+                    r
+                    for r in entry["nominees"]
+                    if r["nominee_rank"] is not None and r["nominee_rank"] <= max_rank
+                ]
+            for row in entry["nominees"]:
+                row["province"] = assessment.program_year.province.name
+        offices = [entry for entry in offices if entry["nominees"]]
+        lines.append(ProvinceNominees(assessment.program_year.province, assessment, offices))
+    return NationalNominees(year=year, provinces=lines, awaiting=awaiting)
+
+
+def nominee_years(user: User) -> list[int]:
+    """The program years (numbers) of the provinces whose nominees the user may see, newest
+    first."""
+    return sorted(
+        set(
+            ProgramYear.objects.filter(province__in=nominee_provinces_visible_to(user)).values_list(
+                "year", flat=True
+            )
+        ),
+        reverse=True,
+    )
+
+
+def newest_signed_year(user: User) -> int | None:
+    """The newest year with a signed result the user may see (where the list opens)."""
+    return (
+        signed_assessments_visible_to(user)
+        .order_by("-program_year__year")
+        .values_list("program_year__year", flat=True)
+        .first()
+    )
 
 
 # --- for the monitoring dashboard --------------------------------------------------------------

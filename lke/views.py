@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core import pagecache
 from core.people import office_head
-from core.permissions import require
+from core.permissions import is_national_user, kabkota_offices_visible_to, require
 from core.services import audit_events_for
 from core.views import PDF, XLSX, attachment_response, download_response
 from program.queries import program_year_from, program_years_visible_to
@@ -25,6 +25,7 @@ from .forms import (
     EvidenceDocumentForm,
     EvidenceFileForm,
     EvidenceLinkForm,
+    NomineeFilterForm,
     OpenAssessmentForm,
     ReasonForm,
     WorkbookForm,
@@ -56,7 +57,11 @@ from .queries import (
     get_item_of,
     get_worksheet_for,
     item_row,
+    national_nominees,
     national_results,
+    newest_signed_year,
+    nominee_provinces_visible_to,
+    nominee_years,
     tracked_items,
     worksheet_rows,
     worksheet_summary,
@@ -680,6 +685,87 @@ def results_national_xlsx(request):
         [(_("Villages"), exports.results_rows(national_results(year), with_province=True))]
     )
     return download_response(content, f"hasil-penilaian-lke-nasional-{year}.xlsx", XLSX)
+
+
+# --- the nominees of the signed provinces (the national desk evaluation) ------------------------
+
+
+def _nominees(request):
+    """The form and the nominees asked for. 404: for a user who sees no province's nominees
+    (a kab/kota office), for a province, a kab/kota or a year outside the user's scope, and for
+    a malformed year."""
+    user = request.user
+    provinces = list(nominee_provinces_visible_to(user))
+    if not provinces:
+        raise Http404
+    raw = request.GET.get("provinsi") or ""
+    province = next((p for p in provinces if p.code == raw), None)
+    if raw and province is None:
+        raise Http404
+    if province is None and len(provinces) == 1:
+        province = provinces[0]
+    raw = request.GET.get("kabkota") or ""
+    office = None
+    if raw:
+        office = kabkota_offices_visible_to(user, province).filter(pk=_number(raw)).first()
+        if office is None or office.parent_id not in {p.pk for p in provinces}:
+            raise Http404
+        province = next(p for p in provinces if p.pk == office.parent_id)
+    offices = list(kabkota_offices_visible_to(user, province)) if province else []
+    years = nominee_years(user)
+    raw = request.GET.get("tahun") or ""
+    if raw:
+        year = _number(raw)
+        if year not in years:
+            raise Http404
+    else:
+        year = newest_signed_year(user) or (years[0] if years else None)
+    data = {**request.GET.dict(), "tahun": year, "provinsi": province.code if province else ""}
+    form = NomineeFilterForm(data, years=years, provinces=provinces, offices=offices)
+    if year is None or not form.is_valid():
+        return form, None
+    nominees = national_nominees(
+        user,
+        year,
+        province=province,
+        office=office,
+        max_rank=form.cleaned_data["peringkat"],
+    )
+    return form, nominees
+
+
+def _number(raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise Http404 from None
+
+
+@login_required
+@require_GET
+def nominees(request):
+    """The nominees of every signed province result the user may see (BPS RI: every province;
+    a province: its own), filterable by province, kab/kota, year and 2b rank."""
+    form, data = _nominees(request)
+    context = {
+        "form": form,
+        "data": data,
+        "national": is_national_user(request.user),
+        "query": request.GET.urlencode(),
+    }
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "lke/nominees.html", context, status=status)
+
+
+@login_required
+@require_GET
+def nominees_xlsx(request):
+    form, data = _nominees(request)
+    if data is None:
+        raise Http404
+    province = form.cleaned_data["provinsi"]
+    name = f"usulan-desa-cantik-{data.year}{'-' + province if province else ''}.xlsx"
+    return download_response(exports.nominees_xlsx(data), name, XLSX)
 
 
 # --- instruments ---------------------------------------------------------------------------

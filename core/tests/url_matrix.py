@@ -472,6 +472,15 @@ URLS: dict[str, Url] = {
     "lke:results_sign_off": Url(get=POST_ONLY, query=year, post=refused(("kepala",))),
     # the national results are for the national operator (a superuser) only
     "lke:results_national_xlsx": Url(get=everyone(403), query=year),
+    # the nominees of the signed results (the national desk's input; none signed in the world):
+    # BPS RI reads every province's, a province office its own; a kab/kota office has no such
+    # page (it reads its province's nominees on the signed results page)
+    "lke:nominees": Url(
+        get=everyone(200, **dict.fromkeys(KABKOTA, 404)), query=year, names_own_offices=True
+    ),
+    "lke:nominees_xlsx": Url(
+        get=everyone(200, **dict.fromkeys(KABKOTA, 404)), query=year, names_own_offices=True
+    ),
     "lke:instrument_list": Url(get=only(INSTRUMENT_MANAGERS)),
     "lke:instrument_import": Url(get=POST_ONLY, post=refused(INSTRUMENT_MANAGERS)),
     "lke:instrument_workbook": Url(
