@@ -999,13 +999,12 @@ def nominee_years(user: User) -> list[int]:
     )
 
 
-def newest_signed_year(user: User) -> int | None:
-    """The newest year with a signed result the user may see (where the list opens)."""
-    return (
-        signed_assessments_visible_to(user)
-        .order_by("-program_year__year")
-        .values_list("program_year__year", flat=True)
-        .first()
+def signed_years(user: User) -> list[int]:
+    """The years with a signed result the user may see, newest first (the list opens on the
+    first; a year without one points to them)."""
+    return sorted(
+        set(signed_assessments_visible_to(user).values_list("program_year__year", flat=True)),
+        reverse=True,
     )
 
 

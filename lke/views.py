@@ -59,9 +59,9 @@ from .queries import (
     item_row,
     national_nominees,
     national_results,
-    newest_signed_year,
     nominee_provinces_visible_to,
     nominee_years,
+    signed_years,
     tracked_items,
     worksheet_rows,
     worksheet_summary,
@@ -691,9 +691,9 @@ def results_national_xlsx(request):
 
 
 def _nominees(request):
-    """The form and the nominees asked for. 404: for a user who sees no province's nominees
-    (a kab/kota office), for a province, a kab/kota or a year outside the user's scope, and for
-    a malformed year."""
+    """The form, the nominees asked for and the years with a signed result. 404: for a user
+    who sees no province's nominees (a kab/kota office), for a province, a kab/kota or a year
+    outside the user's scope, and for a malformed year."""
     user = request.user
     provinces = list(nominee_provinces_visible_to(user))
     if not provinces:
@@ -712,18 +712,18 @@ def _nominees(request):
             raise Http404
         province = next(p for p in provinces if p.pk == office.parent_id)
     offices = list(kabkota_offices_visible_to(user, province)) if province else []
-    years = nominee_years(user)
+    years, signed = nominee_years(user), signed_years(user)
     raw = request.GET.get("tahun") or ""
     if raw:
         year = _number(raw)
         if year not in years:
             raise Http404
     else:
-        year = newest_signed_year(user) or (years[0] if years else None)
+        year = next(iter(signed), years[0] if years else None)
     data = {**request.GET.dict(), "tahun": year, "provinsi": province.code if province else ""}
     form = NomineeFilterForm(data, years=years, provinces=provinces, offices=offices)
     if year is None or not form.is_valid():
-        return form, None
+        return form, None, signed
     nominees = national_nominees(
         user,
         year,
@@ -731,7 +731,7 @@ def _nominees(request):
         office=office,
         max_rank=form.cleaned_data["peringkat"],
     )
-    return form, nominees
+    return form, nominees, signed
 
 
 def _number(raw: str) -> int:
@@ -746,10 +746,11 @@ def _number(raw: str) -> int:
 def nominees(request):
     """The nominees of every signed province result the user may see (BPS RI: every province;
     a province: its own), filterable by province, kab/kota, year and 2b rank."""
-    form, data = _nominees(request)
+    form, data, signed = _nominees(request)
     context = {
         "form": form,
         "data": data,
+        "signed_years": signed,
         "national": is_national_user(request.user),
         "query": request.GET.urlencode(),
     }
@@ -760,7 +761,7 @@ def nominees(request):
 @login_required
 @require_GET
 def nominees_xlsx(request):
-    form, data = _nominees(request)
+    form, data, _signed = _nominees(request)
     if data is None:
         raise Http404
     province = form.cleaned_data["provinsi"]

@@ -389,11 +389,13 @@ def _count(client, url) -> int:
 @pytest.mark.all_providers
 def test_queries_do_not_grow_with_the_number_of_provinces(client, nasional, bengkulu, instrument):
     client.force_login(nasional)
+    _assess(_province(1, kabkota=2), instrument, {"5101": [1, 2, 0]})
     _count(client, PAGE)  # warm the per-process caches (content types, translations)
     small = (_count(client, PAGE), _count(client, XLSX))
-    for number in (1, 2, 3):
+    for number in (2, 3, 4):
         _assess(_province(number, kabkota=2), instrument, {f"5{number}01": [1, 2, 0]})
+    _province(5)  # and a province without a program
     large = (_count(client, PAGE), _count(client, XLSX))
     data = client.get(PAGE, {"tahun": 2026}).context["data"]
-    assert len(data.provinces) == 4 and len(data.nominees) == 3 + 3 * 2
+    assert len(data.provinces) == 5 and len(data.nominees) == 3 + 4 * 2
     assert small == large

@@ -120,6 +120,20 @@ def test_seed_demo_tells_a_coherent_story(db):
         Status.FINALISED,
     } <= statuses
 
+    # the past year's results are signed, with one or two nominees per kab/kota (2b ranked)
+    from lke.queries import national_nominees
+
+    signed = Assessment.objects.get(program_year__year=2025)
+    assert signed.signed_off_at is not None and signed.signed_off_by.username == "kepala"
+    national = User.objects.get(username="tim.nasional")
+    nominees = national_nominees(national, 2025)
+    assert [line.province.code for line in nominees.provinces] == ["1700"]
+    offices = nominees.provinces[0].offices
+    assert len(offices) == 10
+    ranks = [[r["nominee_rank"] for r in o["nominees"]] for o in offices]
+    assert sorted(map(tuple, ranks)) == [(1,)] * 5 + [(1, 2)] * 5
+    assert all(r["provincial"]["total"] is not None for r in nominees.nominees)
+
     recaps = Recap.objects.filter(program_year__year=2026).order_by("period")
     assert [r.period for r in recaps] == [1, 2, 3, 4, 5]  # every period ended by 25 November
     assert {(r.state, r.signed_by.username) for r in recaps} == {("signed_off", "kepala")}

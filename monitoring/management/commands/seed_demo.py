@@ -3,7 +3,8 @@ real Bengkulu regions (the known Desa Cantik villages among them), one login per
 person's name and NIP (BPS RI's national roles too), work plans in every state and reports
 (reviewed by the province team; an approved report's work-plan activity is realised), two
 meetings of 2026 (one closed with attendance, minutes and action items, one scheduled), the
-2026 LKE opened with worksheets in every state, and a signed recap. Everything after the users
+2026 LKE opened with worksheets in every state, the 2025 LKE signed with its Blok II nominees, and
+a signed recap. Everything after the users
 goes through the services, so it is audited like real work. Running it again changes nothing.
 It lives in monitoring, the one app that may import all the others."""
 
@@ -19,16 +20,18 @@ from django.utils import timezone
 from core.deadlines import JAKARTA
 from core.models import Membership, Office, Region, Role, User
 from core.services import national_office
-from lke.models import Assessment, Instrument, Level, Target, Worksheet
+from lke.models import Assessment, Instrument, ItemKind, Level, Target, Worksheet
 from lke.queries import nomination_items
-from lke.scoring import instrument_tree, required_items
+from lke.scoring import instrument_tree, required_items, tree_items
 from lke.services import (
     accept_self_answers,
     add_evidence_link,
     finalise_worksheet,
+    import_answers,
     missing_evidence,
     open_assessment,
     save_answer,
+    sign_off_results,
     start_verification,
     submit_worksheet,
 )
@@ -217,6 +220,7 @@ class Command(BaseCommand):
         self._realise_reported(lead)
         self._meetings(province, users)
         self._lke(province, users)
+        self._signed_lke(province, users)
         self._recap(province, users)
         self.stdout.write(
             f"Demo loaded: {ProgramYear.objects.count()} program years, "
@@ -432,6 +436,90 @@ class Command(BaseCommand):
         for worksheet, stage in plan:
             self._fill_worksheet(worksheet, stage, team, lead, rng)
 
+    def _signed_lke(self, province: Office, users: dict[str, User]) -> None:
+        """The past year's LKE done to the end: every worksheet answered, verified, finalised
+        and the results signed by the head, each kab/kota nominating its best one or two
+        villages for Desa Cantik Terbaik (Blok II 1a, 2a, 2b), so the national nominees list
+        has a signed province. The past year uses the newest instrument as well: the shipped
+        2024 example has no 2b rank and no national form codes."""
+        program_year = ProgramYear.objects.get(province=province, year=SIGNED_YEAR)
+        instrument = Instrument.objects.filter(year__lte=DEMO_YEAR).order_by("-year", "-pk").first()
+        if instrument is None or Assessment.objects.filter(program_year=program_year).exists():
+            return
+        lead, team = users["ketua.tim"], users["tim.provinsi"]
+        assessment = open_assessment(program_year, instrument=instrument, by=lead)
+        trees = {t: instrument_tree(instrument, t) for t in Target.values}
+        nomination = nomination_items(trees[Target.VILLAGE])
+        rng = random.Random(SIGNED_YEAR)
+        offices = Office.objects.filter(parent=province).order_by("code")
+        for number, office in enumerate(offices):
+            writer = _office_user(office, "tim.")
+            sheets = list(
+                assessment.worksheets.filter(target=Target.VILLAGE, village__office=office)
+                .select_related("village__village")
+                .order_by("village__village__code")
+            )
+            nominated = sheets[: 1 + number % 2]  # one or two nominees per kab/kota
+            for worksheet in sheets:
+                rank = nominated.index(worksheet) + 1 if worksheet in nominated else None
+                texts = {"count": str(len(nominated)), "rank": str(rank) if rank else ""}
+                self._answer_all(
+                    worksheet, trees[Target.VILLAGE], nomination, rank, texts, writer, rng
+                )
+            office_sheet = assessment.worksheets.get(target=Target.OFFICE, office=office)
+            self._answer_all(office_sheet, trees[Target.OFFICE], {}, None, {}, writer, rng)
+        for worksheet in assessment.worksheets.select_related("office", "village__office"):
+            writer = _office_user(
+                worksheet.village.office if worksheet.village_id else worksheet.office, "tim."
+            )
+            worksheet = submit_worksheet(worksheet, by=writer)
+            worksheet = start_verification(worksheet, by=team)
+            accept_self_answers(worksheet, by=team)
+            finalise_worksheet(worksheet, by=lead)
+        sign_off_results(
+            assessment,
+            record={
+                "number": f"B-88/17000/VS.300/12/{SIGNED_YEAR}",
+                "place": "Bengkulu",
+                "date": timezone.localdate(),
+                "lead": lead,
+            },
+            by=users["kepala"],
+        )
+
+    def _answer_all(self, worksheet, tree, nomination, rank, texts, writer, rng) -> None:
+        """Every choice item answered at once (import_answers, as an uploaded worksheet file
+        is), the best options more often for a nominee; Blok II as `rank` says (2a = Ya for a
+        nominee) and its texts (1a, 2b)."""
+        roles = {item.pk: role for role, item in nomination.items()}
+        rows = []
+        for item in tree_items(tree):
+            role = roles.get(item.pk)
+            option, text = None, ""
+            if item.kind == ItemKind.CHOICE:
+                options = sorted(item.options.all(), key=lambda o: o.score)
+                if role == "nominated":
+                    option = options[-1] if rank else options[0]
+                else:
+                    good = 0.85 if rank else 0.55
+                    option = options[-1] if rng.random() < good else rng.choice(options)
+            elif item.kind == ItemKind.TEXT and texts.get(role):
+                text = texts[role]
+            else:
+                continue
+            rows.append(
+                {
+                    "row": len(rows) + 2,
+                    "code": item.code,
+                    "option": option,
+                    "text": text,
+                    "note": "",
+                    "reason": "",
+                    "version": 0,
+                }
+            )
+        import_answers(worksheet, rows, level=Level.SELF, by=writer)
+
     def _fill_worksheet(
         self, worksheet, stage: str, team: User, lead: User, rng: random.Random
     ) -> None:
@@ -527,6 +615,7 @@ class Command(BaseCommand):
 
 
 DEMO_YEAR = 2026
+SIGNED_YEAR = 2025  # its LKE results signed, with nominees
 SITE_URL = "http://127.0.0.1:8000"
 REPORTED_ACTIVITY = {
     ReportKind.SOSIALISASI: "Sosialisasi dan pencanangan Desa Cantik",
