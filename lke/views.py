@@ -764,8 +764,8 @@ def nominees_xlsx(request):
     form, data, _signed = _nominees(request)
     if data is None:
         raise Http404
-    province = form.cleaned_data["provinsi"]
-    name = f"usulan-desa-cantik-{data.year}{'-' + province if province else ''}.xlsx"
+    asked = form.cleaned_data["provinsi"] if request.GET.get("provinsi") else ""
+    name = f"usulan-desa-cantik-{data.year}{'-' + asked if asked else ''}.xlsx"
     return download_response(exports.nominees_xlsx(data), name, XLSX)
 
 

@@ -68,7 +68,7 @@ def test_national_user_drills_down_and_downloads_the_nominees(page, demo):
     with page.expect_download() as download:
         page.get_by_test_id("nominees-xlsx").click()
     path = download.value.path()
-    assert download.value.suggested_filename == "usulan-desa-cantik-2025.xlsx"
+    assert download.value.suggested_filename == "usulan-desa-cantik-2025.xlsx"  # no province asked
     book = load_workbook(path)
     assert book.sheetnames == ["Usulan", "Formulir nasional"]
     listed = list(book["Usulan"].iter_rows(min_row=2, values_only=True))
