@@ -3,6 +3,7 @@ Bengkulu's dashboard and into one of its kab/kota, then opens the nominees of th
 provinces (the demo's 2025 results, signed) and downloads their xlsx; at 1366 and 390 px."""
 
 import io
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -69,7 +70,7 @@ def test_national_user_drills_down_and_downloads_the_nominees(page, demo):
         page.get_by_test_id("nominees-xlsx").click()
     path = download.value.path()
     assert download.value.suggested_filename == "usulan-desa-cantik-2025.xlsx"  # no province asked
-    book = load_workbook(path)
+    book = load_workbook(io.BytesIO(Path(path).read_bytes()))  # the saved file has no suffix
     assert book.sheetnames == ["Usulan", "Formulir nasional"]
     listed = list(book["Usulan"].iter_rows(min_row=2, values_only=True))
     assert len(listed) == 10 and {row[5] for row in listed} == {1}
