@@ -386,7 +386,6 @@ def _count(client, url) -> int:
     return len(queries)
 
 
-@pytest.mark.all_providers
 def test_queries_do_not_grow_with_the_number_of_provinces(client, nasional, bengkulu, instrument):
     client.force_login(nasional)
     _assess(_province(1, kabkota=2), instrument, {"5101": [1, 2, 0]})
