@@ -472,6 +472,7 @@ class Command(BaseCommand):
             writer = _office_user(
                 worksheet.village.office if worksheet.village_id else worksheet.office, "tim."
             )
+            _add_evidence(worksheet, writer)
             worksheet = submit_worksheet(worksheet, by=writer)
             worksheet = start_verification(worksheet, by=team)
             accept_self_answers(worksheet, by=team)
@@ -537,14 +538,7 @@ class Command(BaseCommand):
             save_answer(worksheet, item=item, level=Level.SELF, option=option, version=0, by=writer)
         if stage == "filling":
             return
-        for item in missing_evidence(worksheet):  # the evidence the answers need (#10 pt 4)
-            add_evidence_link(
-                worksheet,
-                item=item,
-                url=f"https://desa-cantik.example.id/bukti/{worksheet.pk}/{item.code}",
-                title=f"Bukti dukung {item.code}",
-                by=writer,
-            )
+        _add_evidence(worksheet, writer)
         worksheet = submit_worksheet(worksheet, by=writer)
         if stage == "submitted":
             return
@@ -622,6 +616,19 @@ REPORTED_ACTIVITY = {
     ReportKind.IDENTIFIKASI: "Identifikasi kebutuhan data desa",
 }
 LKE_STAGES = ("finalised", "verification", "submitted", "filling")
+
+
+def _add_evidence(worksheet, writer: User) -> None:
+    """A link for every answer whose Rule Validasi asks for evidence (#10 pt 4), as a kab/kota
+    team gives one before submitting."""
+    for item in missing_evidence(worksheet):
+        add_evidence_link(
+            worksheet,
+            item=item,
+            url=f"https://desa-cantik.example.id/bukti/{worksheet.pk}/{item.code}",
+            title=f"Bukti dukung {item.code}",
+            by=writer,
+        )
 
 
 def _office_user(office: Office, prefix: str) -> User | None:
