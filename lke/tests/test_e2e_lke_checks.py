@@ -67,6 +67,10 @@ def test_official_lke_checked_by_rule_and_finalised(page, lke_round, tmp_path): 
         services.save_answer(
             worksheet, item=it, level=Level.SELF, option=best, version=0, by=users["tim"]
         )
+    for it in services.missing_evidence(worksheet):  # what the answers need (#10 pt 4)
+        services.add_evidence_link(
+            worksheet, item=it, url="https://desa.example.id/bukti", title="Bukti", by=users["tim"]
+        )
     page.reload()
     page.get_by_role("button", name="Kirim ke provinsi").click()
     assert page.locator("[data-testid=status]").first.inner_text() == "Dikirim"
