@@ -1,5 +1,7 @@
 from django import template
-from django.template.defaultfilters import floatformat
+from django.template.defaultfilters import capfirst, floatformat
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from ..figures import Figures, Rag, activity_label, rag_for
 
@@ -83,3 +85,55 @@ def export_cell(value) -> str:
 def is_requested(subject: tuple[int, str], requested: set) -> bool:
     """Whether a tracked item's subject has a pending dispensasi request (see views.office)."""
     return tuple(subject) in (requested or ())
+
+
+@register.simple_tag(takes_context=True)
+def rag_badge(context, rag: str) -> str:
+    """{% rag_badge row.rag %}: the RAG badge, its rule in words (the page's `legend`) as its
+    title. The one place of the badge; a tag, not an include, as tables show one per row."""
+    title = "".join(capfirst(text) for key, text in context.get("legend") or () if key == rag)
+    return format_html(
+        '<span class="rag rag-{}" data-rag="{}" title="{}"><span class="rag-dot" '
+        'aria-hidden="true"></span>{}</span>',
+        rag,
+        rag,
+        title,
+        rag_label(rag),
+    )
+
+
+@register.simple_tag
+def dashboard_cell(row, code: str) -> str:
+    """{% dashboard_cell row code %}: a cell of the province dashboard's table, one activity of
+    one row (done/expected, completeness; both percentages and its status in its title),
+    coloured by `cell_rag`."""
+    f = row.activity(code)
+    completeness = pct(f.completeness)
+    rag = cell_rag(f)
+    return format_html(
+        '<td class="num cell-rag cell-rag-{}" data-rag="{}" title="{}: {} {} · {} {}{}">'
+        '<div class="figure-main">{}/{}</div><div class="figure-sub">{}</div></td>',
+        rag,
+        rag,
+        activity_label(code),
+        _("completeness"),
+        completeness,
+        _("on time"),
+        pct(f.timeliness),
+        "" if rag == "none" else f" · {rag_label(rag)}",
+        f.done,
+        f.expected,
+        completeness,
+    )
+
+
+@register.simple_tag
+def figures_cell(f: Figures) -> str:
+    """{% figures_cell f %}: done/expected, completeness · timeliness (national page, recaps)."""
+    return format_html(
+        '<div class="figure-main">{}/{}</div><div class="figure-sub">{} · {}</div>',
+        f.done,
+        f.expected,
+        pct(f.completeness),
+        pct(f.timeliness),
+    )
