@@ -1,6 +1,9 @@
+from functools import lru_cache
+
 from django import template
 from django.template.defaultfilters import capfirst, floatformat
 from django.utils.html import format_html
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from ..figures import Figures, Rag, activity_label, rag_for
@@ -35,7 +38,13 @@ def activity_label_filter(code: str) -> str:
 @register.filter
 def pct(value) -> str:
     """A percentage with the locale's decimal mark, or a dash when nothing is due yet."""
-    return "—" if value is None else f"{floatformat(value, -1)}%"
+    return "—" if value is None else _pct(value, get_language())
+
+
+@lru_cache(maxsize=4096)
+def _pct(value, language: str | None) -> str:
+    """floatformat is slow and a dashboard shows the same few percentages hundreds of times."""
+    return f"{floatformat(value, -1)}%"
 
 
 @register.filter
