@@ -16,7 +16,7 @@ from conftest import browser_login, desa_in, make_user, screenshot
 from core.models import Office, Role
 from lke import services
 from lke.models import Instrument, Item, Level, Worksheet
-from lke.scoring import instrument_tree, required_items
+from lke.tests.conftest import fill_best
 from program.models import ParticipatingVillage, VillageAgent, VillageKind
 from program.services import create_program_year
 from reports.models import Report, ReportKind, ReportState, StatisticalAgent
@@ -129,18 +129,7 @@ def test_lke_round_from_self_assessment_to_results(page, lke_round):
     page.keyboard.press("Home")
     shots(page, "lke-worksheet-self-partial")
 
-    tree = instrument_tree(instrument, worksheet.target)
-    for it in required_items(tree):
-        if it.code in ("3.a", "4.a", "4.b"):
-            continue
-        best = max(it.options.all(), key=lambda o: o.score)
-        services.save_answer(
-            worksheet, item=it, level=Level.SELF, option=best, version=0, by=users["tim"]
-        )
-    for it in services.missing_evidence(worksheet):  # what the answers need (#10 pt 4)
-        services.add_evidence_link(
-            worksheet, item=it, url="https://desa.example.id/bukti", title="Bukti", by=users["tim"]
-        )
+    fill_best(worksheet, skip=("3.a", "4.a", "4.b"), by=users["tim"])
     page.reload()
     page.get_by_role("button", name="Kirim ke provinsi").click()
     assert page.locator("[data-testid=status]").first.inner_text() == "Dikirim"

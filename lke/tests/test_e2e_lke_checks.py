@@ -12,9 +12,8 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import browser_login, screenshot
-from lke import services
 from lke.models import Answer, CheckRule, Evidence, Level
-from lke.scoring import instrument_tree, required_items
+from lke.tests.conftest import fill_best
 from lke.tests.test_e2e_lke import item_card, lke_round, shots  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.e2e
@@ -59,18 +58,7 @@ def test_official_lke_checked_by_rule_and_finalised(page, lke_round, tmp_path): 
         "daftar_hadir",
         "notulen",
     ]
-    tree = instrument_tree(worksheet.assessment.instrument, worksheet.target)
-    for it in required_items(tree):
-        if it.code in ("4.b", "5.a"):
-            continue
-        best = max(it.options.all(), key=lambda o: o.score)
-        services.save_answer(
-            worksheet, item=it, level=Level.SELF, option=best, version=0, by=users["tim"]
-        )
-    for it in services.missing_evidence(worksheet):  # what the answers need (#10 pt 4)
-        services.add_evidence_link(
-            worksheet, item=it, url="https://desa.example.id/bukti", title="Bukti", by=users["tim"]
-        )
+    fill_best(worksheet, skip=("4.b", "5.a"), by=users["tim"])
     page.reload()
     page.get_by_role("button", name="Kirim ke provinsi").click()
     assert page.locator("[data-testid=status]").first.inner_text() == "Dikirim"
