@@ -81,7 +81,9 @@ def test_province_dashboard_charts_drilldowns_and_recap(page, demo):
     assert realisation["labels"] == 10
     assert realisation["points"] == 180  # 30 villages × 6 activities
     timeliness = chart_state(page, "timeliness")
-    assert timeliness["drawn"] and timeliness["width"] > 0 and timeliness["labels"] == 2
+    # One bar per SOP activity of the dashboard, the kab/kota's and the province's own (its
+    # recaps and meetings): eight in the demo, now that every provider counts (15bbbd3).
+    assert timeliness["drawn"] and timeliness["width"] > 0 and timeliness["labels"] == 8
     assert page.locator("[data-testid=rag-legend]").is_visible()
     screenshot(page, "dashboard-province")
 
@@ -104,7 +106,10 @@ def test_province_dashboard_charts_drilldowns_and_recap(page, demo):
     assert page.locator("#overdue [data-testid=item-row]").count() > 0
     screenshot(page, "office-kaur")
 
-    page.locator("#upcoming").get_by_role("link", name="Beri dispensasi").first.click()
+    # A work-plan activity due soon (the first upcoming row is now the office's LKE, not open).
+    page.locator("#upcoming tr", has_text="Rencana kerja").first.get_by_role(
+        "link", name="Beri dispensasi"
+    ).click()
     page.wait_for_url("**/dasbor/dispensasi/**")
     screenshot(page, "extension-form")
     page.expected_errors.append("400 (Bad Request)")  # the refused form comes back with 400
