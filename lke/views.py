@@ -285,13 +285,19 @@ def answer_save(request, pk: int, item_pk: int):
         return _answer_response(
             request, worksheet, item, status=400, errors=_error_text(error), tried=_tried(form)
         )
-    saved = answer.worksheet  # the locked row the service updated: its counters and scores
-    for name in ("scores", "self_answered", "provincial_answered", "required_items", "status"):
-        setattr(worksheet, name, getattr(saved, name))
+    _take_saved_counters(worksheet, answer)
     response = _answer_response(request, worksheet, item)
     if request.htmx and nomination.role_of(item) == "nominated":
         response["HX-Refresh"] = "true"  # 2a decides which indicators the page shows
     return response
+
+
+def _take_saved_counters(worksheet, answer) -> None:
+    """The page's worksheet takes the counters and scores of the locked row the service
+    updated (answer.worksheet), so the card and the progress answer what was saved."""
+    saved = answer.worksheet
+    for name in ("scores", "self_answered", "provincial_answered", "required_items", "status"):
+        setattr(worksheet, name, getattr(saved, name))
 
 
 @login_required
@@ -314,9 +320,7 @@ def check_rule_apply(request, pk: int, item_pk: int, rule_pk: int):
         return _answer_response(request, worksheet, item, status=409, errors=_error_text(error))
     except ValidationError as error:
         return _answer_response(request, worksheet, item, status=400, errors=_error_text(error))
-    saved = answer.worksheet
-    for name in ("scores", "self_answered", "provincial_answered", "status"):
-        setattr(worksheet, name, getattr(saved, name))
+    _take_saved_counters(worksheet, answer)
     return _answer_response(request, worksheet, item)
 
 
