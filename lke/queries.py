@@ -49,7 +49,7 @@ from .models import (
     Worksheet,
 )
 from .rules import evidence_needed, evidence_offered
-from .scoring import instrument_tree, item_nilai, ranked
+from .scoring import instrument_tree, instrument_trees, item_nilai, ranked
 
 WRITE_ROLES = frozenset({Role.TIM_KABKOTA, Role.TIM_PROVINSI, Role.KETUA_TIM, Role.KEPALA})
 RESULT_READERS = PROVINCE_READERS | {Role.VIEWER, Role.ADMIN}
@@ -638,11 +638,12 @@ def _tie_break(tree) -> list[str]:
     return next((list(block.tie_break) for block in tree if block.scored), [])
 
 
-def results_for(user: User, assessment: Assessment) -> dict:
+def results_for(user: User, assessment: Assessment, trees: dict[str, list] | None = None) -> dict:
     """The Hasil penilaian LKE Provinsi as the user may see it. Finalised worksheets show their
     frozen snapshot; the others their current scores, marked provisional. The province sees the
     ranking always; a kab/kota user sees only its own worksheets, unranked, until sign-off, then
-    the whole province's ranking (other offices' worksheets still not openable)."""
+    the whole province's ranking (other offices' worksheets still not openable). `trees`: the
+    instrument's trees when the caller has them already (scoring.instrument_trees)."""
     public = can_see_province_results(user, assessment)
     worksheets = Worksheet.objects.filter(assessment=assessment).select_related(
         "office", "village__village__parent", "final_snapshot"
@@ -656,7 +657,7 @@ def results_for(user: User, assessment: Assessment) -> dict:
         row = _result_row(worksheet)
         row["can_open"] = worksheet.office_id in visible
         (rows if row["assessed"] else pending)[worksheet.target].append(row)
-    trees = {t: instrument_tree(assessment.instrument, t) for t in Target.values}
+    trees = trees or instrument_trees(assessment.instrument)
     for target in Target.values:
         ordered = ranked(rows[target], _tie_break(trees[target]))
         if not public:
@@ -695,14 +696,16 @@ def results_for(user: User, assessment: Assessment) -> dict:
     }
 
 
-def cached_results_for(user: User, assessment: Assessment) -> dict:
+def cached_results_for(
+    user: User, assessment: Assessment, trees: dict[str, list] | None = None
+) -> dict:
     """`results_for` through the page cache (core.pagecache: keyed on the user's scope and the
     province's data version, so never stale): one entry for the Hasil penilaian page and the
     API's results."""
     return pagecache.cached(
         "lke-results",
         user,
-        lambda: results_for(user, assessment),
+        lambda: results_for(user, assessment, trees),
         provinces=[assessment.program_year.province_id],
         parts=(assessment.pk,),
     )

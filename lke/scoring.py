@@ -333,13 +333,22 @@ def ranked(rows: list[dict], tie_break: list[str], *, level: str = "provincial")
     return ordered
 
 
-def block_formulas(instrument: Instrument) -> list[dict]:
+def instrument_trees(instrument: Instrument) -> dict[str, list[Block]]:
+    """`instrument_tree` of every target, for a page that reads both (ten queries)."""
+    return {target: instrument_tree(instrument, target) for target in Target.values}
+
+
+def block_formulas(
+    instrument: Instrument, trees: dict[str, list[Block]] | None = None
+) -> list[dict]:
     """What the results and instrument pages show of each scored block that follows the
     workbook: its weight base, the declared and the attainable maxima per aspect and in all,
-    the declared defaults, the items without weight or score, and the divisor anomalies."""
+    the declared defaults, the items without weight or score, and the divisor anomalies.
+    `trees`: the instrument's trees when the caller has them already (instrument_trees)."""
     shown = []
+    trees = trees or instrument_trees(instrument)
     for target in Target.values:
-        tree = instrument_tree(instrument, target)
+        tree = trees[target]
         for block in tree:
             if not block.scored or block.formula != Formula.WORKBOOK:
                 continue

@@ -68,7 +68,7 @@ from .queries import (
     worksheets_of_year,
     worksheets_visible_to,
 )
-from .scoring import block_formulas, instrument_tree
+from .scoring import block_formulas, instrument_tree, instrument_trees
 from .workbook import note_text, read_official_workbook, summary
 
 
@@ -578,8 +578,8 @@ def _results_context(request, *, record_form=None, sign_form=None):
     assessment = assessment_of(year)
     if assessment is None:
         raise Http404
-    results = cached_results_for(request.user, assessment)
-    tree = instrument_tree(assessment.instrument, Target.VILLAGE)
+    trees = instrument_trees(assessment.instrument)  # built once for the page's three uses
+    results = cached_results_for(request.user, assessment, trees)
     initial = _record_initial(request, assessment)
     return {
         "record_form": record_form
@@ -591,8 +591,8 @@ def _results_context(request, *, record_form=None, sign_form=None):
         "assessment": assessment,
         "results": results,
         "instrument": assessment.instrument,
-        "scored_blocks": [b for b in tree if b.scored],
-        "formulas": block_formulas(assessment.instrument),
+        "scored_blocks": [b for b in trees[Target.VILLAGE] if b.scored],
+        "formulas": block_formulas(assessment.instrument, trees),
         "can_sign_off": can_sign_off(request.user, assessment) and not assessment.signed_off_at,
         "now": timezone.now(),
     }
