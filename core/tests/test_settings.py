@@ -147,3 +147,23 @@ def test_malformed_admins_fail_loudly():
 
     assert result.returncode != 0
     assert "ADMINS='Admin Monev': use a comma-separated list" in result.stderr
+
+
+def test_the_server_process_freezes_what_it_loaded_and_collects_young_objects_less_often():
+    """monev.wsgi (what gunicorn loads) tunes the garbage collector (monev.runtime): without it
+    a full collection paused the largest pages by 100–300 ms every few requests."""
+    from monev.runtime import THRESHOLDS
+
+    script = "import gc, monev.wsgi; print(list(gc.get_threshold()), gc.get_freeze_count())"
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=settings.BASE_DIR,
+        env={**os.environ, "DATABASE_URL": "sqlite:///:memory:"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    thresholds, frozen = result.stdout.split("]")
+    assert json.loads(thresholds + "]") == list(THRESHOLDS)
+    assert int(frozen) > 10_000  # Django, the project's modules and the URLconf

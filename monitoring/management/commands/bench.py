@@ -36,6 +36,7 @@ from lke.models import Answer, Level, Status, Worksheet
 from lke.scoring import instrument_tree, required_items
 from lke.services import save_answer
 from meetings.models import ActionItem, Meeting
+from monev.runtime import tune_garbage_collector
 from monitoring.models import Recap
 from monitoring.queries import monitoring_periods
 from program.models import ParticipatingVillage, ProgramYear, WorkPlanActivity
@@ -855,6 +856,7 @@ class Command(BaseCommand):
         # WeasyPrint reports every layout step at INFO; the table is what matters here.
         for name in ("weasyprint", "fontTools"):
             logging.getLogger(name).setLevel(logging.WARNING)
+        tune_garbage_collector()  # as the server process does (monev.wsgi)
         targets = {"typical": find_target(province, year), "largest": find_target(None, year)}
         database = database_label()
         counts = data_counts()
