@@ -63,6 +63,25 @@ def offices_visible_to(user: User) -> QuerySet[Office]:
     return Office.objects.filter(pk__in=visible_office_ids(user)).select_related("parent")
 
 
+def province_ids_visible_to(user: User) -> frozenset[int]:
+    """Ids of the province offices whose data the user reaches: those of the offices it may
+    read (a kab/kota's is its parent; the national office belongs to none). One query, once per
+    user object (per request), like visible_office_ids."""
+    cached = getattr(user, "_monev_province_ids", None)
+    if cached is not None:
+        return cached
+    rows = Office.objects.filter(pk__in=visible_office_ids(user)).values_list(
+        "pk", "kind", "parent_id"
+    )
+    ids = frozenset(
+        pk if kind == Office.Kind.PROVINSI else parent_id
+        for pk, kind, parent_id in rows
+        if kind != Office.Kind.NASIONAL
+    ) - {None}
+    user._monev_province_ids = ids
+    return ids
+
+
 def kabkota_offices_visible_to(user: User, province: Office | None = None) -> QuerySet[Office]:
     """The kab/kota offices the user may read (of `province` when given), by code."""
     offices = offices_visible_to(user).filter(kind=Office.Kind.KABKOTA)

@@ -29,6 +29,7 @@ from core.permissions import (
     has_role,
     memberships_of,
     offices_visible_to,
+    province_ids_visible_to,
     require,
     visible_office_ids,
 )
@@ -56,8 +57,9 @@ def years_of(program_years: Years) -> dict[int, ProgramYear]:
 
 def program_years_visible_to(user: User) -> QuerySet[ProgramYear]:
     """Years of the provinces the user reaches (own province office or its kab/kota)."""
-    provinces = {o.province_id for o in offices_visible_to(user)} - {None}
-    return ProgramYear.objects.filter(province_id__in=provinces).select_related("province")
+    return ProgramYear.objects.filter(province_id__in=province_ids_visible_to(user)).select_related(
+        "province"
+    )
 
 
 def current_program_year(
@@ -78,8 +80,11 @@ def current_program_year(
 
 def provinces_visible_to(user: User) -> QuerySet[Office]:
     """The province offices the user reaches (its own; every one for a national user)."""
-    provinces = {o.province_id for o in offices_visible_to(user)} - {None}
-    return Office.objects.filter(pk__in=provinces).select_related("region").order_by("code")
+    return (
+        Office.objects.filter(pk__in=province_ids_visible_to(user))
+        .select_related("region")
+        .order_by("code")
+    )
 
 
 def province_from(data, user: User) -> Office | None:
