@@ -11,7 +11,7 @@ no-op and the single worker's transaction is enough."""
 import logging
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.mime.text import MIMEText
@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import DatabaseError, transaction
-from django.template.loader import render_to_string
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -54,17 +54,11 @@ def site_link(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-def queue_mail(
-    to: str,
-    *,
-    subject: str,
-    body: str,
-    kind: str = "",
-    attachments: Iterable[Attachment] = (),
+def _outgoing(
+    to: str, *, subject: str, body: str, kind: str, attachments: Iterable[Attachment]
 ) -> OutgoingMail:
-    """Put one e-mail to one address in the outbox. Call it inside the transaction of the write
-    it reports (it is part of that write)."""
-    return OutgoingMail.objects.create(
+    """One outbox row, not saved yet."""
+    return OutgoingMail(
         to=to,
         subject=subject[:255],
         body=body,
@@ -81,6 +75,21 @@ def queue_mail(
     )
 
 
+def queue_mail(
+    to: str,
+    *,
+    subject: str,
+    body: str,
+    kind: str = "",
+    attachments: Iterable[Attachment] = (),
+) -> OutgoingMail:
+    """Put one e-mail to one address in the outbox. Call it inside the transaction of the write
+    it reports (it is part of that write)."""
+    mail = _outgoing(to, subject=subject, body=body, kind=kind, attachments=attachments)
+    mail.save(force_insert=True)
+    return mail
+
+
 def people(office_ids: Iterable[int], roles: Iterable[str]) -> list[User]:
     """The active users holding one of `roles` in one of the offices (who must act)."""
     return list(
@@ -92,22 +101,95 @@ def people(office_ids: Iterable[int], roles: Iterable[str]) -> list[User]:
     )
 
 
-def recipients(users: Iterable[User], kind: str) -> list[User]:
+def _opted_out(user_ids: Collection[int]) -> set[tuple[int, str]]:
+    """(user id, kind) of every opt-out of the users, in chunks of 500 users."""
+    ids = sorted(user_ids)
+    found: set[tuple[int, str]] = set()
+    for start in range(0, len(ids), 500):
+        found.update(
+            NotificationOptOut.objects.filter(user_id__in=ids[start : start + 500]).values_list(
+                "user_id", "kind"
+            )
+        )
+    return found
+
+
+def _chosen(users: Iterable[User], kind: str, opted_out: set[tuple[int, str]]) -> list[User]:
     """The active users with an address who have not switched `kind` off, one per address, in
     username order."""
     users = {u.pk: u for u in users if u.is_active and u.email}
-    if not users:
-        return []
-    opted_out = set(
-        NotificationOptOut.objects.filter(user_id__in=users, kind=kind).values_list(
-            "user_id", flat=True
-        )
-    )
     chosen: dict[str, User] = {}
     for user in sorted(users.values(), key=lambda u: u.username):
-        if user.pk not in opted_out:
+        if (user.pk, kind) not in opted_out:
             chosen.setdefault(user.email.lower(), user)
     return list(chosen.values())
+
+
+def recipients(users: Iterable[User], kind: str) -> list[User]:
+    """The active users with an address who have not switched `kind` off, one per address, in
+    username order."""
+    users = [u for u in users if u.is_active and u.email]
+    if not users:
+        return []
+    return _chosen(users, kind, _opted_out({u.pk for u in users}))
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One notification to some users (see `notify`)."""
+
+    users: Sequence[User]
+    kind: str
+    subject: str
+    message: str
+    link: str
+    details: str = ""
+    attachments: tuple[Attachment, ...] = ()
+
+
+# Stands for the recipient's name while a notice's text is rendered once for all of them (the
+# template prints the name as it is: autoescape is off in the plain-text mail).
+_NAME = "\x00recipient-name\x00"
+
+
+def notify_all(notices: Iterable[Notice]) -> list[OutgoingMail]:
+    """Queue the mails of many notices at once (see `notify`): one query for the opt-outs of
+    all their users (per 500 users), each notice's text rendered once, the rows inserted in
+    batches. Returns the rows."""
+    notices = list(notices)
+    users = {u.pk for n in notices for u in n.users if u.is_active and u.email}
+    opted_out = _opted_out(users) if users else set()
+    template = get_template("core/email/notification.txt")
+    profile_link = site_link(reverse("profile"))
+    mails = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for notice in notices:
+            chosen = _chosen(notice.users, notice.kind, opted_out)
+            if not chosen:
+                continue
+            link = notice.link if "://" in notice.link else site_link(notice.link)
+            text = template.render(
+                {
+                    "message": notice.message,
+                    "details": notice.details,
+                    "link": link,
+                    "ORGANISATION_NAME": settings.ORGANISATION_NAME,
+                    "profile_link": profile_link,
+                    "name": _NAME,
+                }
+            )
+            for user in chosen:
+                body = text.replace(_NAME, user.get_full_name())
+                mails.append(
+                    _outgoing(
+                        user.email,
+                        subject=notice.subject,
+                        body=body,
+                        kind=notice.kind,
+                        attachments=notice.attachments,
+                    )
+                )
+    return OutgoingMail.objects.bulk_create(mails, batch_size=500)
 
 
 def notify(
@@ -124,28 +206,12 @@ def notify(
     `message`, optional `details`, the `link` (a path of this site or an absolute URL) and how
     to switch the kind off. Subject and text are in Indonesian, the system's first language,
     whatever language the acting user reads; callers pass strings built under
-    `translation.override(settings.LANGUAGE_CODE)` (see `in_mail_language`). Returns the rows."""
-    attachments = list(attachments)
-    link = link if "://" in link else site_link(link)
-    context = {
-        "message": message,
-        "details": details,
-        "link": link,
-        "ORGANISATION_NAME": settings.ORGANISATION_NAME,
-        "profile_link": site_link(reverse("profile")),
-    }
-    queued = []
-    with translation.override(settings.LANGUAGE_CODE):
-        for user in recipients(users, kind):
-            body = render_to_string(
-                "core/email/notification.txt", {**context, "name": user.get_full_name()}
-            )
-            queued.append(
-                queue_mail(
-                    user.email, subject=subject, body=body, kind=kind, attachments=attachments
-                )
-            )
-    return queued
+    `translation.override(settings.LANGUAGE_CODE)` (see `in_mail_language`). Returns the rows.
+    Many notices at once: `notify_all`."""
+    notice = Notice(
+        list(users), kind, subject, message, link, details, attachments=tuple(attachments)
+    )
+    return notify_all([notice])
 
 
 def in_mail_language():

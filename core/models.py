@@ -457,11 +457,14 @@ class NotificationOptOut(models.Model):
 class ReminderRecord(models.Model):
     """One reminder of one kind for one tracked item (or one weekly digest): inserted in the
     transaction that queues its mail, before anything is sent, so the unique key makes every
-    reminder go out once even when `send_reminders` runs twice or on two servers at once."""
+    reminder go out once even when `send_reminders` runs twice or on two servers at once.
+    `claim` is the token of the run that inserted it: a run inserts its records in bulk,
+    skipping those that exist, and reads back by its token which ones are its own."""
 
     key = models.CharField(max_length=200)
     kind = models.CharField(max_length=20)
     created_at = models.DateTimeField(default=timezone.now)
+    claim = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("reminder sent")

@@ -8,15 +8,26 @@ every office's overdue items. Nothing for an item that is done, under dispensasi
 (the LKE before the assessment is opened).
 
 Each reminder is a `core.ReminderRecord` (unique per item key and kind) inserted in the same
-transaction as its outbox mails, before anything is sent: when two runs meet (twice a day, or
-on two servers at once) the second insert waits for the first and then fails on the unique
-key, so every reminder goes out once."""
+transaction as its outbox mails, before anything is sent. A run works in bulk, one transaction
+per program year (one province's year): it inserts the records of everything due in one
+statement that skips the existing ones (ON CONFLICT DO NOTHING / INSERT OR IGNORE), each
+stamped with the run's own claim token, reads back by that token which records it inserted,
+and queues the mails of those only. When two runs meet (twice a day, or on two servers at
+once) the second one's insert waits for the first's transaction and then skips its records,
+so every reminder goes out once; records are inserted in key order, so two runs never wait on
+each other in a circle.
 
+The queries are a constant number per run (the items of every province, read once per
+calendar year, and the staff) plus a constant number per program year with something new to
+send (per 500 records or mails), whatever the number of items and offices."""
+
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -24,7 +35,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core.deadlines import JAKARTA, Status, TrackedItem, is_working_day
-from core.mail import in_mail_language, notify
+from core.mail import Notice, in_mail_language, notify_all
 from core.models import Membership, NotificationKind, Office, ReminderRecord, Role
 from core.permissions import PROVINCE_TEAM
 from program.models import ProgramYear
@@ -34,6 +45,7 @@ from .queries import tracked_items
 BEFORE, DUE, ESCALATION, DIGEST = "before", "due", "escalation", "digest"
 
 
+@lru_cache(maxsize=4096)
 def working_days_before(day: date, count: int) -> date:
     """The working day `count` working days before `day` (Monday–Friday, no public holiday)."""
     while count:
@@ -76,24 +88,14 @@ class ReminderRun:
     by_kind: dict = field(default_factory=lambda: defaultdict(int))
 
 
-def _claim(key: str, kind: str) -> bool:
-    try:
-        with transaction.atomic():
-            ReminderRecord.objects.create(key=key, kind=kind)
-    except IntegrityError:
-        return False
-    return True
+class _Staff:
+    """Who acts on and who answers for each office's work, read once for every office."""
 
-
-class _People:
-    """Who acts on and who answers for each office's work, read once per province."""
-
-    def __init__(self, province: Office, offices: list[Office]):
+    def __init__(self, offices: list[Office]):
         self.offices = {o.pk: o for o in offices}
-        self.province = province
         members = defaultdict(list)
         rows = Membership.objects.filter(
-            office_id__in=self.offices,
+            office_id__in=list(self.offices),
             role__in=[*PROVINCE_TEAM, Role.TIM_KABKOTA, Role.PIMPINAN_KABKOTA],
             user__is_active=True,
         ).select_related("user")
@@ -101,36 +103,35 @@ class _People:
             members[(m.office_id, m.role)].append(m.user)
         self.members = members
 
-    def actors(self, office_id: int) -> list:
-        if office_id == self.province.pk:
-            return [u for role in PROVINCE_TEAM for u in self.members[(office_id, role)]]
-        return self.members[(office_id, Role.TIM_KABKOTA)]
+    def actors(self, office: Office) -> list:
+        if office.is_province:
+            return [u for role in PROVINCE_TEAM for u in self.members[(office.pk, role)]]
+        return self.members[(office.pk, Role.TIM_KABKOTA)]
 
-    def answerable(self, office_id: int) -> list:
-        head = Role.KETUA_TIM if office_id == self.province.pk else Role.PIMPINAN_KABKOTA
-        return [*self.members[(self.province.pk, Role.KETUA_TIM)], *self.members[(office_id, head)]]
+    def answerable(self, office: Office) -> list:
+        head = Role.KETUA_TIM if office.is_province else Role.PIMPINAN_KABKOTA
+        return [*self.ketua_tim(office.province_id), *self.members[(office.pk, head)]]
 
-    @property
-    def ketua_tim(self) -> list:
-        return self.members[(self.province.pk, Role.KETUA_TIM)]
+    def ketua_tim(self, province_id: int) -> list:
+        return self.members[(province_id, Role.KETUA_TIM)]
 
 
-def _queue(kind: str, item: TrackedItem, office: Office, staff: _People) -> int:
+def _notice(kind: str, item: TrackedItem, office: Office, staff: _Staff) -> Notice:
     facts = {
         "item": item.label,
         "office": office.short_name,
         "due": date_format(item.due.astimezone(JAKARTA).date(), "j F Y"),
     }
     if kind == BEFORE:
-        users, notice = staff.actors(office.pk), NotificationKind.REMINDER
+        users, notice = staff.actors(office), NotificationKind.REMINDER
         subject = _("Reminder: %(item)s is due on %(due)s") % facts
         message = _("%(item)s (%(office)s) is due on %(due)s and is not done yet.") % facts
     elif kind == DUE:
-        users, notice = staff.actors(office.pk), NotificationKind.REMINDER
+        users, notice = staff.actors(office), NotificationKind.REMINDER
         subject = _("Due today: %(item)s") % facts
         message = _("Today, %(due)s, is the deadline of %(item)s (%(office)s).") % facts
     else:
-        users = [*staff.actors(office.pk), *staff.answerable(office.pk)]
+        users = [*staff.actors(office), *staff.answerable(office)]
         notice = NotificationKind.ESCALATION
         subject = _("Overdue: %(item)s (%(office)s)") % facts
         message = (
@@ -140,10 +141,10 @@ def _queue(kind: str, item: TrackedItem, office: Office, staff: _People) -> int:
             )
             % facts
         )
-    return len(notify(users, kind=notice, subject=subject, message=message, link=item.url))
+    return Notice(users, notice, subject, message, item.url)
 
 
-def _digest(program_year: ProgramYear, overdue: list[TrackedItem], staff: _People) -> int:
+def _digest(program_year: ProgramYear, overdue: list[TrackedItem], staff: _Staff) -> Notice:
     by_office = defaultdict(list)
     for item in overdue:
         by_office[item.office_id].append(item)
@@ -155,17 +156,98 @@ def _digest(program_year: ProgramYear, overdue: list[TrackedItem], staff: _Peopl
             f"  - {i.label}, {date_format(i.due.astimezone(JAKARTA).date(), 'j F Y')}"
             for i in items
         ]
-    return len(
-        notify(
-            staff.ketua_tim,
-            kind=NotificationKind.DIGEST,
-            subject=_("Weekly digest: %(n)s overdue items, %(year)s")
-            % {"n": len(overdue), "year": program_year.year},
-            message=_("The overdue work of every office of the province, oldest deadline first:"),
-            details="\n".join(lines),
-            link=reverse("monitoring:dashboard") + f"?tahun={program_year.year}",
-        )
+    return Notice(
+        staff.ketua_tim(program_year.province_id),
+        NotificationKind.DIGEST,
+        _("Weekly digest: %(n)s overdue items, %(year)s")
+        % {"n": len(overdue), "year": program_year.year},
+        _("The overdue work of every office of the province, oldest deadline first:"),
+        reverse("monitoring:dashboard") + f"?tahun={program_year.year}",
+        details="\n".join(lines),
     )
+
+
+CHUNK = 500  # keys per query: well under every database's limit of parameters
+
+
+def _chunks(keys: list[str]):
+    for start in range(0, len(keys), CHUNK):
+        yield keys[start : start + CHUNK]
+
+
+def _known(pairs) -> set[tuple[str, str]]:
+    """The (key, kind) pairs among `pairs` already recorded."""
+    keys = sorted({key for key, _kind in pairs})
+    known = set()
+    for chunk in _chunks(keys):
+        known.update(ReminderRecord.objects.filter(key__in=chunk).values_list("key", "kind"))
+    return known & set(pairs)
+
+
+def _claim(pairs) -> set[tuple[str, str]]:
+    """Record every (key, kind) of `pairs` that no run has recorded, in key order, and return
+    those this call recorded. Call it inside the transaction that queues their mails: a
+    concurrent run's insert of the same records waits for that transaction, then skips them."""
+    token = uuid.uuid4()
+    pairs = sorted(set(pairs))
+    ReminderRecord.objects.bulk_create(
+        [ReminderRecord(key=key, kind=kind, claim=token) for key, kind in pairs],
+        batch_size=CHUNK,
+        ignore_conflicts=True,
+    )
+    mine = set()
+    for chunk in _chunks(sorted({key for key, _kind in pairs})):
+        mine.update(
+            ReminderRecord.objects.filter(claim=token, key__in=chunk).values_list("key", "kind")
+        )
+    return mine
+
+
+def _remind(
+    program_year: ProgramYear,
+    items: list[TrackedItem],
+    staff: _Staff,
+    run: ReminderRun,
+    *,
+    today: date,
+    week: str,
+) -> None:
+    """Today's reminders, escalations and digest of one program year (one province's)."""
+    due: dict[tuple[str, str], TrackedItem] = {}
+    for item in items:
+        kind = reminder_kind(item, today=today, reminder_days=program_year.reminder_days)
+        if kind:
+            if (item_key(item), kind) in due:
+                run.skipped += 1  # two items under one key: the first one's reminder counts
+                continue
+            due[(item_key(item), kind)] = item
+    overdue = [i for i in items if i.status == Status.LEWAT]
+    digest = (f"{program_year.pk}:{week}", DIGEST) if overdue else None
+    wanted = [*due, *([digest] if digest else [])]
+    known = _known(wanted) if wanted else set()
+    fresh = [pair for pair in wanted if pair not in known]
+    if not fresh:
+        return
+    with transaction.atomic():
+        mine = _claim(fresh)
+        notices = []
+        for pair, item in due.items():
+            if pair in known:
+                continue
+            if pair not in mine:
+                run.skipped += 1
+                continue
+            kind = pair[1]
+            notices.append(_notice(kind, item, staff.offices[item.office_id], staff))
+            run.by_kind[kind] += 1
+            if kind == ESCALATION:
+                run.escalations += 1
+            else:
+                run.reminders += 1
+        if digest in mine:
+            notices.append(_digest(program_year, overdue, staff))
+            run.digests += 1
+        run.mails += len(notify_all(notices))
 
 
 def send_reminders(*, now: datetime | None = None) -> ReminderRun:
@@ -174,54 +256,29 @@ def send_reminders(*, now: datetime | None = None) -> ReminderRun:
     now = now or timezone.now()
     today = now.astimezone(JAKARTA).date()
     run = ReminderRun()
-    years = ProgramYear.objects.filter(year__in=[today.year - 1, today.year]).select_related(
-        "province"
+    years = list(
+        ProgramYear.objects.filter(year__in=[today.year - 1, today.year])
+        .select_related("province")
+        .order_by("year", "province__code")
     )
+    if not years:
+        return run
+    provinces = {y.province_id for y in years}
+    offices = list(Office.objects.filter(Q(pk__in=provinces) | Q(parent_id__in=provinces)))
+    staff = _Staff(offices)
     iso = today.isocalendar()
     week = f"{iso.year}-W{iso.week:02d}"
     with in_mail_language():
-        for program_year in years:
-            province = program_year.province
-            offices = list(Office.objects.filter(Q(pk=province.pk) | Q(parent_id=province.pk)))
-            items = tracked_items(program_year, [o.pk for o in offices], now=now)
-            due = []
-            for item in items:
-                kind = reminder_kind(item, today=today, reminder_days=program_year.reminder_days)
-                if kind:
-                    due.append((item_key(item), kind, item))
-            known = _known(due)
-            staff = _People(province, offices)
-            office_of = {o.pk: o for o in offices}
-            for key, kind, item in due:
-                if (key, kind) in known:
-                    continue
-                with transaction.atomic():
-                    if not _claim(key, kind):
-                        run.skipped += 1
-                        continue
-                    run.mails += _queue(kind, item, office_of[item.office_id], staff)
-                run.by_kind[kind] += 1
-                if kind == ESCALATION:
-                    run.escalations += 1
-                else:
-                    run.reminders += 1
-            overdue = [i for i in items if i.status == Status.LEWAT]
-            if overdue:
-                with transaction.atomic():
-                    if _claim(f"{program_year.pk}:{week}", DIGEST):
-                        run.mails += _digest(program_year, overdue, staff)
-                        run.digests += 1
+        for calendar_year in sorted({y.year for y in years}):
+            # One program year per province: every province's items of the calendar year in
+            # one call (each item by its own province's year and calendar).
+            group = [y for y in years if y.year == calendar_year]
+            ids = {y.province_id for y in group}
+            of_province = defaultdict(list)
+            office_ids = [o.pk for o in offices if o.province_id in ids]
+            for item in tracked_items(group, office_ids, now=now):
+                of_province[staff.offices[item.office_id].province_id].append(item)
+            for program_year in group:
+                items = of_province[program_year.province_id]
+                _remind(program_year, items, staff, run, today=today, week=week)
     return run
-
-
-def _known(due: list[tuple[str, str, TrackedItem]]) -> set[tuple[str, str]]:
-    """The (key, kind) pairs among `due` already recorded, in chunks of 500 keys."""
-    keys = sorted({key for key, _kind, _item in due})
-    known = set()
-    for start in range(0, len(keys), 500):
-        known.update(
-            ReminderRecord.objects.filter(key__in=keys[start : start + 500]).values_list(
-                "key", "kind"
-            )
-        )
-    return known
