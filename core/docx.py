@@ -68,10 +68,11 @@ class DocxWriter:
         footer.add_run(" / ")
         _field(footer, "NUMPAGES")
 
-    def letterhead(self, organisation, unit) -> None:
-        """The office letterhead on top of the first page: the organisation in capitals, the
-        unit below, a double rule under it."""
-        self.paragraph(str(organisation).upper(), bold=True, size=13, align="center")
+    def letterhead(self, office, unit) -> None:
+        """The letterhead of the office issuing the document (a core.Office) on top of the
+        first page: its organisation name in capitals, the unit below, a double rule under
+        it."""
+        self.paragraph(office.organisation_name.upper(), bold=True, size=13, align="center")
         self.document.paragraphs[-1].runs[0].font.color.rgb = ACCENT
         _bottom_border(self.paragraph(unit, size=9, align="center"))
 

@@ -24,12 +24,15 @@ BASE_URL = str(settings.BASE_DIR / "static") + "/"
 
 def document_context(context: dict) -> dict:
     """What every document may print: the organisation (letterhead), the language and when it
-    was printed; the app's own context wins on a clash. A document that names the office issuing
-    it (`letterhead_office`, e.g. a recap's province) carries that office's name on its
-    letterhead, not the installation's ORGANISATION_NAME."""
+    was printed; the app's own context wins on a clash. Every document names the office issuing
+    it (`letterhead_office`: a recap's or a meeting's province, a report's kab/kota) and carries
+    that office's name on its letterhead, never the installation's ORGANISATION_NAME (one
+    installation serves every province)."""
     office = context.get("letterhead_office")
+    if office is None:
+        raise ValueError("a document names the office issuing it (letterhead_office)")
     return {
-        "ORGANISATION_NAME": office.organisation_name if office else settings.ORGANISATION_NAME,
+        "ORGANISATION_NAME": office.organisation_name,
         "LANGUAGE_CODE": get_language() or settings.LANGUAGE_CODE,
         "printed_at": timezone.now(),
         **context,

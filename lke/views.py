@@ -646,6 +646,7 @@ def results_pdf(request):
             return render(request, "lke/results.html", context, status=400)
         record = form.record()
     context["record"] = record
+    context["letterhead_office"] = assessment.program_year.province
     context["head"] = assessment.signed_off_by or office_head(assessment.program_year.province)
     return download_response(
         exports.results_pdf(context),

@@ -92,7 +92,8 @@ def invitation_ics(
         f"LOCATION:{_ics_text(f'{meeting.get_platform_display()}: {meeting.link}')}",
         f"URL:{meeting.link}",
         f"DESCRIPTION:{_ics_text(description)}",
-        f"ORGANIZER;CN={_ics_param(settings.ORGANISATION_NAME)}:mailto:{organiser}",
+        f"ORGANIZER;CN={_ics_param(meeting.program_year.province.organisation_name)}"
+        f":mailto:{organiser}",
     ]
     if attendee:
         name, address = attendee
@@ -117,10 +118,10 @@ def invitation_attachment(ics: str, *, method: str = "REQUEST") -> MailAttachmen
 
 def _document(record: dict) -> dict:
     """A meeting record (queries.meeting_record_for: what the viewer may see) with the
-    letterhead."""
+    letterhead: the province office holding the meeting."""
     return {
         **record,
-        "organisation": settings.ORGANISATION_NAME,
+        "letterhead_office": record["meeting"].program_year.province,
         "letterhead_unit": _("Desa Cantik coaching team"),
     }
 
@@ -149,7 +150,7 @@ def report_docx(record: dict) -> bytes:
     c = _document(record)
     meeting = c["meeting"]
     doc = DocxWriter()
-    doc.letterhead(c["organisation"], c["letterhead_unit"])
+    doc.letterhead(c["letterhead_office"], c["letterhead_unit"])
     doc.paragraph(_("MEETING REPORT"), bold=True, size=14, align="center")
     if not c["is_final"]:
         doc.paragraph(_("DRAFT — the meeting has not been closed yet"), bold=True, align="center")

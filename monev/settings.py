@@ -372,7 +372,8 @@ EMAIL_SUBJECT_PREFIX = "[Monev Desa Cantik] "
 # The address of the site as users reach it: links in e-mails (sent by commands, not requests).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
-# The header printed on documents and the top of every page.
+# The installation's name: the top of every page, the e-mails' signature, the .ics PRODID.
+# Documents carry the name of the office issuing each (core.pdf.document_context), not this.
 ORGANISATION_NAME = env_str("ORGANISATION_NAME", "Badan Pusat Statistik Provinsi Bengkulu")
 
 SESSION_COOKIE_HTTPONLY = True

@@ -5,7 +5,6 @@ only the visible offices' rows (and the province totals only for province reader
 
 from collections.abc import Iterator
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -280,7 +279,7 @@ def render_national_xlsx(data: NationalDashboard) -> bytes:
     info = writer.add_sheet(
         _("Information"),
         [
-            [settings.ORGANISATION_NAME.upper()],
+            [data.office.organisation_name.upper()],
             [_("National Desa Cantik dashboard %(year)s") % {"year": data.year}],
             [_("Figures as of"), data.as_of],
             [_("Provinces"), len(data.lines)],

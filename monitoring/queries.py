@@ -35,6 +35,7 @@ from core.permissions import (
     program_offices_visible_to,
     visible_office_ids,
 )
+from core.services import national_office
 from lke.queries import OfficeProgress
 from lke.queries import progress_by_office as lke_progress
 from lke.queries import tracked_items as lke_items
@@ -661,6 +662,7 @@ class NationalDashboard:
     lines: list[ProvinceLine]
     totals: DashboardRow
     lke: OfficeProgress
+    office: Office  # the national office (BPS RI), whose name heads the national documents
 
     @cached_property
     def sop_codes(self) -> list[str]:
@@ -772,7 +774,7 @@ def national_dashboard(user: User, year: int, *, now: datetime | None = None) ->
             national[code].merge(line.row.activity(code))
         total_lke = total_lke + line.lke
     totals = _national_row(national, sum(line.row.villages for line in lines))
-    return NationalDashboard(year, now, codes, lines, totals, total_lke)
+    return NationalDashboard(year, now, codes, lines, totals, total_lke, national_office())
 
 
 def _province_row(items: list[TrackedItem], counted: Counted, villages: int) -> DashboardRow:

@@ -4,7 +4,6 @@ return the file."""
 
 from collections.abc import Iterable, Iterator
 
-from django.conf import settings
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
@@ -150,7 +149,7 @@ def final_draft_docx(draft: FinalDraft) -> bytes:
     clearly marked place to write; the LKE results are marked as not yet available."""
     texts = final_draft_sections(draft)
     doc = DocxWriter()
-    doc.letterhead(settings.ORGANISATION_NAME, LETTERHEAD_UNIT)
+    doc.letterhead(draft.village.office, LETTERHEAD_UNIT)
     doc.title(texts["title"], texts["village_title"], subtitle=texts["subtitle"])
 
     doc.heading(_("I. Introduction"), level=1)
@@ -318,6 +317,7 @@ def final_draft_context(draft: FinalDraft) -> dict:
         "draft": draft,
         "texts": final_draft_sections(draft),
         "kind": ReportKind.LAPORAN_AKHIR,
+        "letterhead_office": draft.village.office,
         **final_draft_signatures(draft),
     }
 

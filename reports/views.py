@@ -433,6 +433,7 @@ def report_pdf(request, kind: str, village: int):
         {
             "report": report,
             "village": report.village,
+            "letterhead_office": report.village.office,
             "kind_label": ReportKind(report.kind).label,
             "sections": content_sections(snapshot),
             "files": files,

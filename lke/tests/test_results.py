@@ -163,6 +163,21 @@ def test_results_pdf_is_a_pdf(client, finalised, tim_provinsi, ketua_tim):
     assert response.content.startswith(b"%PDF-")
 
 
+def test_results_pdf_carries_the_name_of_the_assessments_province(
+    client, finalised, tim_provinsi, ketua_tim, settings
+):
+    import pypdf
+
+    settings.ORGANISATION_NAME = "Badan Pusat Statistik Provinsi Jawa Timur"  # another's
+    client.force_login(tim_provinsi)
+
+    response = client.get(reverse("lke:results_pdf") + "?tahun=2026", sign_off_data(ketua_tim))
+
+    first = pypdf.PdfReader(BytesIO(response.content)).pages[0].extract_text()
+    assert " ".join(first.split()).startswith("BADAN PUSAT STATISTIK PROVINSI BENGKULU")
+    assert "JAWA TIMUR" not in first.upper()
+
+
 def test_berita_acara_has_the_ranking_and_signature_lines(
     rf, finalised, kepala, ketua_tim, tim_provinsi, village_kaur
 ):

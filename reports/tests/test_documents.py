@@ -256,6 +256,7 @@ def test_the_printable_report_lists_fields_agents_and_attachments(coached, tim_r
         {
             "report": report,
             "village": report.village,
+            "letterhead_office": report.village.office,
             "kind_label": ReportKind(report.kind).label,
             "sections": content_sections(snapshot_of(report)),
             "files": current_files(report),
@@ -323,7 +324,7 @@ def test_report_pdf_is_a4_with_letterhead_and_signed_by_the_submitter_and_the_of
 
     pages, sizes = pdf_pages(response.content)
     assert sizes == A4_PORTRAIT
-    assert pages[0].startswith("BADAN PUSAT STATISTIK PROVINSI BENGKULU")
+    assert pages[0].startswith("BADAN PUSAT STATISTIK KABUPATEN REJANG LEBONG")
     last = pages[-1]
     assert "Rejang Lebong, 12 Mei 2026" in last
     assert "Dibuat oleh, BPS Kabupaten Rejang Lebong" in last
@@ -354,7 +355,7 @@ def test_final_draft_pdf_is_a4_and_signed_by_the_pembina_and_the_office_head(
     pages, sizes = pdf_pages(exports.final_draft_pdf(final_draft(coached)))
 
     assert sizes == A4_PORTRAIT
-    assert pages[0].startswith("BADAN PUSAT STATISTIK PROVINSI BENGKULU")
+    assert pages[0].startswith("BADAN PUSAT STATISTIK KABUPATEN REJANG LEBONG")
     text = " ".join(pages)
     assert "Rejang Lebong, 12 Mei 2026" in text
     assert "Tim Rejang Lebong NIP 198705112010121001" in text
@@ -368,7 +369,7 @@ def test_final_draft_docx_is_a4_with_letterhead_page_numbers_and_signers(
 
     section = document.sections[0]
     assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) == (21.0, 29.7)
-    assert document.paragraphs[0].text == "BADAN PUSAT STATISTIK PROVINSI BENGKULU"
+    assert document.paragraphs[0].text == "BADAN PUSAT STATISTIK KABUPATEN REJANG LEBONG"
     assert document.paragraphs[2].text.startswith("Laporan Akhir Pembinaan Desa Cantik")
     assert document.paragraphs[2].style.name == "Normal"  # not Word's big "Title" style
     footer = section.footer.paragraphs[0]._p.xml
