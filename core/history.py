@@ -99,6 +99,11 @@ ACTION_LABELS = {
     "lke.reopen": _("Worksheet reopened"),
     "lke.sign_off": _("Worksheet signed off"),
     "lke.sign_off_results": _("Provincial LKE results signed"),
+    "lke.rescore": _("Scores computed again after a divisor of the instrument was corrected"),
+    "lke_instrument.rule_add": _("Checking rule added to the instrument"),
+    "lke_instrument.rule_update": _("Checking rule of the instrument changed"),
+    "lke_instrument.rule_delete": _("Checking rule of the instrument deleted"),
+    "lke_instrument.divisor": _("Divisor of an item corrected"),
     # monitoring
     "recap.generate": _("Progress recap generated"),
     "recap.regenerate": _("Progress recap regenerated"),
@@ -135,6 +140,8 @@ KEY_LABELS = {
     "memberships": _("offices and roles"),
     "agen statistik": _("agen statistik"),
     "deadline asked for": _("deadline asked for"),
+    "total_self": _("total (self-assessment)"),
+    "total_provincial": _("total (provincial verification)"),
     "": _("entry"),
 }
 
@@ -146,6 +153,7 @@ ITEM_KEY_LABELS = {
     "evidence": _("evidence"),
     "document kind": _("document kind"),
     "check rule": _("checking rule"),
+    "divisor": _("divisor"),
 }
 
 

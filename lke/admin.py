@@ -302,4 +302,13 @@ class ItemAdmin(LockedMixin, AuditedAdmin):
 
     def save_model(self, request, obj, form, change):
         obj.instrument = obj.indicator.aspect.block.instrument
+        if change and form.has_changed():
+            obj.version += 1  # a copy of the item opened on the instrument's page is stale now
         super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is CheckRule:
+            for rule_form in formset.forms:
+                if rule_form.instance.pk and rule_form.has_changed():
+                    rule_form.instance.version += 1  # as lke.services.update_check_rule does
+        super().save_formset(request, form, formset, change)

@@ -81,10 +81,53 @@ class EvidenceLinkForm(StyledFormMixin, forms.Form):
 
 
 class CheckRuleForm(forms.Form):
-    """The one-click application of a checking rule: the provincial answer's version as the page
-    showed it."""
+    """The one-click application of a checking rule: the provincial answer's version and the
+    rule's as the page showed them."""
 
     version = forms.IntegerField(min_value=0)
+    rule_version = forms.IntegerField(min_value=0, required=False)
+
+
+class KindsField(forms.Field):
+    """The kinds of evidence ticked (a list of values); lke.services.clean_check_rule checks
+    them, so an unknown kind is named in its error."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def to_python(self, value):
+        if not value:
+            return []
+        if isinstance(value, str):
+            value = [value]
+        return [str(v).strip() for v in value if str(v).strip()]
+
+
+class CheckRuleEditForm(forms.Form):
+    """A checking rule of an item as the instrument's page edits it. Only read here: what the
+    values must be (the item's scores, the known kinds, a text) is checked by the service
+    (lke.services.clean_check_rule), whose errors the view puts on these fields."""
+
+    self_score = forms.CharField(required=False, label=_("Self-assessed score"))
+    present = KindsField(required=False, label=_("Evidence present"))
+    absent = KindsField(required=False, label=_("Evidence absent"))
+    confirm = forms.CharField(required=False, label=_("To confirm in the documents"))
+    score = forms.CharField(required=False, label=_("Resulting score"))
+    text = forms.CharField(
+        required=False, label=_("Rule text (the reason)"), strip=False, widget=forms.Textarea
+    )
+    version = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
+
+    def rule_values(self) -> dict:
+        data = self.cleaned_data
+        return {
+            name: data[name]
+            for name in ("self_score", "present", "absent", "confirm", "score", "text")
+        }
+
+
+class DivisorForm(forms.Form):
+    divisor = forms.CharField(required=False, label=_("Divisor"))
+    version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
 
 
 class EvidenceDocumentForm(StyledFormMixin, forms.Form):

@@ -217,6 +217,9 @@ class Item(models.Model):
         _("NILAI"), max_length=10, choices=NilaiRule.choices, default=NilaiRule.SCALE, blank=True
     )
     order = models.PositiveSmallIntegerField(default=0)
+    # Rises with every correction of the item's data on the instrument's page (its divisor), so
+    # a correction made on a stale copy is refused (lke.services.set_item_divisor).
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["instrument", "order", "id"]
@@ -270,7 +273,9 @@ class CheckRule(models.Model):
     when the self-assessed score is `self_score` (empty: any score other than the result), the
     evidence holds every kind of `present` and none of `absent`, and (if `confirm` is set) the
     verifier confirms what it says by looking at the documents, the score is `score`. `text`
-    quotes the workbook's sentence the rule was read from; it becomes the verification reason."""
+    quotes the workbook's sentence the rule was read from; it becomes the verification reason.
+    The province corrects them on the instrument's page (lke.services.add_check_rule and
+    friends); `version` rises with every change, so a change made on a stale copy is refused."""
 
     item = models.ForeignKey(Item, models.CASCADE, related_name="check_rules")
     self_score = models.PositiveSmallIntegerField(_("self-assessed score"), null=True, blank=True)
@@ -281,6 +286,7 @@ class CheckRule(models.Model):
     text = models.TextField(_("rule text"), max_length=SHORT_TEXT)
     source_row = models.PositiveIntegerField(_("row in the workbook"), null=True, blank=True)
     order = models.PositiveSmallIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["item", "order", "id"]

@@ -195,6 +195,44 @@ def can_manage_instruments(user: User | None) -> bool:
     )
 
 
+def can_correct_instrument(user: User | None, instrument: Instrument) -> bool:
+    """Who changes an instrument's checking rules and its items' divisors on the instrument's
+    page (issue 10): the admin, for any instrument; a province's team lead for an instrument
+    that no other province's assessment uses (an instrument is shared by the provinces that
+    open their assessment with it, so one province must not change another's rules). Whether
+    the instrument may still change at all is correction_lock's."""
+    from core.permissions import memberships_of
+
+    if not can_manage_instruments(user):
+        return False
+    if user.is_superuser or any(m.role == Role.ADMIN for m in memberships_of(user)):
+        return True
+    own = {m.office_id for m in memberships_of(user) if m.role == Role.KETUA_TIM}
+    using = set(
+        Assessment.objects.filter(instrument=instrument).values_list(
+            "program_year__province_id", flat=True
+        )
+    )
+    return using <= own
+
+
+def correction_lock(instrument: Instrument) -> str:
+    """Why the instrument's checking rules and divisors can no longer change, or "": a
+    worksheet that uses it is finalised or signed off, and its results must stay those of the
+    rules and divisors it was finalised with."""
+    final = Worksheet.objects.filter(
+        assessment__instrument=instrument, status__in=FINAL_STATUSES
+    ).count()
+    if not final:
+        return ""
+    return _(
+        "The checking rules and divisors of this instrument can no longer be changed: "
+        "%(count)s worksheets using it are finalised or signed off, and their results must "
+        "stay those of the rules they were verified with. Reopen the finalised worksheets "
+        "first, or import a new version of the instrument."
+    ) % {"count": final}
+
+
 def assessment_of(program_year: ProgramYear | None) -> Assessment | None:
     if program_year is None:
         return None

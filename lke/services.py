@@ -5,6 +5,8 @@ can_manage_instruments), raising PermissionDenied before anything is written; th
 (state, items, versions), writes with update_fields and appends an audit row in the same
 transaction."""
 
+from decimal import Decimal, InvalidOperation
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -20,6 +22,7 @@ from program.models import ParticipatingVillage, ProgramYear
 from . import nomination, notifications
 from .instrument_data import InstrumentDataError, check_instrument_data
 from .models import (
+    CHECKED_KINDS,
     FINAL_STATUSES,
     Answer,
     Aspect,
@@ -28,6 +31,7 @@ from .models import (
     CheckRule,
     DocumentKind,
     Evidence,
+    Formula,
     Indicator,
     Instrument,
     Item,
@@ -41,10 +45,12 @@ from .models import (
 )
 from .queries import (
     can_answer,
+    can_correct_instrument,
     can_manage_instruments,
     can_open_assessment,
     can_sign_off,
     can_take_step,
+    correction_lock,
     editable_level,
 )
 from .rules import evidence_needed
@@ -263,6 +269,387 @@ def _build_tree(instrument: Instrument, blocks: list[dict]) -> None:
         for row, (_i, it) in zip(item_rows, items, strict=True)
         for n, r in enumerate(it.get("check_rules", []))
     )
+
+
+# --- corrections of an instrument in use: checking rules and divisors (issue 10) ------------------
+
+CORRECTION_REFUSED = gettext_lazy(
+    "Only an administrator, or the team lead of the only province whose assessment uses this "
+    "instrument, changes its checking rules and divisors."
+)
+RULE_KINDS = {kind.value: kind.label for kind in CHECKED_KINDS}
+CONFIRM_LENGTH = CheckRule._meta.get_field("confirm").max_length
+RULE_TEXT_LENGTH = CheckRule._meta.get_field("text").max_length
+
+
+def _locked_instrument(instrument: Instrument, by: User) -> Instrument:
+    """The instrument row locked for this transaction (its corrections run one at a time),
+    after checking the actor (can_correct_instrument) and that no worksheet using it is final
+    (correction_lock: a ValidationError naming how many)."""
+    require(can_correct_instrument(by, instrument), str(CORRECTION_REFUSED))
+    instrument = Instrument.objects.select_for_update().get(pk=instrument.pk)
+    reason = correction_lock(instrument)
+    if reason:
+        raise TransitionError(reason)
+    return instrument
+
+
+def _item_in(instrument: Instrument, item: Item) -> Item:
+    if item.instrument_id != instrument.pk:
+        raise ValidationError(
+            _("Item %(code)s is not part of this instrument.") % {"code": item.code}
+        )
+    return item
+
+
+def _kinds(values, field: str, errors: dict) -> list[str]:
+    kinds = []
+    for value in values or []:
+        value = str(value).strip()
+        if value and value not in kinds:
+            kinds.append(value)
+    unknown = [k for k in kinds if k not in RULE_KINDS]
+    if unknown:
+        errors.setdefault(field, []).append(
+            _("Unknown kind of evidence: %(kinds)s. The kinds are: %(known)s.")
+            % {
+                "kinds": ", ".join(unknown),
+                "known": ", ".join(f"{k} ({label})" for k, label in RULE_KINDS.items()),
+            }
+        )
+    return [k for k in kinds if k in RULE_KINDS]
+
+
+def _score(value, item: Item, scores: list[int], field: str, errors: dict) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        score = int(value)
+    except (TypeError, ValueError):
+        score = None
+    if score is None or score not in scores:
+        errors.setdefault(field, []).append(
+            _("%(value)s is not a score of item %(code)s; its answers score %(scores)s.")
+            % {
+                "value": value,
+                "code": item.code,
+                "scores": ", ".join(str(s) for s in sorted(scores, reverse=True)),
+            }
+        )
+        return None
+    return score
+
+
+def clean_check_rule(item: Item, values: dict) -> dict:
+    """The checked fields of a checking rule of `item` (self_score, present, absent, confirm,
+    score, text), or a ValidationError naming each wrong field: only a choice item of a scored
+    block has rules; the scores must be those of the item's answers, the kinds of evidence
+    those the verification page shows (CHECKED_KINDS), none both present and absent; the rule
+    must name some evidence to check and give another score than the one it starts from, and
+    its text (the verification reason) is required."""
+    if item.kind != ItemKind.CHOICE:
+        raise ValidationError(
+            _("Item %(code)s is not answered with a choice, so it has no checking rules.")
+            % {"code": item.code}
+        )
+    if not item.indicator.aspect.block.scored:
+        raise ValidationError(
+            _("Item %(code)s is in a block that is not scored, so it has no checking rules.")
+            % {"code": item.code}
+        )
+    errors: dict[str, list[str]] = {}
+    scores = sorted({o.score for o in item.options.all()})
+    self_score = _score(values.get("self_score"), item, scores, "self_score", errors)
+    score = _score(values.get("score"), item, scores, "score", errors)
+    if score is None and "score" not in errors:
+        errors["score"] = [_("Choose the score the rule gives.")]
+    present = _kinds(values.get("present"), "present", errors)
+    absent = _kinds(values.get("absent"), "absent", errors)
+    both = [str(RULE_KINDS[k]) for k in present if k in absent]
+    if both:
+        errors.setdefault("absent", []).append(
+            _("%(kinds)s cannot be both present and absent.") % {"kinds": ", ".join(both)}
+        )
+    confirm = " ".join(str(values.get("confirm") or "").split())
+    if len(confirm) > CONFIRM_LENGTH:
+        errors["confirm"] = [_("Write at most %(limit)s characters.") % {"limit": CONFIRM_LENGTH}]
+    text = str(values.get("text") or "").strip()
+    if not text:
+        errors["text"] = [_("Write the rule's text: it becomes the reason of the verified score.")]
+    elif len(text) > RULE_TEXT_LENGTH:
+        errors["text"] = [_("Write at most %(limit)s characters.") % {"limit": RULE_TEXT_LENGTH}]
+    if (
+        not (present or absent or confirm)
+        and not errors.get("present")
+        and not errors.get("absent")
+    ):
+        errors.setdefault("present", []).append(
+            _(
+                "Name the evidence the rule checks: a kind that must be present or absent, or "
+                "what the verifier confirms in the documents."
+            )
+        )
+    if score is not None and self_score is None and score == max(scores):
+        errors.setdefault("score", []).append(
+            _(
+                "A rule for any self score lowers the higher scores to the one it gives; "
+                "%(score)s is the top score of item %(code)s, so choose a lower score or the "
+                "self score the rule starts from."
+            )
+            % {"score": score, "code": item.code}
+        )
+    if score is not None and self_score is not None and score == self_score:
+        errors.setdefault("score", []).append(
+            _("The rule gives the score it starts from, so it would change nothing.")
+        )
+    if errors:
+        raise ValidationError(errors)
+    return {
+        "self_score": self_score,
+        "present": present,
+        "absent": absent,
+        "confirm": confirm,
+        "score": score,
+        "text": text,
+    }
+
+
+def rule_summary(rule: CheckRule) -> str:
+    """The rule in one line, as the history and the instrument's page show it."""
+    parts = [
+        _("self score %(score)s") % {"score": rule.self_score}
+        if rule.self_score is not None
+        else _("any higher self score")
+    ]
+    if rule.present:
+        parts.append(
+            _("present: %(kinds)s")
+            % {"kinds": ", ".join(str(RULE_KINDS.get(k, k)) for k in rule.present)}
+        )
+    if rule.absent:
+        parts.append(
+            _("absent: %(kinds)s")
+            % {"kinds": ", ".join(str(RULE_KINDS.get(k, k)) for k in rule.absent)}
+        )
+    if rule.confirm:
+        parts.append(_("confirm: %(what)s") % {"what": rule.confirm})
+    return _("%(conditions)s → score %(score)s: “%(text)s”") % {
+        "conditions": " · ".join(parts),
+        "score": rule.score,
+        "text": _short(rule.text, 200),
+    }
+
+
+def _audit_rule(instrument, item, *, by, action, before, after) -> None:
+    audit(
+        instrument,
+        by=by,
+        action=action,
+        changes={f"{item.code} · check rule": (before, after)},
+    )
+
+
+def _stale_rule(item: Item, current: CheckRule | None) -> StaleEditError:
+    if current is None:
+        return StaleEditError(
+            _(
+                "Someone else deleted this checking rule of item %(code)s while you were "
+                "editing. Your change was not saved; add the rule again if it is still needed."
+            )
+            % {"code": item.code}
+        )
+    return StaleEditError(
+        _(
+            "Someone else changed this checking rule of item %(code)s while you were editing. "
+            "Your change was not saved; the rule as it is now is shown above your input."
+        )
+        % {"code": item.code}
+    )
+
+
+@transaction.atomic
+def add_check_rule(instrument: Instrument, *, item: Item, values: dict, by: User) -> CheckRule:
+    """Add a checking rule to `item` (checked by clean_check_rule), after the item's other
+    rules. By the admin or the team lead of the only province using the instrument
+    (can_correct_instrument; PermissionDenied otherwise); refused once a worksheet using the
+    instrument is final (correction_lock). Audited on the instrument."""
+    instrument = _locked_instrument(instrument, by)
+    _item_in(instrument, item)
+    clean = clean_check_rule(item, values)
+    last = item.check_rules.order_by("-order").values_list("order", flat=True).first()
+    rule = CheckRule.objects.create(item=item, order=(last or 0) + 1, **clean)
+    _audit_rule(
+        instrument,
+        item,
+        by=by,
+        action="lke_instrument.rule_add",
+        before=None,
+        after=rule_summary(rule),
+    )
+    return rule
+
+
+@transaction.atomic
+def update_check_rule(rule: CheckRule, *, values: dict, version: int, by: User) -> CheckRule:
+    """Change a checking rule opened at `version` (else StaleEditError: someone changed it
+    meanwhile, theirs stays). Checked, permitted and audited as add_check_rule; the rule's
+    workbook row is kept only while its text stays the workbook's."""
+    instrument = _locked_instrument(rule.item.instrument, by)
+    current = CheckRule.objects.select_related("item").filter(pk=rule.pk).first()
+    if current is None or current.version != version:
+        raise _stale_rule(rule.item, current)
+    clean = clean_check_rule(current.item, values)
+    if all(getattr(current, name) == value for name, value in clean.items()):
+        return current
+    before = rule_summary(current)
+    if clean["text"] != current.text:
+        current.source_row = None
+    for name, value in clean.items():
+        setattr(current, name, value)
+    current.version += 1
+    current.save(update_fields=[*clean, "source_row", "version"])
+    _audit_rule(
+        instrument,
+        current.item,
+        by=by,
+        action="lke_instrument.rule_update",
+        before=before,
+        after=rule_summary(current),
+    )
+    return current
+
+
+@transaction.atomic
+def delete_check_rule(rule: CheckRule, *, version: int, by: User) -> None:
+    """Delete a checking rule opened at `version` (else StaleEditError). Permitted and audited
+    as add_check_rule. The verified answers it gave keep their score and reason."""
+    instrument = _locked_instrument(rule.item.instrument, by)
+    current = CheckRule.objects.select_related("item").filter(pk=rule.pk).first()
+    if current is None or current.version != version:
+        raise _stale_rule(rule.item, current)
+    before = rule_summary(current)
+    current.delete()
+    _audit_rule(
+        instrument,
+        current.item,
+        by=by,
+        action="lke_instrument.rule_delete",
+        before=before,
+        after=None,
+    )
+
+
+DIVISOR_FIELD = Item._meta.get_field("score_divisor")
+
+
+def clean_divisor(item: Item, raw) -> Decimal | None:
+    """The divisor of `item`'s workbook formula from its text ("" = the item's score range), or a
+    ValidationError: only a choice item of a scored block with the workbook's formula has one,
+    and it is a positive number with at most three decimals."""
+    block = item.indicator.aspect.block
+    if item.kind != ItemKind.CHOICE or not block.scored or block.formula != Formula.WORKBOOK:
+        raise ValidationError(
+            _("Item %(code)s is not scored with the workbook's formula, so it has no divisor.")
+            % {"code": item.code}
+        )
+    text = str(raw if raw is not None else "").strip().replace(",", ".")
+    if not text:
+        if (item.max_score or 0) - (item.score_offset or 0) <= 0:
+            raise ValidationError(
+                {"divisor": _("Item %(code)s needs a divisor.") % {"code": item.code}}
+            )
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite() or value <= 0:
+        raise ValidationError(
+            {"divisor": _("The divisor must be a number above 0, e.g. 3 or 1.5.")}
+        )
+    places = -value.normalize().as_tuple().exponent
+    limit = Decimal(10) ** (DIVISOR_FIELD.max_digits - DIVISOR_FIELD.decimal_places)
+    if places > DIVISOR_FIELD.decimal_places or value >= limit:
+        raise ValidationError(
+            {
+                "divisor": _("The divisor has at most %(places)s decimals and is below %(limit)s.")
+                % {"places": DIVISOR_FIELD.decimal_places, "limit": limit}
+            }
+        )
+    return value.normalize() if places > 0 else value.quantize(Decimal(1))
+
+
+@transaction.atomic
+def set_item_divisor(item: Item, *, divisor, version: int, by: User) -> int:
+    """Correct the divisor of `item`'s workbook formula (the workbook's slips, e.g. 14.a.2 "=F108"
+    on scores 0–3: issue 10 point 2), opened at `version` (else StaleEditError); `divisor` is
+    the text of the form ("" = the score range). Every worksheet that uses the instrument gets
+    its stored scores computed again in the same transaction, each audited, so no score changes
+    silently; refused once one of them is final (correction_lock). Permitted as
+    add_check_rule; audited on the instrument. Returns how many worksheets were scored again."""
+    instrument = _locked_instrument(item.instrument, by)
+    current = Item.objects.select_related("indicator__aspect__block").get(pk=item.pk)
+    _item_in(instrument, current)
+    if current.version != version:
+        raise StaleEditError(
+            _(
+                "Someone else changed the divisor of item %(code)s while you were editing. "
+                "Your change was not saved; the divisor shown is theirs."
+            )
+            % {"code": current.code}
+        )
+    value = clean_divisor(current, divisor)
+    old = current.score_divisor
+    if old == value or (old is not None and value is not None and old.compare(value) == 0):
+        return 0
+    current.score_divisor = value
+    current.version += 1
+    current.save(update_fields=["score_divisor", "version"])
+    shown = {
+        "old": _divisor_text(current, old),
+        "new": _divisor_text(current, value),
+    }
+    audit(
+        instrument,
+        by=by,
+        action="lke_instrument.divisor",
+        changes={f"{current.code} · divisor": (shown["old"], shown["new"])},
+    )
+    return _rescore(instrument, current, shown, by=by)
+
+
+def _divisor_text(item: Item, value) -> str:
+    if value is None:
+        span = (item.max_score or 0) - (item.score_offset or 0)
+        return _("%(span)s (the score range)") % {"span": span}
+    return f"{value.normalize():f}"
+
+
+def _rescore(instrument: Instrument, item: Item, shown: dict, *, by: User) -> int:
+    """Compute again the stored scores of every worksheet using `instrument` that fills `item`,
+    each row locked and audited on the worksheet with the divisor's change; a worksheet found
+    final meanwhile stops it all (the transaction rolls back)."""
+    target = item.indicator.aspect.block.target
+    ids = Worksheet.objects.filter(assessment__instrument=instrument, target=target).values_list(
+        "pk", flat=True
+    )
+    count = 0
+    for pk in ids:
+        worksheet = _locked_worksheet(Worksheet(pk=pk))
+        if worksheet.is_final:
+            raise TransitionError(correction_lock(instrument))
+        before = worksheet.scores
+        _refresh_scores(worksheet, Level.values)
+        worksheet.save(update_fields=["scores"])
+        changes = {f"{item.code} · divisor": (shown["old"], shown["new"])}
+        for level in Level.values:
+            old_total = (before.get(level) or {}).get("total")
+            new_total = worksheet.level_scores(level).get("total")
+            if old_total != new_total:
+                changes[f"total_{level}"] = (old_total, new_total)
+        audit(worksheet, by=by, action="lke.rescore", changes=changes, office=worksheet.office)
+        count += 1
+    return count
 
 
 # --- the assessment of a year ------------------------------------------------------------------
@@ -785,15 +1172,35 @@ def accept_self_answers(worksheet: Worksheet, *, by: User) -> int:
 
 
 @transaction.atomic
-def apply_check_rule(worksheet: Worksheet, *, rule: CheckRule, version: int, by: User) -> Answer:
+def apply_check_rule(
+    worksheet: Worksheet,
+    *,
+    rule: CheckRule,
+    version: int,
+    by: User,
+    rule_version: int | None = None,
+) -> Answer:
     """Verify the item of a checking rule with the score the rule gives, the rule's text as the
     reason (the provincial note is kept), on the provincial answer opened at `version`.
 
-    Checked: the rule is of an item of the worksheet and applies now, to the self-assessed score
-    and the kinds of evidence present (else ValidationError: the evidence or the answer changed
-    since the page was opened). Saved by `save_answer`, so the actor (the province team), the
-    state, stale copies and the audit row are those of any verification answer."""
+    Checked: the rule still exists as the verifier saw it (at `rule_version`, when given: the
+    province may change its rules on the instrument's page meanwhile), is of an item of the
+    worksheet and applies now, to the self-assessed score and the kinds of evidence present
+    (else ValidationError: the rule, the evidence or the answer changed since the page was
+    opened). Saved by `save_answer`, so the actor (the province team), the state, stale copies
+    and the audit row are those of any verification answer."""
     _require_answerer(by, worksheet, Level.PROVINCIAL)
+    code = rule.item.code
+    rule = CheckRule.objects.select_related("item").filter(pk=rule.pk).first()
+    if rule is None or (rule_version is not None and rule.version != rule_version):
+        raise StaleEditError(
+            _(
+                "The checking rule of item %(code)s was changed or deleted on the instrument's "
+                "page since you opened this worksheet. Nothing was saved; the rules as they are "
+                "now are shown."
+            )
+            % {"code": code}
+        )
     item = rule.item
     _item_of(worksheet, item)
     answers = {

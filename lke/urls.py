@@ -96,4 +96,24 @@ urlpatterns = [
     path("instrumen/impor-resmi/", views.instrument_workbook, name="instrument_workbook"),
     path("instrumen/<int:pk>/", views.instrument_detail, name="instrument_detail"),
     path("instrumen/<int:pk>/xlsx/", views.instrument_xlsx, name="instrument_xlsx"),
+    path(
+        "instrumen/<int:pk>/butir/<int:item_pk>/aturan/",
+        views.instrument_rule_add,
+        name="instrument_rule_add",
+    ),
+    path(
+        "instrumen/<int:pk>/butir/<int:item_pk>/aturan/<int:rule_pk>/",
+        views.instrument_rule_edit,
+        name="instrument_rule_edit",
+    ),
+    path(
+        "instrumen/<int:pk>/butir/<int:item_pk>/aturan/<int:rule_pk>/hapus/",
+        views.instrument_rule_delete,
+        name="instrument_rule_delete",
+    ),
+    path(
+        "instrumen/<int:pk>/butir/<int:item_pk>/pembagi/",
+        views.instrument_divisor,
+        name="instrument_divisor",
+    ),
 ]

@@ -1,3 +1,6 @@
+from collections import defaultdict
+from dataclasses import dataclass, field
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
@@ -21,7 +24,9 @@ from . import exports, nomination, prefill, services
 from .forms import (
     AnswerForm,
     BeritaAcaraForm,
+    CheckRuleEditForm,
     CheckRuleForm,
+    DivisorForm,
     EvidenceDocumentForm,
     EvidenceFileForm,
     EvidenceLinkForm,
@@ -37,17 +42,19 @@ from .instrument_data import (
     instrument_to_data,
     instrument_to_xlsx,
 )
-from .models import CheckRule, Instrument, Level, Target
+from .models import CheckRule, Instrument, Item, Level, Target
 from .queries import (
     allowed_actions,
     assessment_of,
     assessment_window,
     bulk_actions_for,
     cached_results_for,
+    can_correct_instrument,
     can_manage_instruments,
     can_open_assessment,
     can_sign_off,
     choice_groups,
+    correction_lock,
     default_instrument,
     documents_for_evidence,
     editable_level,
@@ -305,7 +312,10 @@ def _take_saved_counters(worksheet, answer) -> None:
 def check_rule_apply(request, pk: int, item_pk: int, rule_pk: int):
     worksheet = get_worksheet_for(request.user, pk, write=True)
     item = get_item_of(worksheet, item_pk)
-    rule = get_object_or_404(CheckRule.objects.select_related("item"), pk=rule_pk, item=item)
+    # a rule deleted on the instrument's page meanwhile: the service says so in the card
+    rule = CheckRule.objects.filter(pk=rule_pk, item=item).first() or CheckRule(
+        pk=rule_pk, item=item
+    )
     require(editable_level(request.user, worksheet) == Level.PROVINCIAL)
     form = CheckRuleForm(request.POST)
     if not form.is_valid():
@@ -314,7 +324,11 @@ def check_rule_apply(request, pk: int, item_pk: int, rule_pk: int):
         )
     try:
         answer = services.apply_check_rule(
-            worksheet, rule=rule, version=form.cleaned_data["version"], by=request.user
+            worksheet,
+            rule=rule,
+            version=form.cleaned_data["version"],
+            rule_version=form.cleaned_data["rule_version"],
+            by=request.user,
         )
     except services.StaleEditError as error:
         return _answer_response(request, worksheet, item, status=409, errors=_error_text(error))
@@ -787,22 +801,339 @@ def instrument_list(request):
     )
 
 
+RULE_FIELDS = ("self_score", "present", "absent", "confirm", "score", "text")
+
+
+@dataclass
+class RuleEditor:
+    """One form of the checking rules on the instrument's page: the values it shows (the rule's,
+    or what was typed when a save was refused), its version, its errors by field."""
+
+    values: dict
+    version: int = 0
+    errors: dict = field(default_factory=dict)
+    open: bool = False
+
+    @property
+    def kind_groups(self) -> list[tuple]:
+        """(field, title, kinds ticked, errors) of the two sets of evidence kinds."""
+        return [
+            (name, title, self.values.get(name) or [], self.errors.get(name, []))
+            for name, title in (
+                ("present", _("Evidence present")),
+                ("absent", _("Evidence absent")),
+            )
+        ]
+
+    @property
+    def typed_rows(self) -> list[tuple[str, str]]:
+        """(label, value) of what was typed, to show when the form itself is not (the
+        instrument became locked): nothing typed is lost."""
+        labels = {
+            "self_score": _("Self-assessed score"),
+            "score": _("Resulting score"),
+            "present": _("Evidence present"),
+            "absent": _("Evidence absent"),
+            "confirm": _("To confirm in the documents"),
+            "text": _("Rule text (the reason)"),
+        }
+        rows = []
+        for name, label in labels.items():
+            value = self.values.get(name)
+            if isinstance(value, list):
+                value = ", ".join(str(services.RULE_KINDS.get(v, v)) for v in value)
+            if value not in (None, ""):
+                rows.append((label, str(value)))
+        return rows
+
+    @classmethod
+    def of(cls, rule: CheckRule | None) -> "RuleEditor":
+        if rule is None:
+            return cls(values={"present": [], "absent": []})
+        return cls(values={name: getattr(rule, name) for name in RULE_FIELDS}, version=rule.version)
+
+    @classmethod
+    def typed(cls, request, version: int, error: ValidationError | None) -> "RuleEditor":
+        values = {name: request.POST.get(name, "") for name in RULE_FIELDS}
+        values["present"] = request.POST.getlist("present")
+        values["absent"] = request.POST.getlist("absent")
+        errors = error.message_dict if error is not None and hasattr(error, "error_dict") else {}
+        return cls(values=values, version=version, errors=errors, open=True)
+
+
+def _instrument_items(instrument: Instrument, trees) -> dict:
+    """{item id: item} of the instrument's trees, each item given its checking rules
+    (`rule_list`, with their editors) and the editor of a new rule (`new_rule`)."""
+    rules = defaultdict(list)
+    for rule in CheckRule.objects.filter(item__instrument=instrument).order_by("order", "id"):
+        rule.editor = RuleEditor.of(rule)
+        rule.form_prefix = f"rule{rule.pk}"
+        rule.summary = services.rule_summary(rule)
+        rules[rule.item_id].append(rule)
+    items = {}
+    for _target, blocks in trees:
+        for block in blocks:
+            for aspect in block.aspects.all():
+                for indicator in aspect.indicators.all():
+                    for item in indicator.items.all():
+                        item.rule_list = rules.get(item.pk, [])
+                        item.score_choices = sorted(
+                            {o.score for o in item.options.all()}, reverse=True
+                        )
+                        item.new_rule = RuleEditor.of(None)
+                        item.rule_prefix = f"newrule{item.pk}"
+                        item.block = block
+                        item.correction_error = ""
+                        item.divisor_typed = None
+                        item.unsaved = []
+                        items[item.pk] = item
+    return items
+
+
+def _instrument_context(request, instrument: Instrument, *, refused=None) -> dict:
+    """The instrument's page. `refused` puts a refused correction back on its item: (item id,
+    rule id | "new" | "divisor", RuleEditor | the typed divisor, the error text)."""
+    trees = [(target, instrument_tree(instrument, target)) for target in Target.values]
+    items = _instrument_items(instrument, trees)
+    if refused is not None:
+        _put_back(items, *refused)
+    refused_item = items[refused[0]] if refused is not None and refused[3] else None
+    correctable = can_correct_instrument(request.user, instrument)
+    lock = correction_lock(instrument) if correctable else ""
+    return {
+        "instrument": instrument,
+        "trees": trees,
+        "formulas": block_formulas(instrument),
+        "notes": [note_text(n) for n in instrument.import_notes],
+        "can_correct": correctable,
+        "lock": lock,
+        "editable": correctable and not lock,
+        "kinds": services.RULE_KINDS.items(),
+        "events": audit_events_for(instrument)[:30],
+        "refused_item": refused_item,  # named at the top: the page is long
+    }
+
+
+def _put_back(items: dict, item_pk: int, where, shown, error: str) -> None:
+    item = items[item_pk]
+    item.correction_error = error
+    if isinstance(shown, RuleEditor):
+        item.unsaved = shown.typed_rows
+    elif shown:
+        item.unsaved = [(_("Divisor"), shown)]
+    if where == "divisor":
+        item.divisor_typed = shown
+    elif where == "new":
+        item.new_rule = shown
+    else:
+        for rule in item.rule_list:
+            if rule.pk == where and shown is not None:
+                rule.editor = shown
+
+
+def _instrument_of(request, pk: int, item_pk: int):
+    """The instrument and its item of a correction URL: 403 for a user who does not manage
+    instruments or may not correct this one (can_correct_instrument), 404 for an unknown one."""
+    require(can_manage_instruments(request.user))
+    instrument = get_object_or_404(Instrument, pk=pk)
+    item = get_object_or_404(
+        Item.objects.select_related("indicator__aspect__block", "instrument"),
+        pk=item_pk,
+        instrument=instrument,
+    )
+    require(can_correct_instrument(request.user, instrument), str(services.CORRECTION_REFUSED))
+    return instrument, item
+
+
+def _rules_response(request, instrument, item, *, refused=None, status: int = 200, saved=""):
+    """After a change of an item's checking rules. For htmx: the item's rules (always 200, an
+    error shows inside them with what was typed); otherwise a redirect to the item, or the
+    whole page with the error on the item and the error status."""
+    if not request.htmx and refused is None:
+        if saved:
+            messages.success(request, saved)
+        return redirect(
+            f"{reverse('lke:instrument_detail', args=[instrument.pk])}#aturan-{item.pk}"
+        )
+    context = _instrument_context(request, instrument, refused=refused)
+    if not request.htmx:
+        return render(request, "lke/instrument_detail.html", context, status=status)
+    shown = next(
+        it
+        for _t, blocks in context["trees"]
+        for b in blocks
+        for a in b.aspects.all()
+        for i in a.indicators.all()
+        for it in i.items.all()
+        if it.pk == item.pk
+    )
+    return render(request, "lke/_instrument_rules.html", {**context, "item": shown, "saved": saved})
+
+
+def _refusal(error: ValidationError) -> tuple[int, str]:
+    if isinstance(error, services.StaleEditError):
+        return 409, _error_text(error)
+    if isinstance(error, services.TransitionError):
+        return 409, _error_text(error)
+    if hasattr(error, "error_dict"):
+        return 400, _("The rule was not saved: correct the fields marked below.")
+    return 400, _error_text(error)
+
+
 @login_required
 @require_GET
 def instrument_detail(request, pk: int):
     require(can_manage_instruments(request.user))
     instrument = get_object_or_404(Instrument, pk=pk)
-    trees = [(target, instrument_tree(instrument, target)) for target in Target.values]
-    return render(
-        request,
-        "lke/instrument_detail.html",
-        {
-            "instrument": instrument,
-            "trees": trees,
-            "formulas": block_formulas(instrument),
-            "notes": [note_text(n) for n in instrument.import_notes],
-        },
+    return render(request, "lke/instrument_detail.html", _instrument_context(request, instrument))
+
+
+def _rule_form_response(request, instrument, item, where, editor: RuleEditor):
+    """The form of a new rule (`where` = "new") or of a rule (its id), opened on demand so the
+    page does not carry a form per item: for htmx the form alone, otherwise the whole page with
+    the form open on its item."""
+    if not request.htmx:
+        editor.open = True
+        context = _instrument_context(request, instrument, refused=(item.pk, where, editor, ""))
+        return render(request, "lke/instrument_detail.html", context)
+    item.score_choices = sorted({o.score for o in item.options.all()}, reverse=True)
+    if where == "new":
+        action = reverse("lke:instrument_rule_add", args=[instrument.pk, item.pk])
+        prefix = f"newrule{item.pk}"
+    else:
+        action = reverse("lke:instrument_rule_edit", args=[instrument.pk, item.pk, where])
+        prefix = f"rule{where}"
+    context = {
+        "item": item,
+        "editor": editor,
+        "action": action,
+        "prefix": prefix,
+        "kinds": services.RULE_KINDS.items(),
+    }
+    return render(request, "lke/_rule_form.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def instrument_rule_add(request, pk: int, item_pk: int):
+    instrument, item = _instrument_of(request, pk, item_pk)
+    if request.method == "GET":
+        return _rule_form_response(request, instrument, item, "new", RuleEditor.of(None))
+    form = CheckRuleEditForm(request.POST)
+    form.is_valid()  # only reads the fields; the service checks them
+    try:
+        services.add_check_rule(instrument, item=item, values=form.rule_values(), by=request.user)
+    except ValidationError as error:
+        status, text = _refusal(error)
+        refused = (item.pk, "new", RuleEditor.typed(request, 0, error), text)
+        return _rules_response(request, instrument, item, refused=refused, status=status)
+    return _rules_response(
+        request, instrument, item, saved=_("Checking rule of %(code)s added.") % {"code": item.code}
     )
+
+
+def _rule_of(item, rule_pk: int) -> CheckRule:
+    """The rule of the item; one deleted meanwhile reads as an unsaved copy (the service's
+    StaleEditError), not as a page that does not exist."""
+    return (
+        CheckRule.objects.filter(pk=rule_pk, item=item).select_related("item__instrument").first()
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def instrument_rule_edit(request, pk: int, item_pk: int, rule_pk: int):
+    instrument, item = _instrument_of(request, pk, item_pk)
+    if request.method == "GET":
+        rule = _rule_of(item, rule_pk)
+        if rule is None:
+            raise Http404
+        return _rule_form_response(request, instrument, item, rule.pk, RuleEditor.of(rule))
+    form = CheckRuleEditForm(request.POST)
+    if not form.is_valid() or form.cleaned_data["version"] is None:
+        refused = (item.pk, rule_pk, None, _("Reload the page and try again."))
+        return _rules_response(request, instrument, item, refused=refused, status=400)
+    version = form.cleaned_data["version"]
+    rule = _rule_of(item, rule_pk) or CheckRule(pk=rule_pk, item=item, version=-1)
+    try:
+        services.update_check_rule(
+            rule, values=form.rule_values(), version=version, by=request.user
+        )
+    except ValidationError as error:
+        status, text = _refusal(error)
+        current = _rule_of(item, rule_pk)
+        if current is None:  # deleted meanwhile: what was typed goes to a new rule's form
+            refused = (item.pk, "new", RuleEditor.typed(request, 0, None), text)
+        elif isinstance(error, services.StaleEditError):  # theirs shown, the input kept
+            refused = (item.pk, rule_pk, RuleEditor.typed(request, current.version, None), text)
+        else:
+            refused = (item.pk, rule_pk, RuleEditor.typed(request, version, error), text)
+        return _rules_response(request, instrument, item, refused=refused, status=status)
+    return _rules_response(
+        request,
+        instrument,
+        item,
+        saved=_("Checking rule of %(code)s changed.") % {"code": item.code},
+    )
+
+
+@login_required
+@require_POST
+def instrument_rule_delete(request, pk: int, item_pk: int, rule_pk: int):
+    instrument, item = _instrument_of(request, pk, item_pk)
+    form = CheckRuleEditForm(request.POST)
+    if not form.is_valid() or form.cleaned_data["version"] is None:
+        refused = (item.pk, rule_pk, None, _("Reload the page and try again."))
+        return _rules_response(request, instrument, item, refused=refused, status=400)
+    rule = _rule_of(item, rule_pk) or CheckRule(pk=rule_pk, item=item, version=-1)
+    try:
+        services.delete_check_rule(rule, version=form.cleaned_data["version"], by=request.user)
+    except ValidationError as error:
+        status, text = _refusal(error)
+        return _rules_response(
+            request, instrument, item, refused=(item.pk, rule_pk, None, text), status=status
+        )
+    return _rules_response(
+        request,
+        instrument,
+        item,
+        saved=_("Checking rule of %(code)s deleted.") % {"code": item.code},
+    )
+
+
+@login_required
+@require_POST
+def instrument_divisor(request, pk: int, item_pk: int):
+    """Correct an item's divisor: a plain form (the formulas, the anomalies and the scores of
+    the worksheets change with it), back to the page with what was scored again."""
+    instrument, item = _instrument_of(request, pk, item_pk)
+    form = DivisorForm(request.POST)
+    typed = request.POST.get("divisor", "")
+    if not form.is_valid():
+        refused = (item.pk, "divisor", typed, _("Reload the page and try again."))
+        context = _instrument_context(request, instrument, refused=refused)
+        return render(request, "lke/instrument_detail.html", context, status=400)
+    try:
+        count = services.set_item_divisor(
+            item,
+            divisor=form.cleaned_data["divisor"],
+            version=form.cleaned_data["version"],
+            by=request.user,
+        )
+    except ValidationError as error:
+        status = (
+            409 if isinstance(error, services.StaleEditError | services.TransitionError) else 400
+        )
+        stale = isinstance(error, services.StaleEditError)
+        refused = (item.pk, "divisor", None if stale else typed, _error_text(error))
+        context = _instrument_context(request, instrument, refused=refused)
+        return render(request, "lke/instrument_detail.html", context, status=status)
+    messages.success(
+        request,
+        _("Divisor of %(code)s saved; the scores of %(count)s worksheets were computed again.")
+        % {"code": item.code, "count": count},
+    )
+    return redirect(f"{reverse('lke:instrument_detail', args=[instrument.pk])}#aturan-{item.pk}")
 
 
 @login_required

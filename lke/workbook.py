@@ -116,8 +116,8 @@ NOTE_KINDS = {
     "divisor": gettext_lazy(
         "%(code)s (row %(row)s): the formula %(formula)s divides by %(divisor)s although its "
         "scores run %(low)s–%(high)s, so the item can reach %(times)s× its weight. Followed as "
-        "the workbook has it; the divisor is the item's data and can be corrected in a new "
-        "version."
+        "the workbook has it; the divisor is the item's data and can be corrected on the "
+        "instrument's page."
     ),
     "rule_names_other": gettext_lazy(
         "%(code)s (row %(row)s): its Rule Validasi names %(named)s, not its own rincian "

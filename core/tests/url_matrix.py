@@ -174,6 +174,7 @@ SOSIALISASI = _rep("sosialisasi")
 AKHIR = _rep("akhir")  # the report in draft
 READ = everyone(200)
 POST_ONLY = everyone(405)
+RULE_FORMS = ("lke:instrument_rule_add", "lke:instrument_rule_edit")
 
 URLS: dict[str, Url] = {
     # --- core: accounts ------------------------------------------------------------------------
@@ -492,6 +493,39 @@ URLS: dict[str, Url] = {
     "lke:instrument_xlsx": Url(
         get=only(INSTRUMENT_MANAGERS), kwargs=lambda s: {"pk": s.instrument.pk}, scope="national"
     ),
+    # corrections of an instrument's checking rules and divisors: the admin, and the team lead
+    # of the only province whose assessment uses it. The world's instrument is used by both
+    # provinces (Bengkulu and Sumsel), so the Bengkulu team lead is refused too (403). The add
+    # and edit URLs answer a GET with their form (opened on demand from the instrument's page).
+    **{
+        name: Url(
+            get=only(("admin",)) if name in RULE_FORMS else POST_ONLY,
+            kwargs=kwargs,
+            scope="national",
+            post=refused(("admin",)),
+            data=lambda s: {"version": 1, "text": "Aturan", "score": 2, "present": "notulen"},
+        )
+        for name, kwargs in {
+            "lke:instrument_rule_add": lambda s: {
+                "pk": s.instrument.pk,
+                "item_pk": s.answer_item.pk,
+            },
+            "lke:instrument_rule_edit": lambda s: {
+                "pk": s.instrument.pk,
+                "item_pk": s.answer_item.pk,
+                "rule_pk": s.check_rule.pk,
+            },
+            "lke:instrument_rule_delete": lambda s: {
+                "pk": s.instrument.pk,
+                "item_pk": s.answer_item.pk,
+                "rule_pk": s.check_rule.pk,
+            },
+            "lke:instrument_divisor": lambda s: {
+                "pk": s.instrument.pk,
+                "item_pk": s.answer_item.pk,
+            },
+        }.items()
+    },
     # --- monitoring ----------------------------------------------------------------------------
     # a kab/kota user of one office is taken to its office's page; BPS RI names the province
     # (naming none, it is taken to the national dashboard: monitoring/tests/test_national.py)

@@ -112,6 +112,20 @@ SMALL = {
 }
 
 
+def small_workbook_data(version: int = 9) -> dict:
+    """SMALL with its village block "S" scored by the workbook's formula (weight base 1) and a
+    slip like the workbook's 14.a.2: k2.a (scores 4–1) divided by 1, not by its range."""
+    data = copy.deepcopy(SMALL) | {"version": version}
+    block = next(b for b in data["blocks"] if b["code"] == "S")
+    block |= {"formula": "workbook", "weight_base": 1}
+    for aspect in block["aspects"]:
+        for indicator in aspect["indicators"]:
+            for it in indicator["items"]:
+                if it["code"] == "k2.a":
+                    it["score_divisor"] = 1
+    return data
+
+
 @pytest.fixture
 def small_data():
     return copy.deepcopy(SMALL)

@@ -303,6 +303,77 @@ def apply_to_many(users):
     )
 
 
+def _used_instrument(users, data=None) -> Instrument:
+    """An instrument the Bengkulu assessment uses (so another province's team lead may not
+    correct it), with a checking rule on k1.a."""
+    year = _year()
+    _villages(year)
+    instrument = services.create_instrument(data or copy.deepcopy(SMALL), by=None)
+    services.open_assessment(year, instrument=instrument, by=users["ketua_tim"])
+    CheckRule.objects.create(
+        item=Item.objects.get(instrument=instrument, code="k1.a"),
+        self_score=4,
+        absent=["undangan"],
+        score=1,
+        text="Tanpa undangan",
+    )
+    return instrument
+
+
+def _rules(instrument: Instrument):
+    return lambda: sorted(
+        CheckRule.objects.filter(item__instrument=instrument).values_list(
+            "pk", "self_score", "score", "text", "version"
+        )
+    )
+
+
+RULE = {"self_score": 3, "absent": ["notulen"], "score": 2, "text": "Tanpa notulen: turun 1"}
+
+
+def add_check_rule(users):
+    instrument = _used_instrument(users)
+    item = Item.objects.get(instrument=instrument, code="k1.a")
+    return (
+        lambda by: services.add_check_rule(instrument, item=item, values=RULE, by=by),
+        _rules(instrument),
+    )
+
+
+def update_check_rule(users):
+    instrument = _used_instrument(users)
+    rule = CheckRule.objects.get(item__instrument=instrument)
+    return (
+        lambda by: services.update_check_rule(rule, values=RULE, version=1, by=by),
+        _rules(instrument),
+    )
+
+
+def delete_check_rule(users):
+    instrument = _used_instrument(users)
+    rule = CheckRule.objects.get(item__instrument=instrument)
+    return (
+        lambda by: services.delete_check_rule(rule, version=1, by=by),
+        _rules(instrument),
+    )
+
+
+def set_item_divisor(users):
+    from lke.tests.conftest import small_workbook_data
+
+    instrument = _used_instrument(users, small_workbook_data())
+    item = Item.objects.get(instrument=instrument, code="k2.a")
+    return (
+        lambda by: services.set_item_divisor(item, divisor="3", version=1, by=by),
+        lambda: (
+            Item.objects.get(pk=item.pk).score_divisor,
+            sorted(Worksheet.objects.values_list("pk", "scores")),
+        ),
+    )
+
+
+CORRECTORS = frozenset({"superuser", "admin", "ketua_tim"})
+
 CASES = [
     Case(
         services.create_instrument,
@@ -328,6 +399,11 @@ CASES = [
     Case(services.sign_off_results, HEAD, sign_off_results),
     Case(services.import_answers, KABKOTA_TEAM, import_answers),
     Case(services.apply_to_many, PROVINCE_TEAM, apply_to_many),
+    # the instrument's corrections: the admin, and the team lead of the only province using it
+    Case(services.add_check_rule, CORRECTORS, add_check_rule),
+    Case(services.update_check_rule, CORRECTORS, update_check_rule),
+    Case(services.delete_check_rule, CORRECTORS, delete_check_rule),
+    Case(services.set_item_divisor, CORRECTORS, set_item_divisor),
 ]
 
 
