@@ -39,7 +39,8 @@ test: lint
 
 # Browser tests: Playwright driving Debian's Chromium (/usr/bin/chromium).
 e2e: install-dev
-	$(BIN)/pytest -q -m e2e
+	mkdir -p var
+	SQLITE_TEST_NAME=var/test-e2e.sqlite3 $(BIN)/pytest -q -m e2e
 
 # Schemathesis against the OpenAPI document of a live gunicorn on a free loopback port, with
 # demo data and two tokens; bounded by FUZZ_SECONDS per token (scripts/api-fuzz).

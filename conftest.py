@@ -57,8 +57,12 @@ def _indonesian(settings):
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache: a rolled-back test leaves audit ids and counters
-    that the next test reuses, so a page cached by one test must not serve the next."""
+    that the next test reuses, so a page cached by one test must not serve the next. The same
+    for the instrument trees a process keeps (lke.scoring)."""
+    from lke.scoring import forget_trees
+
     cache.clear()
+    forget_trees()
 
 
 def make_user(username: str, office_code: str | None, role: str | None, **extra) -> User:

@@ -34,7 +34,10 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+from django.db import connection
 from django.db.models import Prefetch
+
+from core import pagecache
 
 from .models import (
     Aspect,
@@ -217,10 +220,29 @@ def _aspect_shown(block: Block, aspect: dict) -> Fraction:
     return aspect["value"]
 
 
+# The trees read outside a transaction, per process, by (instrument, target, the data version of
+# the writes that belong to no office). An instrument changes only by an audited write of no
+# office (create_instrument, the admin's AuditedAdmin, the province's corrections), so a tree is
+# used again only while the instrument is as it was read. Inside a transaction (a service
+# saving an answer, a test) a tree is read from here but never stored: what a transaction
+# reads may not be committed. Nothing here mutates a tree's rows.
+_TREES: dict[tuple, list[Block]] = {}
+_TREES_KEPT = 16
+
+
+def forget_trees() -> None:
+    _TREES.clear()
+
+
 def instrument_tree(instrument: Instrument, target: str) -> list[Block]:
     """The blocks of `instrument` filled for `target`, with aspects, indicators, items and
-    options loaded: five queries whatever the size of the instrument."""
-    return list(
+    options loaded: five queries whatever the size of the instrument, or one (the version)
+    while the instrument is unchanged since this process last read it."""
+    key = (instrument.pk, target, pagecache.data_version(()))
+    tree = _TREES.get(key)
+    if tree is not None:
+        return tree
+    tree = list(
         Block.objects.filter(instrument=instrument, target=target)
         .order_by("order", "id")
         .prefetch_related(
@@ -230,6 +252,11 @@ def instrument_tree(instrument: Instrument, target: str) -> list[Block]:
             "aspects__indicators__items__options",
         )
     )
+    if not connection.in_atomic_block:
+        if len(_TREES) >= _TREES_KEPT:
+            _TREES.clear()
+        _TREES[key] = tree
+    return tree
 
 
 def tree_items(blocks: Iterable[Block]) -> list[Item]:
