@@ -156,6 +156,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # threaded test server's parallel htmx saves) rather than failing with "locked".
         "timeout": 20,
     }
+    # The browser tests' database in a file (make e2e): an in-memory test database is shared
+    # by the live server's threads through SQLite's shared cache, where a reader meeting a
+    # writer fails at once ("database table is locked: lke_answer", seen on parallel htmx
+    # saves) instead of waiting as it does on the file a real server uses.
+    if env_str("SQLITE_TEST_NAME"):
+        DATABASES["default"]["TEST"] = {"NAME": env_str("SQLITE_TEST_NAME")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Several app servers share one cache (Redis) when REDIS_URL is set; then sessions are read
