@@ -3,6 +3,7 @@ from functools import lru_cache
 from django import template
 from django.template.defaultfilters import capfirst, floatformat
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -24,10 +25,27 @@ def cell_rag(figures: Figures) -> str:
     return rag_for(figures).value if figures.total else "none"
 
 
-@register.filter
-def sop_of(calendar, code: str):
-    """{{ line.calendar|sop_of:code }}: a province's SOP activity of one code (or None)."""
-    return calendar.get(code)
+@register.simple_tag
+def sop_cells(calendar, columns) -> str:
+    """{% sop_cells line.calendar data.sop_columns %}: a province's row of the SOP calendars
+    table, one cell per column (code, label, the standard most provinces use): its standard,
+    marked where it differs from that one, or a dash. One tag per row, not a loop of cells."""
+    cells = []
+    for code, _label, usual in columns:
+        sop = calendar.get(code)
+        if sop is None:
+            cells.append(format_html('<td class="num">—</td>'))
+        elif sop.standard_display != usual:
+            cells.append(
+                format_html(
+                    '<td class="num"><span class="badge text-bg-warning" data-testid="differs">'
+                    "{}</span></td>",
+                    sop.standard_display,
+                )
+            )
+        else:
+            cells.append(format_html('<td class="num">{}</td>', sop.standard_display))
+    return mark_safe("".join(cells))  # noqa: S308 (each cell escaped by format_html)
 
 
 @register.filter(name="activity_label")
@@ -134,6 +152,14 @@ def dashboard_cell(row, code: str) -> str:
         f.expected,
         completeness,
     )
+
+
+@register.simple_tag
+def figures_cells(row, codes) -> str:
+    """{% figures_cells row data.activities %}: a row's cells of the national table, one
+    `figures_cell` per activity. One tag per row, not a loop of cells."""
+    cells = (format_html('<td class="num">{}</td>', figures_cell(row.activity(c))) for c in codes)
+    return mark_safe("".join(cells))  # noqa: S308 (each cell escaped by format_html)
 
 
 @register.simple_tag
