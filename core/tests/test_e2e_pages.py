@@ -197,3 +197,35 @@ def test_the_other_lists_fit_1366_and_390_px(page, demo):
         page.goto(url)
         fits(page, f"ketua-tim-{name}")
     assert not page.too_wide, "\n".join(page.too_wide)
+
+
+def test_the_history_reads_as_stacked_rows_on_a_phone_and_as_a_table_at_1366_px(page, demo):
+    """The Riwayat table (core/_history.html, on every history page): on a 390 px phone each
+    event is a block of labelled lines (the lists' .table-stack), nothing scrolls sideways;
+    at 1366 px it stays a table whose columns all show."""
+    from monitoring.management.commands.seed_demo import DEMO_PASSWORD
+
+    page.add_init_script(REPORT_CSP)
+    page.too_wide = []
+    browser_login(page, "ketua.tim", DEMO_PASSWORD)
+    closed = Meeting.objects.filter(state=Meeting.State.CLOSED).order_by("-starts_at").first()
+    village = ParticipatingVillage.objects.order_by("-program_year__year", "pk").first()
+    for name, url in [
+        ("meeting-history", f"/rapat/{closed.pk}/riwayat/"),
+        ("village-history", f"/desa/{village.pk}/riwayat/"),
+    ]:
+        page.goto(url)
+        assert page.locator("[data-testid=history-table] tbody tr").count() > 0, name
+        fits(page, f"ketua-tim-{name}")
+        shape = """() => {
+            const table = document.querySelector('[data-testid=history-table]');
+            const wrap = table.closest('.table-responsive');
+            const cell = table.querySelector('tbody tr > td:nth-child(3)');
+            return [getComputedStyle(table).display, getComputedStyle(cell).display,
+                    cell.dataset.label || '', wrap.scrollWidth > wrap.clientWidth + 1];
+        }"""
+        page.set_viewport_size({"width": WIDTHS["phone"], "height": 900})
+        assert page.evaluate(shape) == ["block", "block", "Tindakan", False], name
+        page.set_viewport_size({"width": WIDTHS["desktop"], "height": 900})
+        assert page.evaluate(shape)[:2] == ["table", "table-cell"], name
+    assert not page.too_wide, "\n".join(page.too_wide)
