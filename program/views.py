@@ -395,7 +395,13 @@ def _stale_response(request, template, form, activity, error):
     return render(
         request,
         template,
-        {"form": form, "village": activity.village, "activity": activity, "current": current},
+        {
+            "form": form,
+            "village": activity.village,
+            "activity": activity,
+            "stale": True,
+            "current": current,
+        },
         status=409,
     )
 

@@ -184,8 +184,28 @@ def test_an_edit_on_a_stale_copy_is_refused_and_the_other_change_stays(
     html = response.content.decode()
     assert "Orang lain mengubah atau menghapus agen statistik ini" in html
     assert 'data-testid="stale-notice"' in html and "Rina Marlina" in html
+    assert "core/_stale_notice.html" in [t.name for t in response.templates]
     agent.refresh_from_db()
     assert (agent.name, agent.version) == ("Rina Marlina", opened + 1)
+
+
+def test_an_agent_removed_meanwhile_is_said_so_in_the_notice(
+    rf, village_rejang_lebong, tim_rejang_lebong
+):
+    """The edit form's notice when the stale save found the agent removed (current is None)."""
+    from django.template.loader import render_to_string
+
+    from program.forms import AgentForm
+
+    request = rf.post("/agen-statistik/1/ubah/")
+    request.user = tim_rejang_lebong
+    context = {"form": AgentForm(), "village": village_rejang_lebong, "stale": True}
+
+    html = render_to_string("program/agent_form.html", {**context, "current": None}, request)
+
+    notice = html[html.index('data-testid="stale-notice"') :]
+    assert "Agen statistik ini sementara itu sudah dihapus dari register." in notice
+    assert "Muat ulang dengan perubahan mereka" not in html  # nothing to reload
 
 
 def test_an_edit_is_audited_with_the_old_and_new_line(

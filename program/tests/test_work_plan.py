@@ -54,6 +54,9 @@ def pdf(name: str = "daftar-hadir.pdf") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, PDF, content_type="application/pdf")
 
 
+STALE_NOTICE = "core/_stale_notice.html"  # "saved now by the other person", for every form
+
+
 def plan_form(**overrides) -> dict:
     return {
         "stage": "identifikasi",
@@ -351,6 +354,8 @@ def test_a_stale_edit_is_refused_and_the_first_save_stays(
     assert "Orang lain mengubah kegiatan ini saat Anda menyunting." in page
     assert 'value="Nama dari saya"' in page  # the user's input is still in the form
     assert response.context["current"].pelaksana == "Agen statistik"
+    assert STALE_NOTICE in [t.name for t in response.templates]
+    assert 'data-testid="stale-notice"' in page and "Agen statistik" in page
     activity.refresh_from_db()
     assert (activity.name, activity.pelaksana, activity.version) == (
         "Sosialisasi dan pencanangan Desa Cantik",
@@ -467,7 +472,12 @@ def test_a_stale_realisation_is_refused_and_keeps_the_input(client, tim_rejang_l
     )
 
     assert response.status_code == 409
-    assert 'value="Output saya"' in response.content.decode()
+    page = response.content.decode()
+    assert 'value="Output saya"' in page
+    # the one notice of every stale form, with the activity as saved now
+    assert STALE_NOTICE in [t.name for t in response.templates]
+    notice = page[page.index('data-testid="stale-notice"') :]
+    assert "Pencanangan" in notice[: notice.index("</dl>")]
     activity.refresh_from_db()
     assert (activity.name, activity.realised_on) == ("Pencanangan", None)
     assert Attachment.objects.count() == 0
