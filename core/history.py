@@ -74,6 +74,7 @@ ACTION_LABELS = {
     "meeting.correct_attendance": _("Attendance corrected after closing"),
     "meeting.correct_minutes": _("Minutes corrected after closing"),
     "meeting.correct_action_items": _("Action items corrected after closing"),
+    "meeting.correct_number": _("Letter number of the Laporan rapat corrected"),
     "action_item.add": _("Action item added"),
     "action_item.update": _("Action item changed"),
     "action_item.done": _("Action item marked done"),

@@ -453,7 +453,7 @@ def close_meeting(meeting: Meeting, *, number: str, by: User) -> Meeting:
     meeting = _locked(Meeting, meeting.pk)
     require(can_close(by, meeting), CLOSE_REFUSED)
     action = _check_transition(meeting.state, State.CLOSED, TRANSITIONS, State)
-    number = letter_number(number, missing=_("Give the letter number of the Laporan rapat."))
+    number = _report_number(meeting, number)
     missing = meeting.invited_offices.exclude(meeting_attendances__meeting=meeting)
     if missing.exists():
         raise ValidationError(
@@ -470,6 +470,62 @@ def close_meeting(meeting: Meeting, *, number: str, by: User) -> Meeting:
         action=action,
         office=meeting.program_year.province,
         changes={"state": (State.HELD, State.CLOSED), "report_number": ("", number)},
+    )
+    return meeting
+
+
+def _report_number(meeting: Meeting, number: str) -> str:
+    """The letter number for the meeting's Laporan rapat (core.services.letter_number), which
+    no other Laporan rapat of the province has (an office gives a letter number once)."""
+    number = letter_number(number, missing=_("Give the letter number of the Laporan rapat."))
+    taken = (
+        Meeting.objects.filter(
+            program_year__province_id=meeting.program_year.province_id,
+            report_number__iexact=number,
+        )
+        .exclude(pk=meeting.pk)
+        .first()
+    )
+    if taken is not None:
+        raise ValidationError(
+            _("%(number)s is already the letter number of the Laporan rapat of %(meeting)s.")
+            % {"number": number, "meeting": taken.title},
+            code="number_taken",
+        )
+    return number
+
+
+@transaction.atomic
+def correct_report_number(meeting: Meeting, *, number: str, reason: str, by: User) -> Meeting:
+    """Correct the letter number of a closed meeting's Laporan rapat (a typo, a number given
+    twice), by whoever may close the meeting (the province team lead), with a reason; the PDF
+    and DOCX then print the new number. Audited with the old and the new number."""
+    meeting = _locked(Meeting, meeting.pk)
+    require(can_close(by, meeting), CORRECTION_REFUSED)
+    if meeting.state != State.CLOSED:
+        raise MeetingStateError(
+            _("The letter number is given when the meeting is closed; correct it after that."),
+            code="not_closed",
+        )
+    number = _report_number(meeting, number)
+    if number == meeting.report_number:
+        raise ValidationError(
+            {"number": _("This is already the letter number of the Laporan rapat.")},
+            code="unchanged",
+        )
+    if not reason.strip():
+        raise ValidationError(
+            {"reason": _("A correction after closing needs a reason.")}, code="reason"
+        )
+    old, meeting.report_number = meeting.report_number, number
+    meeting.save(update_fields=["report_number"])
+    audit(
+        meeting,
+        by=by,
+        action="meeting.correct_number",
+        office=meeting.program_year.province,
+        changes={"report_number": (old, number)},
+        reason=reason.strip(),
     )
     return meeting
 

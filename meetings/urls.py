@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/batalkan/", views.meeting_cancel, name="cancel"),
     path("<int:pk>/laksanakan/", views.meeting_hold, name="hold"),
     path("<int:pk>/tutup/", views.meeting_close, name="close"),
+    path("<int:pk>/nomor-laporan/", views.meeting_correct_number, name="correct_number"),
     path("<int:pk>/kehadiran/", views.meeting_attendance, name="attendance"),
     path("<int:pk>/notulen/", views.meeting_minutes, name="minutes"),
     path("<int:pk>/tindak-lanjut/tambah/", views.action_create, name="action_create"),

@@ -281,6 +281,23 @@ def meeting_close(request, pk: int):
 
 
 @login_required
+@require_POST
+def meeting_correct_number(request, pk: int):
+    meeting = queries.get_meeting_for(request.user, pk, write=True)
+    _attempt(
+        request,
+        lambda: services.correct_report_number(
+            meeting,
+            number=request.POST.get("number", ""),
+            reason=request.POST.get("reason", ""),
+            by=request.user,
+        ),
+        _("The letter number of the Laporan rapat is corrected."),
+    )
+    return redirect("meetings:detail", pk=meeting.pk)
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def meeting_attendance(request, pk: int):
     meeting = _recording_meeting(request, pk)

@@ -378,6 +378,7 @@ URLS: dict[str, Url] = {
     "meetings:schedule": Url(get=POST_ONLY, kwargs=_meet, post=refused(PROVINCE_TEAM)),
     "meetings:hold": Url(get=POST_ONLY, kwargs=_meet, post=refused(PROVINCE_TEAM)),
     "meetings:close": Url(get=POST_ONLY, kwargs=_meet, post=refused(("ketua_tim",))),
+    "meetings:correct_number": Url(get=POST_ONLY, kwargs=_meet, post=refused(("ketua_tim",))),
     "meetings:attendance": Url(get=only(PROVINCE_TEAM), kwargs=_meet, post=refused(PROVINCE_TEAM)),
     "meetings:minutes": Url(get=only(PROVINCE_TEAM), kwargs=_meet, post=refused(PROVINCE_TEAM)),
     "meetings:action_create": Url(

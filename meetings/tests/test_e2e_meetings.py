@@ -111,6 +111,14 @@ def test_schedule_hold_record_close_and_download_the_laporan_rapat(page, people,
     assert page.locator("[data-testid=report-number]").inner_text() == "B-7/17000/VS.310/05/2026"
     screenshot(page, "meeting-closed")
 
+    # A typo in the number: the team lead corrects it, with a reason, on the meeting page.
+    page.locator("[data-testid=correct-number] summary").click()
+    page.fill("#corrected-number", "B-17/17000/VS.310/05/2026")
+    page.fill("#correction-reason", "Salah ketik nomor urut")
+    screenshot(page, "meeting-correct-number")
+    page.get_by_role("button", name="Simpan nomor").click()
+    assert page.locator("[data-testid=report-number]").inner_text() == "B-17/17000/VS.310/05/2026"
+
     with page.expect_download() as download_info:
         page.locator("[data-testid=report-pdf]").click()
     path = tmp_path / "laporan.pdf"
@@ -118,7 +126,7 @@ def test_schedule_hold_record_close_and_download_the_laporan_rapat(page, people,
     reader = pypdf.PdfReader(io.BytesIO(path.read_bytes()))
     text = " ".join(" ".join(p.extract_text() for p in reader.pages).split())
     assert "LAPORAN RAPAT" in text
-    assert "Nomor: B-7/17000/VS.310/05/2026" in text
+    assert "Nomor: B-17/17000/VS.310/05/2026" in text
     assert "BPS Kabupaten Rejang Lebong Hadir Andi Saputra, Rina Marlina" in text
     assert "Unggah laporan identifikasi kebutuhan Desa Air Bening" in text
     meeting = Meeting.objects.get()
@@ -143,6 +151,7 @@ def test_schedule_hold_record_close_and_download_the_laporan_rapat(page, people,
     page.get_by_role("link", name="Rapat koordinasi tim Desa Cantik").first.click()
     assert page.get_by_role("button", name="Tutup rapat").count() == 0
     assert page.get_by_role("link", name="Koreksi kehadiran").count() == 0
+    assert page.locator("[data-testid=correct-number]").count() == 0
     screenshot(page, "meeting-closed-rejang-lebong")
 
     # The team lead confirms it.

@@ -8,6 +8,7 @@ import docx
 import openpyxl
 import pypdf
 import pytest
+from django.urls import reverse
 
 from meetings import exports, services
 from meetings.models import Meeting
@@ -105,6 +106,21 @@ def test_report_pdf_is_a4_and_holds_attendance_minutes_decisions_and_action_item
     ]:
         assert expected in text, expected
     assert "DRAF" not in text
+
+
+def test_the_laporan_rapat_prints_the_corrected_letter_number(client, closed_meeting, ketua_tim):
+    services.correct_report_number(
+        closed_meeting, number="B-17/17000/VS.310/05/2026", reason="Salah ketik", by=ketua_tim
+    )
+    client.force_login(ketua_tim)
+
+    pdf = client.get(reverse("meetings:report_pdf", args=[closed_meeting.pk]))
+    word = client.get(reverse("meetings:report_docx", args=[closed_meeting.pk]))
+
+    text = " ".join(pdf_text(pdf.content).split())
+    assert "Nomor: B-17/17000/VS.310/05/2026" in text
+    assert NUMBER not in text
+    assert "B-17/17000/VS.310/05/2026" in docx_text(word.content)
 
 
 def test_report_of_a_meeting_not_closed_yet_is_marked_draft(make_meeting):

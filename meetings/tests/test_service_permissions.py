@@ -196,6 +196,16 @@ def close_meeting(users):
     )
 
 
+def correct_report_number(users):
+    meeting = _meeting(users, Meeting.State.CLOSED)
+    return (
+        lambda by: services.correct_report_number(
+            meeting, number="B-9/17000/VS.310/05/2026", reason="Salah ketik", by=by
+        ),
+        lambda: _meeting_row(meeting, "report_number"),
+    )
+
+
 def confirm_attendance(users):
     meeting = _meeting(users, Meeting.State.SCHEDULED, starts_at=LATER)
     office = Office.objects.get(code="1702")
@@ -334,6 +344,7 @@ CASES = [
     Case(services.cancel_meeting, PROVINCE_TEAM, cancel_meeting),
     Case(services.hold_meeting, PROVINCE_TEAM, hold_meeting),
     Case(services.close_meeting, LEAD, close_meeting),
+    Case(services.correct_report_number, LEAD, correct_report_number),
     Case(services.confirm_attendance, KABKOTA_TEAM, confirm_attendance),
     Case(services.record_attendance, PROVINCE_TEAM, _record_attendance(HELD), "held"),
     Case(services.record_attendance, LEAD, _record_attendance(CLOSED), "correction"),

@@ -19,7 +19,6 @@ from core.services import store_attachment
 from meetings import services
 from meetings.models import ActionItem, Attendance, Meeting
 from meetings.services import AttendanceEntry
-from meetings.tests.conftest import NUMBER
 
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PROVINCE = ["kepala", "ketua_tim", "tim_provinsi", "viewer_provinsi", "admin_provinsi"]
@@ -307,8 +306,10 @@ STATE_CHANGES = [
 def test_state_changes_by_role(world, as_persona, persona, name, target, allowed, after):
     meeting = getattr(world, target)
 
-    # the world's draft starts at 09:00, now is 12:00: scheduling it needs the confirmation
-    data = {"schedule": {"confirm_past": "1"}, "close": {"number": NUMBER}}.get(name, {})
+    # the world's draft starts at 09:00, now is 12:00: scheduling it needs the confirmation;
+    # closing needs a letter number that its closed meeting does not have already
+    close = {"number": "B-8/17000/VS.310/05/2026"}
+    data = {"schedule": {"confirm_past": "1"}, "close": close}.get(name, {})
     response = as_persona(persona).post(reverse(f"meetings:{name}", args=[meeting.pk]), data)
 
     expected = expect(persona, target, allowed=allowed, ok=302)

@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 
 from core.deadlines import JAKARTA
 from core.models import AuditEvent
@@ -222,6 +223,111 @@ def test_the_letter_number_is_kept_tidy_and_audited(make_meeting, ketua_tim):
         "meeting.close",
         ["", "B-7/17000/VS.310/05/2026"],
     )
+
+
+CORRECTED = "B-17/17000/VS.310/05/2026"
+
+
+def test_the_team_lead_corrects_the_letter_number_after_closing_audited_old_to_new(
+    client, make_meeting, ketua_tim
+):
+    meeting = make_meeting(State.CLOSED)
+    client.force_login(ketua_tim)
+
+    response = client.post(
+        reverse("meetings:correct_number", args=[meeting.pk]),
+        {"number": f" {CORRECTED} ", "reason": "Salah ketik nomor urut"},
+    )
+
+    assert response.status_code == 302
+    assert Meeting.objects.get(pk=meeting.pk).report_number == CORRECTED
+    event = audit_events_for(meeting).first()
+    assert (event.action, event.actor, event.changes, event.reason) == (
+        "meeting.correct_number",
+        ketua_tim,
+        {"report_number": [NUMBER, CORRECTED]},
+        "Salah ketik nomor urut",
+    )
+    history = client.get(reverse("meetings:history", args=[meeting.pk])).content.decode()
+    assert "Nomor surat Laporan rapat dikoreksi" in history
+    assert NUMBER in history and CORRECTED in history
+
+
+def test_the_province_team_member_may_not_correct_the_number(client, make_meeting, tim_provinsi):
+    meeting = make_meeting(State.CLOSED)
+    client.force_login(tim_provinsi)
+
+    response = client.post(
+        reverse("meetings:correct_number", args=[meeting.pk]),
+        {"number": CORRECTED, "reason": "Salah ketik"},
+    )
+
+    assert response.status_code == 403
+    assert Meeting.objects.get(pk=meeting.pk).report_number == NUMBER
+
+
+@pytest.mark.parametrize(
+    ("number", "reason", "message"),
+    [
+        ("  ", "Salah ketik", "Isi nomor surat Laporan rapat ini."),
+        (NUMBER, "Salah ketik", "Laporan rapat ini sudah memakai nomor tersebut"),
+        (CORRECTED, " ", "Koreksi setelah rapat ditutup wajib beralasan."),
+        ("b-3/17000/vs.310/04/2026", "Salah ketik", "sudah menjadi nomor surat Laporan rapat"),
+    ],
+)
+def test_a_blank_unchanged_or_taken_number_is_refused_in_indonesian(
+    make_meeting, ketua_tim, number, reason, message
+):
+    earlier = make_meeting(State.HELD, title="Rapat koordinasi April 2026")
+    services.record_attendance(
+        earlier,
+        entries=[
+            AttendanceEntry(o, Attendance.Status.HADIR, "Andi")
+            for o in earlier.invited_offices.all()
+        ],
+        by=ketua_tim,
+    )
+    services.close_meeting(earlier, number="B-3/17000/VS.310/04/2026", by=ketua_tim)
+    meeting = make_meeting(State.CLOSED)
+
+    with pytest.raises(ValidationError) as error:
+        services.correct_report_number(meeting, number=number, reason=reason, by=ketua_tim)
+
+    assert message in " ".join(error.value.messages)
+    assert Meeting.objects.get(pk=meeting.pk).report_number == NUMBER
+    assert actions(meeting)[-1] == "meeting.close"
+
+
+def test_closing_refuses_a_number_another_laporan_rapat_has(make_meeting, ketua_tim):
+    make_meeting(State.CLOSED, title="Rapat koordinasi April 2026")
+    meeting = make_meeting(State.HELD)
+    services.record_attendance(
+        meeting,
+        entries=[
+            AttendanceEntry(o, Attendance.Status.HADIR, "Andi")
+            for o in meeting.invited_offices.all()
+        ],
+        by=ketua_tim,
+    )
+
+    with pytest.raises(ValidationError) as error:
+        services.close_meeting(meeting, number=NUMBER, by=ketua_tim)
+
+    assert error.value.messages == [
+        f"{NUMBER} sudah menjadi nomor surat Laporan rapat Rapat koordinasi April 2026."
+    ]
+    assert Meeting.objects.get(pk=meeting.pk).state == State.HELD
+
+
+def test_a_meeting_not_closed_has_no_number_to_correct(make_meeting, ketua_tim):
+    meeting = make_meeting(State.HELD)
+
+    with pytest.raises(MeetingStateError):
+        services.correct_report_number(
+            meeting, number=CORRECTED, reason="Salah ketik", by=ketua_tim
+        )
+
+    assert Meeting.objects.get(pk=meeting.pk).report_number == ""
 
 
 def test_details_are_checked_before_anything_is_saved(year_2026, ketua_tim, rejang_lebong):
