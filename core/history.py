@@ -52,6 +52,7 @@ ACTION_LABELS = {
     "agent.add": _("Agen statistik added to the register"),
     "agent.update": _("Agen statistik changed in the register"),
     "agent.delete": _("Agen statistik removed from the register"),
+    "agent.copy": _("Agen statistik copied from an earlier program year"),
     # reports
     "report.create": _("Report draft created"),
     "report.update": _("Report draft changed"),
@@ -140,6 +141,7 @@ KEY_LABELS = {
     "notifications_off": _("notifications switched off"),
     "memberships": _("offices and roles"),
     "agen statistik": _("agen statistik"),
+    "copied from": _("copied from the program year"),
     "deadline asked for": _("deadline asked for"),
     "total_self": _("total (self-assessment)"),
     "total_provincial": _("total (provincial verification)"),

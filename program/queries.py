@@ -672,6 +672,30 @@ def get_agent_for(user: User, pk: int, *, write: bool = False) -> VillageAgent:
     return agent
 
 
+def previous_agents(
+    village: ParticipatingVillage,
+) -> tuple[ParticipatingVillage | None, list[VillageAgent]]:
+    """The latest earlier participation of the same desa/kelurahan (in the same province) whose
+    register lists agen statistik, and those of its agents this village's register does not
+    list yet by name: what program.services.copy_previous_agents copies. (None, []) when the
+    village takes part for the first time or had no agents before."""
+    earlier = (
+        ParticipatingVillage.objects.filter(
+            village_id=village.village_id,
+            program_year__province_id=village.program_year.province_id,
+            program_year__year__lt=village.program_year.year,
+            agents__isnull=False,
+        )
+        .select_related("program_year")
+        .order_by("-program_year__year")
+        .first()
+    )
+    if earlier is None:
+        return None, []
+    listed = {name.casefold() for name in village.agents.values_list("name", flat=True)}
+    return earlier, [a for a in earlier.agents.all() if a.name.casefold() not in listed]
+
+
 def agent_history(village: ParticipatingVillage) -> QuerySet[AuditEvent]:
     """The audit rows of the village's register (kept on the village: a deleted agent's rows
     stay readable), newest first."""

@@ -45,6 +45,7 @@ from .queries import (
     can_edit_calendar,
     can_edit_work_plan,
     can_manage_villages,
+    previous_agents,
 )
 
 # --- who may change what (the rules live in program.queries) -------------------------------------
@@ -858,6 +859,7 @@ def import_villages(
 
 AGENT_FIELDS = ("name", "role", "is_village_official", "sk_number", "sk_date", "phone")
 AGENTS_KEY = "agen statistik"  # the audit key of a register line (kept on the village)
+COPIED_FROM_KEY = "copied from"  # the audit key of the program year a copy comes from
 # An Indonesian phone number once spaces, dots, dashes and brackets are dropped: a mobile or a
 # landline with its area code, from 0 or +62 (e.g. 0812 3456 7890, (0736) 21234, +62 812 ...).
 PHONE = re.compile(r"(?:\+62|0)\d{7,13}")
@@ -999,3 +1001,37 @@ def delete_agent(agent: VillageAgent, *, version: int, by: User) -> None:
         office=agent.village.office,
         changes={AGENTS_KEY: (line, None)},
     )
+
+
+@transaction.atomic
+def copy_previous_agents(village: ParticipatingVillage, *, by: User) -> list[VillageAgent]:
+    """Copy into the village's register the agen statistik of its latest earlier participation
+    (program.queries.previous_agents) that it does not list yet, with the position, SK and
+    phone registered then: a village taking part again mostly keeps its agents, and the team
+    checks each one (a new SK, a new position) instead of typing them all again. Offered on
+    the register page, not done when the village is added: whether last year's agents still
+    serve is for the village office's team to say. By the village office's kab/kota team or
+    the province team (PermissionDenied otherwise); ValidationError when there is nothing to
+    copy. Audited on the village with the copied lines and the year they come from."""
+    _require_agent_keeper(by, village)
+    ParticipatingVillage.objects.select_for_update().filter(pk=village.pk).first()  # one copy
+    earlier, agents = previous_agents(village)
+    if not agents:
+        raise ValidationError(
+            _("There are no agen statistik of an earlier program year to copy into this register.")
+        )
+    copies = [
+        VillageAgent.objects.create(village=village, **{f: getattr(a, f) for f in AGENT_FIELDS})
+        for a in agents
+    ]
+    audit(
+        village,
+        by=by,
+        action="agent.copy",
+        office=village.office,
+        changes={
+            AGENTS_KEY: (None, [agent_line(a) for a in copies]),
+            COPIED_FROM_KEY: (None, earlier.program_year.year),
+        },
+    )
+    return copies

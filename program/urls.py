@@ -23,6 +23,7 @@ urlpatterns = [
     # the agen statistik register of a village
     path("desa/<int:pk>/agen-statistik/", views.agent_list, name="agent_list"),
     path("desa/<int:pk>/agen-statistik/tambah/", views.agent_add, name="agent_add"),
+    path("desa/<int:pk>/agen-statistik/salin/", views.agent_copy, name="agent_copy"),
     path("agen-statistik/<int:pk>/ubah/", views.agent_edit, name="agent_edit"),
     path("agen-statistik/<int:pk>/hapus/", views.agent_delete, name="agent_delete"),
     path("kantor/<int:pk>/", views.office_detail, name="office_detail"),

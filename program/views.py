@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import pagecache
@@ -58,6 +59,7 @@ from .queries import (
     get_village_for,
     office_work_plan_lines,
     office_work_plan_overview,
+    previous_agents,
     program_year_from,
     program_years_visible_to,
     sop_calendar,
@@ -704,6 +706,9 @@ def _agents_url(village) -> str:
 def agent_list(request, pk: int):
     village = get_agent_village_for(request.user, pk)
     agents = list(village.agents.all())
+    can_edit = can_edit_agents(request.user, village.office)
+    # an empty register of a village that took part before: offer last time's agents
+    earlier, earlier_agents = previous_agents(village) if can_edit and not agents else (None, [])
     return render(
         request,
         "program/agent_list.html",
@@ -711,10 +716,33 @@ def agent_list(request, pk: int):
             "village": village,
             "agents": agents,
             "official_count": sum(1 for a in agents if a.is_village_official),
-            "can_edit": can_edit_agents(request.user, village.office),
+            "can_edit": can_edit,
+            "earlier": earlier,
+            "earlier_agents": earlier_agents,
             "events": agent_history(village)[:30],
         },
     )
+
+
+@login_required
+@require_POST
+def agent_copy(request, pk: int):
+    village = get_agent_village_for(request.user, pk, write=True)
+    try:
+        copies = services.copy_previous_agents(village, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s agen statistik copied: check their position, SK and phone.",
+                "%(count)s agen statistik copied: check their position, SK and phone.",
+                len(copies),
+            )
+            % {"count": len(copies)},
+        )
+    return redirect(_agents_url(village))
 
 
 @login_required

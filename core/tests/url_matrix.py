@@ -263,6 +263,7 @@ URLS: dict[str, Url] = {
         kwargs=_v,
         post=refused(KABKOTA_TEAM + PROVINCE_TEAM),
     ),
+    "program:agent_copy": Url(get=POST_ONLY, kwargs=_v, post=refused(KABKOTA_TEAM + PROVINCE_TEAM)),
     "program:agent_edit": Url(
         get=only(KABKOTA_TEAM + PROVINCE_TEAM),
         kwargs=_agent,

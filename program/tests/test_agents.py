@@ -267,3 +267,135 @@ def test_another_kabkota_neither_sees_nor_changes_the_register(
         client.post(reverse("program:agent_edit", args=[agent.pk]), agent_form()).status_code == 404
     )
     assert VillageAgent.objects.get().name == "Rina"
+
+
+# --- a village taking part again: its earlier register is offered ------------------------------
+
+
+@pytest.fixture
+def took_part_in_2025(province, village_rejang_lebong, tim_rejang_lebong):
+    """The desa of village_rejang_lebong (2026, empty register) also took part in 2025, with
+    two agen statistik."""
+    from program.models import ParticipatingVillage, VillageKind
+    from program.services import create_program_year
+
+    earlier = ParticipatingVillage.objects.create(
+        program_year=create_program_year(province, year=2025, by=None),
+        village=village_rejang_lebong.village,
+        office=village_rejang_lebong.office,
+        kind=VillageKind.UTAMA,
+    )
+    services.add_agent(
+        earlier,
+        name="Rina Marlina",
+        role="Kaur Perencanaan",
+        is_village_official=True,
+        sk_number="141/12/2025",
+        sk_date=date(2025, 3, 3),
+        phone="0812 3456 7890",
+        by=tim_rejang_lebong,
+    )
+    services.add_agent(earlier, name="Budi Santoso", role="Ketua RT 02", by=tim_rejang_lebong)
+    return earlier
+
+
+def register(village) -> list[tuple]:
+    return list(
+        village.agents.order_by("name").values_list(
+            "name", "role", "is_village_official", "sk_number", "sk_date", "phone"
+        )
+    )
+
+
+def test_a_village_taking_part_again_is_offered_its_earlier_agents_and_copies_them(
+    client, village_rejang_lebong, tim_rejang_lebong, took_part_in_2025
+):
+    client.force_login(tim_rejang_lebong)
+    url = reverse("program:agent_list", args=[village_rejang_lebong.pk])
+
+    offer = client.get(url).content.decode()
+    response = client.post(reverse("program:agent_copy", args=[village_rejang_lebong.pk]))
+
+    assert 'data-testid="agent-copy"' in offer
+    assert "Desa/kelurahan ini sudah ikut pada 2025" in offer and "Budi Santoso" in offer
+    assert response.status_code == 302 and response["Location"] == url
+    assert register(village_rejang_lebong) == register(took_part_in_2025)  # every field
+    assert len(register(took_part_in_2025)) == 2  # the 2025 register stays as it was
+    event = agent_history(village_rejang_lebong).get()
+    assert (event.action, event.actor) == ("agent.copy", tim_rejang_lebong)
+    assert event.changes == {
+        "agen statistik": [
+            None,
+            [  # the audit keeps a list sorted
+                "Budi Santoso · Ketua RT 02",
+                "Rina Marlina · Kaur Perencanaan · aparat desa · SK 141/12/2025 3 Maret 2025 · "
+                "081234567890",
+            ],
+        ],
+        "copied from": [None, 2025],
+    }
+    after = client.get(url).content.decode()
+    assert 'data-testid="agent-copy"' not in after  # copied once: no offer any more
+    assert "Agen statistik disalin dari tahun program sebelumnya" in after
+    assert "disalin dari tahun program" in after and "2025" in after
+
+
+def test_the_copy_leaves_out_agents_already_listed_and_refuses_when_none_is_left(
+    village_rejang_lebong, tim_rejang_lebong, took_part_in_2025
+):
+    services.add_agent(village_rejang_lebong, name="rina marlina", by=tim_rejang_lebong)
+
+    copies = services.copy_previous_agents(village_rejang_lebong, by=tim_rejang_lebong)
+
+    assert [a.name for a in copies] == ["Budi Santoso"]
+    assert village_rejang_lebong.agents.count() == 2
+    with pytest.raises(ValidationError) as error:
+        services.copy_previous_agents(village_rejang_lebong, by=tim_rejang_lebong)
+    assert error.value.messages == [
+        "Tidak ada agen statistik dari tahun program sebelumnya yang dapat disalin ke register ini."
+    ]
+
+
+def test_only_an_earlier_register_of_the_same_desa_is_offered(
+    province, village_rejang_lebong, tim_rejang_lebong, took_part_in_2025
+):
+    from conftest import desa_in
+    from program.models import ParticipatingVillage, VillageKind
+    from program.queries import previous_agents
+    from program.services import create_program_year
+
+    later = ParticipatingVillage.objects.create(
+        program_year=create_program_year(province, year=2027, by=None),
+        village=village_rejang_lebong.village,
+        office=village_rejang_lebong.office,
+        kind=VillageKind.BERKELANJUTAN,
+    )
+    services.add_agent(later, name="Sari Dewi", by=tim_rejang_lebong)
+    neighbour = ParticipatingVillage.objects.create(
+        program_year=village_rejang_lebong.program_year,
+        village=desa_in(village_rejang_lebong.office, 1),
+        office=village_rejang_lebong.office,
+        kind=VillageKind.TAMBAHAN,
+    )
+
+    earlier, agents = previous_agents(village_rejang_lebong)
+    assert (earlier, [a.name for a in agents]) == (
+        took_part_in_2025,
+        ["Rina Marlina", "Budi Santoso"],
+    )
+    assert previous_agents(neighbour) == (None, [])  # first time in the program
+    # 2027 looks back past the empty 2026 register to the 2025 one
+    assert previous_agents(later)[0] == took_part_in_2025
+
+
+def test_who_only_reads_the_register_is_not_offered_the_copy(
+    client, village_rejang_lebong, pimpinan_rejang_lebong, took_part_in_2025
+):
+    client.force_login(pimpinan_rejang_lebong)
+
+    page = client.get(reverse("program:agent_list", args=[village_rejang_lebong.pk]))
+    refused = client.post(reverse("program:agent_copy", args=[village_rejang_lebong.pk]))
+
+    assert 'data-testid="agent-copy"' not in page.content.decode()
+    assert refused.status_code == 403
+    assert village_rejang_lebong.agents.count() == 0

@@ -60,3 +60,44 @@ def test_kabkota_team_keeps_the_register_and_the_report_form_takes_it(
     assert "Diambil dari register agen statistik desa (2 agen)" in page.content()
     screenshot(page, "sosialisasi-form-from-register-1366")
     assert VillageAgent.objects.filter(village=village_rejang_lebong).count() == 2
+
+
+def test_a_village_taking_part_again_copies_its_earlier_register(
+    page, province, village_rejang_lebong, tim_rejang_lebong
+):
+    from datetime import date
+
+    from program import services
+    from program.models import ParticipatingVillage, VillageKind
+
+    earlier = ParticipatingVillage.objects.create(
+        program_year=services.create_program_year(province, year=2025, by=None),
+        village=village_rejang_lebong.village,
+        office=village_rejang_lebong.office,
+        kind=VillageKind.UTAMA,
+    )
+    for name, official in (("Rina Marlina", True), ("Budi Santoso", False)):
+        services.add_agent(
+            earlier,
+            name=name,
+            role="Kaur Perencanaan" if official else "Ketua Karang Taruna",
+            is_village_official=official,
+            sk_number="141/12/2025",
+            sk_date=date(2025, 3, 3),
+            by=tim_rejang_lebong,
+        )
+    browser_login(page, "tim_rejang_lebong")
+    page.goto(f"/desa/{village_rejang_lebong.pk}/agen-statistik/")
+    offer = page.locator("[data-testid=agent-copy]")
+    assert "Desa/kelurahan ini sudah ikut pada 2025" in offer.inner_text()
+    for width, height in ((1366, 900), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        screenshot(page, f"agent-copy-offer-{width}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+    page.get_by_role("button", name="Salin ke register 2026").click()
+    assert "2 agen statistik disalin" in page.content()
+    assert page.locator("#agents tbody tr").count() == 2
+    assert page.locator("[data-testid=agent-copy]").count() == 0
+    screenshot(page, "agent-copied-390")
+    assert VillageAgent.objects.filter(village=village_rejang_lebong).count() == 2

@@ -249,6 +249,21 @@ def delete_agent(users):
     )
 
 
+def copy_previous_agents(users):
+    village = _village()
+    earlier = ParticipatingVillage.objects.create(
+        program_year=create_program_year(village.program_year.province, year=2025, by=None),
+        village=village.village,
+        office=village.office,
+        kind=VillageKind.UTAMA,
+    )
+    services.add_agent(earlier, name="Rina Marlina", by=users["tim_kabkota"])
+    return (
+        lambda by: services.copy_previous_agents(village, by=by),
+        lambda: village.agents.count(),
+    )
+
+
 HEADER = ["No", "Tahap", "Rincian kegiatan", "Pelaksana", "Target output"]
 HEADER += ["Rencana mulai", "Rencana selesai", "Tanggal realisasi", "Output realisasi"]
 
@@ -280,6 +295,7 @@ CASES = [
     Case(services.add_agent, AGENT_KEEPERS, add_agent),
     Case(services.update_agent, AGENT_KEEPERS, update_agent),
     Case(services.delete_agent, AGENT_KEEPERS, delete_agent),
+    Case(services.copy_previous_agents, AGENT_KEEPERS, copy_previous_agents),
 ]
 
 
