@@ -141,11 +141,17 @@ KEY_LABELS = {
     "notifications_off": _("notifications switched off"),
     "memberships": _("offices and roles"),
     "agen statistik": _("agen statistik"),
+    "action item": _("action item"),
     "copied from": _("copied from the program year"),
     "deadline asked for": _("deadline asked for"),
     "total_self": _("total (self-assessment)"),
     "total_provincial": _("total (provincial verification)"),
     "": _("entry"),
+}
+
+# The first part of a key "<name>: <title>" (the minutes of one agenda item of a meeting).
+PREFIX_LABELS = {
+    "minutes": _("minutes"),
 }
 
 # The second part of a key "<item code> · <name>" (an LKE answer, its evidence).
@@ -165,6 +171,9 @@ def key_label(model: type[models.Model] | None, key: str) -> tuple[str, models.F
     code, dot, name = key.rpartition(" · ")
     if dot and name in ITEM_KEY_LABELS:
         return f"{code} · {ITEM_KEY_LABELS[name]}", None
+    prefix, colon, title = key.partition(": ")
+    if colon and prefix in PREFIX_LABELS:
+        return f"{PREFIX_LABELS[prefix]}: {title}", None
     try:
         field = model._meta.get_field(key)
     except (FieldDoesNotExist, AttributeError):  # not a field, or no model class any more

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
-from core.history import ACTION_LABELS, action_label, value_label
+from core.history import ACTION_LABELS, action_label, key_label, value_label
 from core.models import AuditEvent
 from core.services import audit
 from lke.models import Level
@@ -81,6 +81,18 @@ def test_values_read_as_people_write_them():
         assert value_label(None, moment.isoformat()) == "18 November 2026 09.05"
         assert value_label(None, None) == "—"
         assert value_label(None, "") == "—"
+
+
+def test_keys_that_are_no_fields_read_in_indonesian():
+    from meetings.models import Meeting
+
+    with translation.override("id"):
+        assert key_label(Meeting, "action item") == ("tindak lanjut", None)
+        assert key_label(Meeting, "minutes: Progres pembinaan desa") == (
+            "notulen: Progres pembinaan desa",
+            None,
+        )
+        assert key_label(Meeting, "decisions")[0] == "keputusan"
 
 
 def test_change_rows_use_choice_labels(village_kaur, ketua_tim):
