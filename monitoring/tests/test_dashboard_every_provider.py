@@ -118,7 +118,7 @@ def _grow(year: ProgramYear, per_office: int) -> None:
 def test_dashboard_pages_with_every_provider_keep_their_query_count_as_the_data_grows(db, client):
     call_command("load_instruments", stdout=io.StringIO())
     call_command("seed_demo", stdout=io.StringIO())
-    year = ProgramYear.objects.get(year=2026)
+    year = ProgramYear.objects.get(province__code="1700", year=2026)
     kaur = Office.objects.get(code="1704")
     village = ParticipatingVillage.objects.filter(program_year=year, office=kaur).first()
     offices = list(Office.objects.filter(parent=year.province).values_list("pk", flat=True))

@@ -32,7 +32,7 @@ def demo(e2e_data):
     """The demo (work plans, reports, LKE) and an action item of a past meeting for every
     kab/kota, so every kab/kota SOP activity has a column: the widest dashboard there is."""
     call_command("seed_demo", stdout=io.StringIO())
-    year = ProgramYear.objects.get(year=timezone.localdate().year)
+    year = ProgramYear.objects.get(province__code="1700", year=timezone.localdate().year)
     lead = User.objects.get(username="ketua.tim")
     start = timezone.now() - timedelta(days=40)
     meeting = Meeting.objects.create(

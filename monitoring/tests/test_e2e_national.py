@@ -29,7 +29,11 @@ def test_national_user_drills_down_and_downloads_the_nominees(page, demo):
     page.goto("/dasbor/")
     page.wait_for_url("**/dasbor/nasional/**")
     assert page.locator("h1").inner_text() == "Dasbor nasional"
-    assert page.locator("[data-testid=province-line]").count() == 1
+    # Bengkulu and the demo's second province, Sumatera Selatan, with its own calendar
+    lines = page.locator("[data-testid=province-line]")
+    assert lines.count() == 2
+    sumsel = page.locator("[data-testid=calendars] [data-province='1600']")
+    assert sumsel.locator("[data-testid=differs]").count() >= 1
     assert page.evaluate(WIDTHS)["page"] <= 1366
     screenshot(page, "national-1366")
 

@@ -22,7 +22,9 @@ def test_seed_demo_is_idempotent_and_gives_the_dashboard_every_state(db):
         Membership.objects.count(),
     )
     call_command("seed_demo", stdout=io.StringIO())
-    assert counts == (2, 60, 480, 47, 47)  # BPS RI's pimpinan.nasional and tim.nasional too
+    # BPS RI's pimpinan.nasional and tim.nasional too, and the second province (Sumatera
+    # Selatan: 2026 only, two kab/kota of two villages, its team of six)
+    assert counts == (3, 64, 512, 53, 53)
     assert counts == (
         ProgramYear.objects.count(),
         ParticipatingVillage.objects.count(),
@@ -30,8 +32,10 @@ def test_seed_demo_is_idempotent_and_gives_the_dashboard_every_state(db):
         User.objects.count(),
         Membership.objects.count(),
     )
-    year = ProgramYear.objects.get(year=2026)
-    offices = set(ParticipatingVillage.objects.values_list("office_id", flat=True))
+    year = ProgramYear.objects.get(province__code="1700", year=2026)
+    offices = set(
+        ParticipatingVillage.objects.filter(program_year=year).values_list("office_id", flat=True)
+    )
     statuses = {item.status for item in work_plan_items(year, offices)}
     assert statuses == {
         Status.TEPAT_WAKTU,
@@ -50,7 +54,6 @@ def test_seed_demo_tells_a_coherent_story(db):
     people with names and NIP, reviews by the province, work plans matching the reports, two
     meetings, an opened LKE with worksheets in several states, a signed recap, and returned
     reports waiting in a kab/kota's Tugas saya."""
-    from core.models import Office
     from core.permissions import has_role
     from lke.models import Assessment, Status
     from meetings.models import Meeting
@@ -62,16 +65,16 @@ def test_seed_demo_tells_a_coherent_story(db):
     call_command("seed_demo", stdout=io.StringIO())
 
     names = list(User.objects.values_list("full_name", flat=True))
-    assert len(set(names)) == len(names) == 47
+    assert len(set(names)) == len(names) == 53
     assert not [n for n in names if "Tim Desa Cantik" in n or "Pembina 1" in n]
     assert all(
         len(nip) == 18 and nip.isdigit() for nip in User.objects.values_list("nip", flat=True)
     )
 
-    province = Office.objects.get(code="1700")
-    reviewers = User.objects.filter(pk__in=Review.objects.values("by"))
-    assert reviewers and all(
-        Membership.objects.filter(user=u, office=province).exists() for u in reviewers
+    reviews = Review.objects.select_related("report__village__office")
+    assert reviews and all(  # each by a member of the village's own province office
+        Membership.objects.filter(user_id=r.by_id, office_id=r.report.village.office.parent_id)
+        for r in reviews
     )
 
     activity = {
@@ -151,3 +154,33 @@ def test_seed_demo_tells_a_coherent_story(db):
     counts = (Meeting.objects.count(), Recap.objects.count(), assessment.worksheets.count())
     call_command("seed_demo", stdout=io.StringIO())
     assert counts == (Meeting.objects.count(), Recap.objects.count(), assessment.worksheets.count())
+
+
+@time_machine.travel(datetime(2026, 11, 25, 9, tzinfo=JAKARTA), tick=False)
+def test_the_demo_has_a_second_province_with_its_own_calendar_for_the_national_view(db, client):
+    from core.models import Office
+    from monitoring.queries import national_dashboard
+
+    call_command("seed_demo", stdout=io.StringIO())
+    sumsel = ProgramYear.objects.get(province__code="1600", year=2026)
+    bengkulu = ProgramYear.objects.get(province__code="1700", year=2026)
+    assert sumsel.working_days and not bengkulu.working_days
+    standard = {
+        y.province.code: (a.amount, a.unit)
+        for y in (sumsel, bengkulu)
+        for a in y.sop_activities.filter(code="sosialisasi")
+    }
+    assert standard == {"1600": (10, "day"), "1700": (2, "week")}
+    villages = ParticipatingVillage.objects.filter(program_year=sumsel)
+    assert villages.count() == 4
+    assert WorkPlanActivity.objects.filter(village__in=villages).count() == 32
+    assert set(Office.objects.filter(parent__code="1600").values_list("code", flat=True)) == {
+        "1601",
+        "1671",
+    }
+    national = User.objects.get(username="tim.nasional")
+    data = national_dashboard(national, 2026)
+    assert [line.province.code for line in data.lines] == ["1600", "1700"]
+    lead = User.objects.get(username="ketua.tim.sumsel")
+    client.force_login(lead)
+    assert client.get("/dasbor/?provinsi=1700").status_code == 404  # never another province

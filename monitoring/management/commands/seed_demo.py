@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from core.deadlines import JAKARTA
+from core.deadlines import JAKARTA, Unit
 from core.models import Membership, Office, Region, Role, User
 from core.services import national_office
 from lke.models import Assessment, Instrument, ItemKind, Level, Target, Worksheet
@@ -51,8 +51,22 @@ from meetings.services import (
 from monitoring.models import Recap
 from monitoring.queries import monitoring_periods
 from monitoring.services import generate_recap, sign_recap
-from program.models import ParticipatingVillage, ProgramYear, Stage, VillageKind, WorkPlanActivity
-from program.services import add_activity, add_village, create_program_year, update_activity
+from program.models import (
+    ParticipatingVillage,
+    ProgramYear,
+    SopActivity,
+    Stage,
+    VillageKind,
+    WorkPlanActivity,
+)
+from program.services import (
+    add_activity,
+    add_village,
+    create_program_year,
+    update_activity,
+    update_program_year_settings,
+    update_sop_activity,
+)
 from reports.management.commands.seed_reports import SimpleSeed, seed_reports
 from reports.models import Report, ReportKind, ReportState
 
@@ -81,6 +95,25 @@ NATIONAL_USERS = [
     ("pimpinan.nasional", "Dr. Ratna Kumalasari, S.Si., M.Stat.", Role.PIMPINAN_NASIONAL),
     ("tim.nasional", "Yudi Permana, S.ST.", Role.TIM_NASIONAL),
 ]
+
+# A second province with a little data, so the national view compares two (issue 15): its own
+# team, two kab/kota, two villages each in 2026, and its own calendar (working days, a shorter
+# sosialisasi report standard). Its regions are fictitious in shape but carry the real codes.
+SECOND_PROVINCE = {
+    "code": "16",
+    "name": "SUMATERA SELATAN",
+    "short": "Sumatera Selatan",
+    "kabkota": [
+        ("01", "KAB. OGAN KOMERING ULU", "BPS Kabupaten Ogan Komering Ulu", "Ogan Komering Ulu"),
+        ("71", "KOTA PALEMBANG", "BPS Kota Palembang", "Palembang"),
+    ],
+    "kecamatan": ["Baturaja Timur", "Lengkiti"],
+    "desa": ["Sukaraya", "Tanjung Agung", "Air Paoh"],
+    "users": [
+        ("ketua.tim.sumsel", "Ahmad Fauzan, S.ST., M.Si.", Role.KETUA_TIM),
+        ("tim.provinsi.sumsel", "Rini Oktaviani, S.Tr.Stat.", Role.TIM_PROVINSI),
+    ],
+}
 
 # Known Desa Cantik villages of Bengkulu (reference/domain.md), by Kemendagri code.
 KNOWN_2025 = {
@@ -213,6 +246,7 @@ class Command(BaseCommand):
                         pembina=[staff[index % len(staff)]],
                         by=lead,
                     )
+        self._second_province()
         self._work_plans(lead)
         # Reports for the villages that have none yet (the demo only: a real database never
         # reaches this line, see --if-empty above).
@@ -227,6 +261,70 @@ class Command(BaseCommand):
             f"{ParticipatingVillage.objects.count()} villages, {User.objects.count()} users. "
             f"Password for every demo login: {DEMO_PASSWORD}"
         )
+
+    def _second_province(self) -> None:
+        """BPS Provinsi Sumatera Selatan (SECOND_PROVINCE): offices, regions, team and 2026
+        villages; its work plans and reports come with everyone's below. Its calendar counts
+        working days and gives the sosialisasi report 10 days instead of the SOP's two weeks."""
+        from .seed_scale import _ensure_regions  # seed_scale imports this module
+
+        spec = SECOND_PROVINCE
+        code = spec["code"]
+        if Office.objects.filter(code=f"{code}00").exists():
+            return
+        rows = [(code, spec["name"], Region.Level.PROVINSI, None)]
+        for number, region_name, _name, _short in spec["kabkota"]:
+            kab = f"{code}.{number}"
+            rows.append((kab, region_name, Region.Level.KABKOTA, code))
+            for k, kecamatan in enumerate(spec["kecamatan"], start=1):
+                kec = f"{kab}.{k:02d}"
+                rows.append((kec, kecamatan.upper(), Region.Level.KECAMATAN, kab))
+                first = 1 if number >= "71" else 2  # a kelurahan code starts with 1 (Region)
+                for d, desa in enumerate(spec["desa"], start=1):
+                    rows.append((f"{kec}.{first}{d:03d}", desa.upper(), Region.Level.DESA, kec))
+        regions = _ensure_regions(rows)
+        province = Office.objects.create(
+            code=f"{code}00",
+            region_id=regions[code],
+            name=f"BPS Provinsi {spec['short']}",
+            short_name=spec["short"],
+            kind=Office.Kind.PROVINSI,
+        )
+        users = {u: self._user(u, name, province, role) for u, name, role in spec["users"]}
+        lead = users["ketua.tim.sumsel"]
+        program_year = create_program_year(province, year=DEMO_YEAR, by=lead)
+        update_program_year_settings(program_year, working_days=True, soon_days=5, by=lead)
+        sosialisasi = program_year.sop_activities.get(code=SopActivity.Code.SOSIALISASI)
+        update_sop_activity(
+            sosialisasi,
+            amount=10,
+            unit=Unit.DAY,
+            window_start=sosialisasi.window_start,
+            anchor_label=sosialisasi.anchor_label,
+            by=lead,
+        )
+        for number, _region_name, name, short in spec["kabkota"]:
+            office = Office.objects.create(
+                code=f"{code}{number}",
+                region_id=regions[f"{code}.{number}"],
+                name=name,
+                short_name=short,
+                kind=Office.Kind.KABKOTA,
+                parent=province,
+            )
+            slug = _slug(office)
+            self._user(f"tim.{slug}", None, office, Role.TIM_KABKOTA)
+            pembina = self._user(f"pembina1.{slug}", None, office, Role.TIM_KABKOTA)
+            first = 1 if number >= "71" else 2
+            for d, kind in ((1, VillageKind.UTAMA), (2, VillageKind.TAMBAHAN)):
+                add_village(
+                    program_year,
+                    village=Region.objects.get(pk=regions[f"{code}.{number}.0{d}.{first}00{d}"]),
+                    office=office,
+                    kind=kind,
+                    pembina=[pembina],
+                    by=lead,
+                )
 
     def _work_plans(self, lead: User) -> None:
         """A work plan for every village without one: the past year fully realised, the
