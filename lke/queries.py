@@ -349,7 +349,8 @@ class ItemRow:
 
     @property
     def evidence_needed(self) -> bool:
-        return evidence_needed(self.item, self.score(Level.SELF))
+        own = self.self_answer
+        return evidence_needed(self.item, self.score(Level.SELF), own.text if own else "")
 
 
 def worksheet_rows(worksheet: Worksheet) -> dict:
@@ -491,21 +492,26 @@ def worksheet_summary(worksheet: Worksheet) -> dict:
             Q(evidence_scores__isnull=False) | Q(evidence_required=True),
             instrument=worksheet.assessment.instrument_id,
             indicator__aspect__block__target=worksheet.target,
-            kind=ItemKind.CHOICE,
+            kind__in=[ItemKind.CHOICE, ItemKind.TEXT],
         )
         .annotate(
             self_score=Subquery(
                 Answer.objects.filter(
                     worksheet=worksheet, item=OuterRef("pk"), level=Level.SELF
                 ).values("option__score")[:1]
-            )
+            ),
+            self_text=Subquery(
+                Answer.objects.filter(
+                    worksheet=worksheet, item=OuterRef("pk"), level=Level.SELF
+                ).values("text")[:1]
+            ),
         )
         .select_related("indicator__aspect__block")
     )
     required = [
         item.pk
         for item in candidates
-        if evidence_needed(item, item.self_score)
+        if evidence_needed(item, item.self_score, item.self_text or "")
         and not (not_nominated and nomination.skippable(item))
     ]
     present = (

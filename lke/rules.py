@@ -114,11 +114,14 @@ def evidence_offered(item, score: int | None) -> bool:
     return score is not None and score in item.evidence_scores
 
 
-def evidence_needed(item, score: int | None) -> bool:
-    """Whether `item` answered with `score` needs evidence before the worksheet is submitted:
-    the answers its rule names; without a rule, an item that requires evidence needs it
-    whatever the answer (as before the rules were read). Only choice items (a text answer
-    carries its own content)."""
+def evidence_needed(item, score: int | None, text: str = "") -> bool:
+    """Whether `item` answered with `score` (a text item: with `text`) needs evidence before
+    the worksheet is submitted: the answers its rule names; without a rule, an item that
+    requires evidence needs it whatever the answer (as before the rules were read). A text
+    item requiring evidence (6.b's filled identification questionnaire, 22.a's laporan akhir)
+    needs it once its text is written; an unwritten one is optional, and so is its evidence."""
+    if item.kind == "text":
+        return bool(item.evidence_required) and bool(text.strip())
     if item.kind != "choice":
         return False
     if item.evidence_scores is None:

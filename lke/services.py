@@ -1452,12 +1452,18 @@ def _short(text: str, length: int = 60) -> str:
 def missing_evidence(worksheet: Worksheet, level: str = Level.SELF) -> list[Item]:
     """The items whose answer at `level` needs evidence (lke.rules.evidence_needed: the answers
     the workbook's Rule Validasi names, or any answer of an item requiring evidence that has no
-    rule) and that have none yet. Three queries."""
+    rule, or a written text of a text item requiring evidence) and that have none yet. Four
+    queries."""
     tree = instrument_tree(worksheet.assessment.instrument, worksheet.target)
     chosen = dict(
         Answer.objects.filter(worksheet=worksheet, level=level, option__isnull=False).values_list(
             "item_id", "option__score"
         )
+    )
+    texts = dict(
+        Answer.objects.filter(worksheet=worksheet, level=level, item__kind=ItemKind.TEXT)
+        .exclude(text="")
+        .values_list("item_id", "text")
     )
     present = set(Evidence.objects.filter(worksheet=worksheet).values_list("item_id", flat=True))
     skipped = nomination.skipped_for(worksheet, level, tree)
@@ -1466,7 +1472,7 @@ def missing_evidence(worksheet: Worksheet, level: str = Level.SELF) -> list[Item
         for item in tree_items(tree)
         if item.pk not in present
         and item.pk not in skipped
-        and evidence_needed(item, chosen.get(item.pk))
+        and evidence_needed(item, chosen.get(item.pk), texts.get(item.pk, ""))
     ]
 
 

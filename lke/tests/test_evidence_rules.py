@@ -215,3 +215,47 @@ def test_the_evidence_field_follows_the_answer_on_the_worksheet(
     assert upload in saved and 'hx-swap-oob="true"' in saved
     assert "sebelum lembar kerja dikirim" in saved
     assert not Evidence.objects.filter(worksheet=worksheet).exists()
+
+
+def test_a_written_text_of_an_item_requiring_evidence_needs_it_an_unwritten_one_not(
+    client, official, village_rejang_lebong, tim_rejang_lebong
+):
+    """6.b (the activities from the identification) asks for the filled questionnaire as its
+    BUKTI DUKUNG: once 6.b is written, submission waits for it; left empty, it does not."""
+    worksheet = official.worksheets.get(village=village_rejang_lebong)
+    items = _items(official)
+    six_b = items["6.b"]
+    assert six_b.kind == ItemKind.TEXT and six_b.evidence_required
+    _fill_all(worksheet, items, tim_rejang_lebong)
+    for item in services.missing_evidence(worksheet):
+        services.add_evidence_link(
+            worksheet, item=item, url="https://desa.example.id/b", title="b", by=tim_rejang_lebong
+        )
+    assert services.missing_evidence(worksheet) == []  # 6.b not written yet
+
+    services.save_answer(
+        worksheet,
+        item=six_b,
+        level=Level.SELF,
+        text="Pelatihan pengelolaan data desa",
+        version=0,
+        by=tim_rejang_lebong,
+    )
+    assert [i.code for i in services.missing_evidence(worksheet)] == ["6.b"]
+    client.force_login(tim_rejang_lebong)
+    counts = client.get(reverse("lke:worksheet", args=[worksheet.pk])).context["page"]
+    assert counts["evidence_required"] == counts["evidence_present"] + 1  # the page counts 6.b
+    with pytest.raises(ValidationError) as refused:
+        services.submit_worksheet(worksheet, by=tim_rejang_lebong)
+    assert "6.b" in " ".join(refused.value.messages)
+
+    services.add_evidence_link(
+        worksheet,
+        item=six_b,
+        url="https://desa.example.id/k",
+        title="kuesioner",
+        by=tim_rejang_lebong,
+    )
+    services.submit_worksheet(worksheet, by=tim_rejang_lebong)
+    worksheet.refresh_from_db()
+    assert worksheet.status == "submitted"
