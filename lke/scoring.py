@@ -225,7 +225,8 @@ def _aspect_shown(block: Block, aspect: dict) -> Fraction:
 # office (create_instrument, the admin's AuditedAdmin, the province's corrections), so a tree is
 # used again only while the instrument is as it was read. Inside a transaction (a service
 # saving an answer, a test) a tree is read from here but never stored: what a transaction
-# reads may not be committed. Nothing here mutates a tree's rows.
+# reads may not be committed. A kept tree is shared by every request of the process: a caller
+# that decorates its rows (the instrument's page) asks for a tree of its own (`own=True`).
 _TREES: dict[tuple, list[Block]] = {}
 _TREES_KEPT = 16
 
@@ -234,12 +235,13 @@ def forget_trees() -> None:
     _TREES.clear()
 
 
-def instrument_tree(instrument: Instrument, target: str) -> list[Block]:
+def instrument_tree(instrument: Instrument, target: str, *, own: bool = False) -> list[Block]:
     """The blocks of `instrument` filled for `target`, with aspects, indicators, items and
     options loaded: five queries whatever the size of the instrument, or one (the version)
-    while the instrument is unchanged since this process last read it."""
-    key = (instrument.pk, target, pagecache.data_version(()))
-    tree = _TREES.get(key)
+    while the instrument is unchanged since this process last read it. `own`: read anew and
+    not kept, for a caller that sets attributes on the rows."""
+    key = None if own else (instrument.pk, target, pagecache.data_version(()))
+    tree = _TREES.get(key) if key else None
     if tree is not None:
         return tree
     tree = list(
@@ -252,7 +254,7 @@ def instrument_tree(instrument: Instrument, target: str) -> list[Block]:
             "aspects__indicators__items__options",
         )
     )
-    if not connection.in_atomic_block:
+    if key and not connection.in_atomic_block:
         if len(_TREES) >= _TREES_KEPT:
             _TREES.clear()
         _TREES[key] = tree

@@ -1452,19 +1452,18 @@ def _short(text: str, length: int = 60) -> str:
 def missing_evidence(worksheet: Worksheet, level: str = Level.SELF) -> list[Item]:
     """The items whose answer at `level` needs evidence (lke.rules.evidence_needed: the answers
     the workbook's Rule Validasi names, or any answer of an item requiring evidence that has no
-    rule, or a written text of a text item requiring evidence) and that have none yet. Four
+    rule, or a written text of a text item requiring evidence) and that have none yet. Three
     queries."""
     tree = instrument_tree(worksheet.assessment.instrument, worksheet.target)
-    chosen = dict(
-        Answer.objects.filter(worksheet=worksheet, level=level, option__isnull=False).values_list(
-            "item_id", "option__score"
-        )
+    answers = Answer.objects.filter(worksheet=worksheet, level=level).values_list(
+        "item_id", "option__score", "text"
     )
-    texts = dict(
-        Answer.objects.filter(worksheet=worksheet, level=level, item__kind=ItemKind.TEXT)
-        .exclude(text="")
-        .values_list("item_id", "text")
-    )
+    chosen, texts = {}, {}
+    for item_id, score, text in answers:
+        if score is not None:
+            chosen[item_id] = score
+        if text:
+            texts[item_id] = text
     present = set(Evidence.objects.filter(worksheet=worksheet).values_list("item_id", flat=True))
     skipped = nomination.skipped_for(worksheet, level, tree)
     return [

@@ -893,7 +893,8 @@ def _instrument_items(instrument: Instrument, trees) -> dict:
 def _instrument_context(request, instrument: Instrument, *, refused=None) -> dict:
     """The instrument's page. `refused` puts a refused correction back on its item: (item id,
     rule id | "new" | "divisor", RuleEditor | the typed divisor, the error text)."""
-    trees = [(target, instrument_tree(instrument, target)) for target in Target.values]
+    # trees of its own: _instrument_items sets the page's editors and errors on the items
+    trees = [(target, instrument_tree(instrument, target, own=True)) for target in Target.values]
     items = _instrument_items(instrument, trees)
     if refused is not None:
         _put_back(items, *refused)

@@ -4,10 +4,11 @@ the instrument is unchanged, never stored from inside a transaction."""
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from core.services import audit
 from lke.models import Item, Level, Target
-from lke.scoring import instrument_tree
+from lke.scoring import instrument_tree, tree_items
 
 from .conftest import answer
 
@@ -76,3 +77,17 @@ def test_a_service_in_a_transaction_uses_the_kept_tree(ws_rl, tim_rejang_lebong,
     # The tree's last level: every option of the instrument's items at once.
     tree_queries = [q for q in queries.captured_queries if '"lke_option"."item_id" IN' in q["sql"]]
     assert tree_queries == []
+
+
+def test_the_instrument_page_decorates_a_tree_of_its_own(client, small_instrument, admin_provinsi):
+    """The instrument's page sets its editors and errors on the items: never on the tree the
+    process keeps for every other request."""
+    kept, _ = tree_read(small_instrument)
+    client.force_login(admin_provinsi)
+    assert (
+        client.get(reverse("lke:instrument_detail", args=[small_instrument.pk])).status_code == 200
+    )
+    again, reads = tree_read(small_instrument)
+    assert (again, reads) == (kept, 1)
+    items = tree_items(again)
+    assert items and not any(hasattr(item, "rule_list") for item in items)
