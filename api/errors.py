@@ -7,7 +7,7 @@
 | 401 | not_authenticated | no token, an unknown or a revoked one |
 | 403 | forbidden / token_read_only | inside the scope but not allowed; a read-only token writing |
 | 404 | not_found | outside the scope, or no such object |
-| 409 | stale_edit / wrong_state | saved meanwhile by someone else; not possible in this state |
+| 409 | stale_edit / gone / wrong_state | saved or deleted by someone else meanwhile; wrong state |
 | 422 | unprocessable | the request does not match the schema (types, ranges, missing fields) |
 | 500 | server_error | a fault of ours: logged with the request for the administrators |
 """
@@ -21,9 +21,8 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
 
-from lke.services import StaleEditError as LkeStaleEditError
+from core.services import ObjectGoneError, StaleEditError
 from lke.services import TransitionError
-from program.services import StaleEditError as PlanStaleEditError
 
 from .auth import ReadOnlyToken
 
@@ -102,12 +101,15 @@ def install_handlers(api: NinjaAPI) -> None:
             api, request, 404, "not_found", _("Not found, or outside the data you may see.")
         )
 
-    @handler(PlanStaleEditError)
-    @handler(LkeStaleEditError)
+    @handler(StaleEditError)
     def stale(request, exc):
         return error_response(
             api, request, 409, "stale_edit", " ".join(exc.messages), _field_errors(exc)
         )
+
+    @handler(ObjectGoneError)
+    def gone(request, exc):
+        return error_response(api, request, 409, "gone", " ".join(exc.messages))
 
     @handler(TransitionError)
     def wrong_state(request, exc):

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from core.models import User
 from core.permissions import can_change_own_settings, require
-from core.services import audit
+from core.services import audit, locked
 
 from .models import ApiToken, Scope
 
@@ -66,7 +66,7 @@ def revoke_token(token: ApiToken, *, by: User) -> ApiToken:
         by is not None and (by.pk == token.user_id or by.is_superuser),
         _("Only the owner of an API token (or an operator) can revoke it."),
     )
-    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    token = locked(ApiToken, token.pk)
     if token.revoked_at is not None:
         return token
     token.revoked_at, token.revoked_by = timezone.now(), by

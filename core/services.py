@@ -46,6 +46,30 @@ def _plain(value):
     return value
 
 
+class StaleEditError(ValidationError):
+    """Somebody else saved the same row since this form (or answer) was opened: their change
+    stays, the caller shows it beside what was typed."""
+
+
+class ObjectGoneError(ValidationError):
+    """The row was deleted by somebody else between the page and the write."""
+
+
+def locked(model: type[models.Model], pk: int) -> models.Model:
+    """The row read again inside the write's transaction (locked on PostgreSQL), so that two
+    writes at once cannot both pass a version or state check. A row deleted meanwhile raises
+    ObjectGoneError with a clear message (a form keeps what was typed), not DoesNotExist (a
+    500)."""
+    current = model.objects.select_for_update().filter(pk=pk).first()
+    if current is None:
+        raise ObjectGoneError(
+            _("Someone else deleted this %(what)s in the meantime; your change was not saved.")
+            % {"what": model._meta.verbose_name},
+            code="gone",
+        )
+    return current
+
+
 def audit(
     obj: models.Model,
     *,

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from core.models import User
 from core.permissions import is_system, require
-from core.services import audit, shortened_name, store_attachment
+from core.services import StaleEditError, audit, locked, shortened_name, store_attachment
 from program.models import ParticipatingVillage, ProgramYear
 
 from . import nomination, notifications
@@ -59,10 +59,6 @@ from .scoring import instrument_tree, item_nilai, required_items, score_level, t
 
 class TransitionError(ValidationError):
     """The worksheet is not in a state that allows this step."""
-
-
-class StaleEditError(ValidationError):
-    """Somebody else saved the same answer since this copy was opened."""
 
 
 # --- who may change what (the rules live in lke.queries) ----------------------------------------
@@ -287,7 +283,7 @@ def _locked_instrument(instrument: Instrument, by: User) -> Instrument:
     after checking the actor (can_correct_instrument) and that no worksheet using it is final
     (correction_lock: a ValidationError naming how many)."""
     require(can_correct_instrument(by, instrument), str(CORRECTION_REFUSED))
-    instrument = Instrument.objects.select_for_update().get(pk=instrument.pk)
+    instrument = locked(Instrument, instrument.pk)
     reason = correction_lock(instrument)
     if reason:
         raise TransitionError(reason)
@@ -1576,7 +1572,7 @@ def sign_off_results(assessment: Assessment, *, record: dict, by: User) -> Asses
         can_sign_off(by, assessment),
         str(STEP_REFUSALS["sign_off"]),
     )
-    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    assessment = locked(Assessment, assessment.pk)
     _check_record(assessment, record)
     if assessment.signed_off_at:
         raise TransitionError(

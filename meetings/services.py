@@ -26,7 +26,7 @@ from core.mail import notify, people, queue_mail
 from core.mail import recipients as mail_recipients
 from core.models import NotificationKind, Office, Role, User
 from core.permissions import require
-from core.services import audit, letter_number, store_attachment
+from core.services import audit, letter_number, locked, store_attachment
 from program.models import ProgramYear
 
 from .exports import invitation_attachment, invitation_ics
@@ -78,12 +78,6 @@ def _check_transition(current: str, target: str, table: dict, labels) -> str:
             code="transition",
         )
     return action
-
-
-def _locked(model, pk: int):
-    """Re-read the row inside the transaction (locked on PostgreSQL) so two clicks at once
-    cannot both pass the state check."""
-    return model.objects.select_for_update().get(pk=pk)
 
 
 def _require_team(meeting: Meeting, by: User) -> None:
@@ -250,7 +244,7 @@ def update_meeting(
     """Change a draft or scheduled meeting. A scheduled meeting whose time, place, agenda or
     invitations change sends an updated invitation (a higher .ics SEQUENCE) after commit.
     Audited with old → new."""
-    meeting = _locked(Meeting, meeting.pk)
+    meeting = locked(Meeting, meeting.pk)
     _require_team(meeting, by)
     if meeting.state not in EDITABLE_STATES:
         raise MeetingStateError(
@@ -321,7 +315,7 @@ def update_meeting(
 def delete_meeting(meeting: Meeting, *, by: User) -> None:
     """Remove a draft created by mistake (a scheduled meeting has been announced: it stays).
     Audited before the row goes."""
-    meeting = _locked(Meeting, meeting.pk)
+    meeting = locked(Meeting, meeting.pk)
     _require_team(meeting, by)
     if meeting.state != State.DRAFT:
         raise MeetingStateError(_("Only a draft meeting can be deleted."), code="locked")
@@ -346,7 +340,7 @@ def schedule_meeting(
     meeting whose start has already passed only with `confirm_past` (the user ticked that
     they mean it). Invitations with an .ics calendar attachment go out after the commit.
     Audited."""
-    meeting = _locked(Meeting, meeting.pk)
+    meeting = locked(Meeting, meeting.pk)
     _require_team(meeting, by)
     action = _check_transition(meeting.state, State.SCHEDULED, TRANSITIONS, State)
     errors = []
@@ -387,7 +381,7 @@ def cancel_meeting(meeting: Meeting, *, by: User, reason: str, site_url: str) ->
     """scheduled → cancelled, by the province team, with a reason, before the meeting is held.
     Every invitee gets a cancellation with an .ics METHOD:CANCEL (same UID, a higher SEQUENCE)
     so calendars remove the event; queued in this transaction. Audited with the reason."""
-    meeting = _locked(Meeting, meeting.pk)
+    meeting = locked(Meeting, meeting.pk)
     _require_team(meeting, by)
     action = _check_transition(meeting.state, State.CANCELLED, TRANSITIONS, State)
     reason = reason.strip()
@@ -421,7 +415,7 @@ def cancel_meeting(meeting: Meeting, *, by: User, reason: str, site_url: str) ->
 def hold_meeting(meeting: Meeting, *, by: User) -> Meeting:
     """scheduled → held, from the meeting's start time on. Opens attendance, minutes and
     action items for recording; `by` becomes the recorder named in the Laporan. Audited."""
-    meeting = _locked(Meeting, meeting.pk)
+    meeting = locked(Meeting, meeting.pk)
     _require_team(meeting, by)
     action = _check_transition(meeting.state, State.HELD, TRANSITIONS, State)
     now = timezone.now()
@@ -450,7 +444,7 @@ def close_meeting(meeting: Meeting, *, number: str, by: User) -> Meeting:
     core.services.letter_number; printed on its PDF and DOCX). Closing locks attendance,
     minutes, decisions and action items (corrections afterwards: ketua_tim with a reason).
     Audited with the number."""
-    meeting = _locked(Meeting, meeting.pk)
+    meeting = locked(Meeting, meeting.pk)
     require(can_close(by, meeting), CLOSE_REFUSED)
     action = _check_transition(meeting.state, State.CLOSED, TRANSITIONS, State)
     number = _report_number(meeting, number)
@@ -500,7 +494,7 @@ def correct_report_number(meeting: Meeting, *, number: str, reason: str, by: Use
     """Correct the letter number of a closed meeting's Laporan rapat (a typo, a number given
     twice), by whoever may close the meeting (the province team lead), with a reason; the PDF
     and DOCX then print the new number. Audited with the old and the new number."""
-    meeting = _locked(Meeting, meeting.pk)
+    meeting = locked(Meeting, meeting.pk)
     require(can_close(by, meeting), CORRECTION_REFUSED)
     if meeting.state != State.CLOSED:
         raise MeetingStateError(
@@ -540,7 +534,7 @@ def confirm_attendance(
     """An invited kab/kota office answers the invitation: it will attend (with the names of who
     will) or asks to be excused. By that office's tim_kabkota, while the meeting is scheduled
     and has not started; answering again replaces the answer. Audited on the meeting."""
-    meeting = _locked(Meeting, meeting.pk)
+    meeting = locked(Meeting, meeting.pk)
     require(can_confirm_attendance(by, meeting, office), CONFIRM_REFUSED)
     if meeting.state != State.SCHEDULED or timezone.now() >= meeting.starts_at:
         raise MeetingStateError(
@@ -587,7 +581,7 @@ def record_attendance(
 ) -> Meeting:
     """Record attendance per invited office (present needs the names of who attended). Only
     once held; after closing only as an audited correction by ketua_tim with a reason."""
-    meeting = _locked(Meeting, meeting.pk)
+    meeting = locked(Meeting, meeting.pk)
     correction = _is_correction(meeting, by=by, reason=reason)
     invited = set(meeting.invited_offices.values_list("pk", flat=True))
     current = {a.office_id: a for a in meeting.attendances.select_related("office")}
@@ -646,7 +640,7 @@ def record_minutes(
 ) -> Meeting:
     """Write the minutes per agenda item (by agenda item id) and the decisions. Only once
     held; after closing only as an audited correction by ketua_tim with a reason."""
-    meeting = _locked(Meeting, meeting.pk)
+    meeting = locked(Meeting, meeting.pk)
     correction = _is_correction(meeting, by=by, reason=reason)
     changes = {}
     for item in meeting.agenda_items.all():
@@ -697,7 +691,7 @@ def add_action_item(
 ) -> ActionItem:
     """Add a follow-up owned by the province office or an invited office. Only once held;
     after closing only as an audited correction by ketua_tim with a reason."""
-    meeting = _locked(Meeting, meeting.pk)
+    meeting = locked(Meeting, meeting.pk)
     correction = _is_correction(meeting, by=by, reason=reason)
     _check_owner(meeting, owner_office)
     if not description.strip():
@@ -741,7 +735,7 @@ def update_action_item(
 ) -> ActionItem:
     """Change the owner, text or due date of an action item. While the meeting is held; after
     closing only as an audited correction by ketua_tim with a reason."""
-    item = _locked(ActionItem, item.pk)
+    item = locked(ActionItem, item.pk)
     meeting = item.meeting
     _is_correction(meeting, by=by, reason=reason)
     _check_owner(meeting, owner_office)
@@ -777,7 +771,7 @@ def update_action_item(
 def delete_action_item(item: ActionItem, *, by: User) -> None:
     """Remove an open action item recorded by mistake, while the meeting is still held (after
     closing an item is part of the record and stays). Audited on the meeting."""
-    item = _locked(ActionItem, item.pk)
+    item = locked(ActionItem, item.pk)
     meeting = item.meeting
     _require_team(meeting, by)
     if meeting.state != State.HELD or item.state != ActionState.OPEN:
@@ -801,7 +795,7 @@ def mark_action_item_done(
 ) -> ActionItem:
     """open → done, by the owner office's team, with a note and optional evidence (stored via
     core.services.store_attachment; a refused file leaves the item open). Audited."""
-    item = _locked(ActionItem, item.pk)
+    item = locked(ActionItem, item.pk)
     require(can_mark_done(by, item), MARK_DONE_REFUSED)
     action = _check_transition(item.state, ActionState.DONE, ACTION_TRANSITIONS, ActionState)
     if not note.strip():
@@ -832,7 +826,7 @@ def mark_action_item_done(
 @transaction.atomic
 def confirm_action_item(item: ActionItem, *, by: User) -> ActionItem:
     """done → confirmed, by the province team. Audited."""
-    item = _locked(ActionItem, item.pk)
+    item = locked(ActionItem, item.pk)
     _require_team(item.meeting, by)
     action = _check_transition(item.state, ActionState.CONFIRMED, ACTION_TRANSITIONS, ActionState)
     item.state, item.confirmed_at, item.confirmed_by = ActionState.CONFIRMED, timezone.now(), by
@@ -851,7 +845,7 @@ def confirm_action_item(item: ActionItem, *, by: User) -> ActionItem:
 def reopen_action_item(item: ActionItem, *, reason: str, by: User) -> ActionItem:
     """done/confirmed → open, by the province team, with a reason. The item counts as not done
     again (its done time is cleared; marking it done later sets a new one). Audited."""
-    item = _locked(ActionItem, item.pk)
+    item = locked(ActionItem, item.pk)
     _require_team(item.meeting, by)
     old = item.state
     action = _check_transition(old, ActionState.OPEN, ACTION_TRANSITIONS, ActionState)

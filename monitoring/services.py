@@ -17,7 +17,7 @@ from core.deadlines import end_of_day
 from core.mail import in_mail_language, notify, people
 from core.models import Extension, NotificationKind, Office, Role, User
 from core.permissions import has_role, require
-from core.services import audit, grant_extension, letter_number
+from core.services import audit, grant_extension, letter_number, locked
 from program.models import ProgramYear
 
 from .models import ExtensionRequest, Recap
@@ -181,7 +181,7 @@ def sign_recap(recap: Recap, *, number: str, place: str, by: User) -> Recap:
     place of signing (printed on the PDF with the date of signing); from then on it is locked.
     PermissionDenied for anyone but kepala; ValidationError when it is already signed off or
     the number or place is missing or malformed. Audited with the number and place."""
-    current = Recap.objects.select_for_update().get(pk=recap.pk)
+    current = locked(Recap, recap.pk)
     _check("sign_off", current.state, program_year=recap.program_year, by=by)
     number, place = _record(number, place)
     old = current.state
@@ -319,7 +319,7 @@ def grant_dispensasi(subject, *, office: Office, until: date, reason: str, by: U
 def decline_extension_request(request: ExtensionRequest, *, note: str, by: User) -> None:
     """The province team lead declines a pending request, saying why (shown to the kab/kota
     team). PermissionDenied for anyone else; audited on the request's subject."""
-    request = ExtensionRequest.objects.select_for_update().get(pk=request.pk)
+    request = locked(ExtensionRequest, request.pk)
     require(can_grant_extensions(by, request.office), REFUSALS["grant"])
     note = note.strip()
     if not note:

@@ -17,9 +17,11 @@ from core.deadlines import Unit
 from core.models import Attachment, Membership, Office, Region, User
 from core.permissions import is_system, require
 from core.services import (
+    StaleEditError,
     attachments_of,
     audit,
     diff_fields,
+    locked,
     store_attachment,
     validate_upload,
 )
@@ -346,10 +348,6 @@ REALISATION_FIELDS = ("realised_on", "realisation_output", "realisation_notes")
 EVIDENCE_PURPOSE = "bukti_realisasi"
 
 
-class StaleEditError(ValidationError):
-    """Somebody else saved the same row since this form was opened."""
-
-
 def _check_values(values: dict) -> None:
     errors = {}
     start, end = values.get("planned_start"), values.get("planned_end")
@@ -396,7 +394,7 @@ def update_activity(
             "realised_on": values.get("realised_on"),
         }
     )
-    current = WorkPlanActivity.objects.select_for_update().get(pk=activity.pk)
+    current = locked(WorkPlanActivity, activity.pk)
     if current.version != version:
         raise StaleEditError(
             _(

@@ -16,7 +16,14 @@ from django.utils.translation import gettext as _
 
 from core.models import Attachment, User
 from core.permissions import require
-from core.services import attachments_of, audit, store_attachment, validate_upload
+from core.services import (
+    StaleEditError,
+    attachments_of,
+    audit,
+    locked,
+    store_attachment,
+    validate_upload,
+)
 
 from . import notifications
 from .models import (
@@ -59,10 +66,6 @@ class TransitionError(ValidationError):
     """The report is not in a state that allows this action (e.g. approving a draft)."""
 
 
-class StaleEditError(ValidationError):
-    """Someone saved the report since this form was opened."""
-
-
 class IncompleteReportError(ValidationError):
     """Submitting a report that misses required content; `messages` says exactly what."""
 
@@ -87,7 +90,7 @@ ACTION_WORDS = {
 def _locked(report: Report) -> Report:
     """The report row, locked for the rest of the transaction, with the caller's related
     objects kept (they were loaded by the view's query)."""
-    current = Report.objects.select_for_update().get(pk=report.pk)
+    current = locked(Report, report.pk)
     current.village = report.village
     return current
 

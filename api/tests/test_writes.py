@@ -51,6 +51,31 @@ def test_realisation_on_a_stale_version_is_409_and_keeps_the_other_change(
     assert WorkPlanActivity.objects.get(pk=activity.pk).realised_on == date(2026, 5, 10)
 
 
+def test_a_realisation_of_an_activity_deleted_meanwhile_is_409_gone(
+    world, api_client, tim_kaur, monkeypatch
+):
+    """Deleted by a colleague between the endpoint's read and the service's write: 409 with
+    code "gone" and the reason, not a 500; nothing is written."""
+    from program import services
+
+    activity = world.sides["1704"].activity
+    original = services.update_activity
+
+    def deleted_first(current, **values):
+        WorkPlanActivity.objects.filter(pk=current.pk).delete()
+        return original(current, **values)
+
+    monkeypatch.setattr(services, "update_activity", deleted_first)
+    response = _put(
+        api_client(tim_kaur),
+        f"/api/v1/work-plan-activities/{activity.pk}/realisation",
+        {"version": 1, "realised_on": "2026-05-10"},
+    )
+    assert (response.status_code, response.json()["code"]) == (409, "gone")
+    assert "menghapus kegiatan rencana kerja ini" in response.json()["detail"]
+    assert not _events(activity).filter(action="work_plan.realise").exists()
+
+
 def test_a_realisation_in_the_future_is_400_with_the_field(world, api_client, tim_kaur):
     activity = world.sides["1704"].activity
     response = _put(

@@ -13,7 +13,8 @@ from django.urls import reverse
 from conftest import desa_in, make_user
 from core.deadlines import JAKARTA, Status
 from core.models import Attachment, AuditEvent, Role
-from core.services import grant_extension
+from core.services import ObjectGoneError, grant_extension
+from program import services
 from program.models import ParticipatingVillage, Stage, VillageKind, WorkPlanActivity
 from program.queries import work_plan_items
 from program.services import add_activity, realise_activity, update_activity
@@ -764,3 +765,45 @@ def test_admin_lists_work_plan_lines_but_offers_no_edit(client, activity):
     assert change.status_code == 403
     activity.refresh_from_db()
     assert activity.name == "Sosialisasi dan pencanangan Desa Cantik"
+
+
+def test_an_edit_of_an_activity_deleted_meanwhile_keeps_the_input_with_a_clear_error(
+    client, monkeypatch, tim_rejang_lebong, activity
+):
+    """The colleague deletes the line between the page's read and the save: the form comes
+    back with the reason and what was typed (not a 500, not a saved ghost)."""
+    colleague = make_user("pembina_rl", "1702", Role.TIM_KABKOTA)
+    original = services.update_activity
+
+    def deleted_first(current, **values):
+        services.delete_activity(WorkPlanActivity.objects.get(pk=current.pk), by=colleague)
+        return original(current, **values)
+
+    monkeypatch.setattr(services, "update_activity", deleted_first)
+    client.force_login(tim_rejang_lebong)
+
+    response = client.post(
+        reverse("program:activity_edit", args=[activity.pk]),
+        plan_form(stage="koordinasi", name="Nama dari saya", version=1),
+    )
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert (
+        "Orang lain telah menghapus kegiatan rencana kerja ini; perubahan Anda tidak disimpan."
+        in page
+    )
+    assert 'value="Nama dari saya"' in page
+    assert not WorkPlanActivity.objects.exists()
+    assert not AuditEvent.objects.filter(action="work_plan.update").exists()
+
+
+def test_a_service_write_on_a_row_deleted_meanwhile_raises_object_gone(tim_rejang_lebong, activity):
+    stale_copy = WorkPlanActivity.objects.get(pk=activity.pk)
+    WorkPlanActivity.objects.filter(pk=activity.pk).delete()
+
+    with pytest.raises(ObjectGoneError) as raised:
+        update_activity(stale_copy, version=1, pelaksana="x", by=tim_rejang_lebong)
+
+    assert raised.value.code == "gone"
+    assert not AuditEvent.objects.filter(action="work_plan.update").exists()
