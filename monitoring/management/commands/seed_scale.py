@@ -1139,6 +1139,15 @@ class Command(BaseCommand):
             self.stdout.write(f"  {label} ...")
             counts.update(step(seed))
             self.stdout.write(f"  {label}: {time.monotonic() - step_started:.1f} s")
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            # What a DBA does after a bulk load (autovacuum gets there later): statistics for
+            # the planner, and the visibility map, without which every index-only probe of the
+            # page cache's version query also reads the table (1 million audit rows: 4 → 2 ms).
+            # Not inside a transaction (a test's), where PostgreSQL refuses VACUUM.
+            step_started = time.monotonic()
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE")
+            self.stdout.write(f"  VACUUM ANALYZE: {time.monotonic() - step_started:.1f} s")
         self.stdout.write(f"Seeded in {time.monotonic() - started:.0f} s:")
         width = max(len(name) for name in counts)
         for name, value in counts.items():
