@@ -1,8 +1,9 @@
 -- wrk script of the mixed load (scripts/load): of every 10 requests, 7 reads of the measured
 -- pages and 3 writes through the real POST endpoints with the session cookie and the CSRF
 -- token: a provincial LKE answer (a new one each time, from the pool load_setup.py made), a
--- work-plan activity added to a village, a draft report submitted (each once; a second
--- submission is refused with a message, a redirect like the first). Counts the responses per
+-- work-plan activity added to a village, a complete draft or returned report submitted by its
+-- own kab/kota team (each once; once the pool is used up, a second submission is refused with a
+-- message, a redirect like the first; scripts/load counts the writes that took effect). Counts the responses per
 -- status class (and the requests sent per kind) in every thread; done() prints them with the
 -- latency.
 -- MIXED_DATA names the data file written by scripts/load_setup.py.
@@ -68,11 +69,11 @@ function request()
     req = post(url, cookie_kabkota,
       "stage=pelaksanaan&name=Kegiatan+uji+beban&pelaksana=&target_output=" ..
       "&planned_start=2026-11-02&planned_end=2026-12-18")
-  elseif slot == 6 and #report_urls > 0 then
+  elseif slot == 6 and #reports > 0 then
     kind = "write: report submission"
-    local url = report_urls[(report_index - 1) % #report_urls + 1]
+    local r = reports[(report_index - 1) % #reports + 1]
     report_index = report_index + stride
-    req = post(url, cookie_kabkota, "")
+    req = post(r.url, r.cookie, "")
   else
     local page = reads[step % #reads + 1]
     kind = "read: " .. page.name

@@ -1,8 +1,9 @@
 """What scripts/load drives the server with, from the bench database (seed_scale): logged-in
 sessions, a CSRF token, an API token, the URLs of the measured pages and, for the mixed load,
 pools of valid writes (provincial LKE answers not given yet, villages to add work-plan
-activities to, draft reports to submit). Writes `pages.tsv` (name|URL|cookie header|extra
-header) and `mixed.lua` (the data of scripts/load-mixed.lua) into the folder given.
+activities to, complete draft or returned reports to submit). Writes `pages.tsv`
+(name|URL|cookie header|extra header) and `mixed.lua` (the data of scripts/load-mixed.lua)
+into the folder given.
 
 Run by scripts/load with the bench DATABASE_URL:
     python scripts/load_setup.py OUTDIR"""
@@ -32,6 +33,7 @@ from monitoring.management.commands.seed_scale import NATIONAL_TEAM  # noqa: E40
 from program.models import ParticipatingVillage, ProgramYear  # noqa: E402
 from reports.models import Report, ReportState  # noqa: E402
 from reports.queries import SLUG_OF  # noqa: E402
+from reports.services import requirements_of  # noqa: E402
 
 YEAR = int(os.environ.get("LOAD_YEAR", "2026"))
 POOL = int(os.environ.get("LOAD_POOL", "1500"))
@@ -131,12 +133,25 @@ def main(out: Path) -> None:
             "pk", flat=True
         )
     )
-    reports = [
-        reverse("reports:report_submit", args=[SLUG_OF[kind], village])
-        for kind, village in Report.objects.filter(
-            village__program_year=year, village__office=kabkota, state=ReportState.DRAFT
-        ).values_list("kind", "village_id")
-    ]
+    # Reports to submit: the largest province's drafts and returned reports that meet every
+    # rule of submission (seed_scale's drafts are incomplete; a returned report was complete
+    # when first sent), each sent with a session of its own kab/kota team.
+    reports = []
+    team_cookies: dict[int, str] = {}
+    candidates = Report.objects.filter(
+        village__program_year=year, state__in=[ReportState.DRAFT, ReportState.RETURNED]
+    ).select_related("village")
+    for report in candidates.order_by("village__office__code", "village_id", "kind"):
+        if not all(rule.met for rule in requirements_of(report)):
+            continue
+        office_id = report.village.office_id
+        if office_id not in team_cookies:
+            team = Membership.objects.filter(office_id=office_id, role=Role.TIM_KABKOTA).first()
+            if team is None:
+                continue
+            team_cookies[office_id] = f"{session_cookie(team.user)}; csrftoken={csrf}"
+        url = reverse("reports:report_submit", args=[SLUG_OF[report.kind], report.village_id])
+        reports.append((url, team_cookies[office_id]))
     with open(out / "mixed.lua", "w", encoding="utf-8") as handle:
         handle.write(f"csrf = {lua_string(csrf)}\n")
         for name, cookie in cookies.items():
@@ -154,13 +169,14 @@ def main(out: Path) -> None:
         handle.write("}\nplan_urls = {\n")
         for pk in villages:
             handle.write(f"  {lua_string(reverse('program:activity_add', args=[pk]))},\n")
-        handle.write("}\nreport_urls = {\n")
-        for url in reports:
-            handle.write(f"  {lua_string(url)},\n")
+        handle.write("}\nreports = {\n")
+        for url, cookie in reports:
+            handle.write(f"  {{url = {lua_string(url)}, cookie = {lua_string(cookie)}}},\n")
         handle.write("}\n")
     print(
         f"{largest.name} ({largest.children.count()} kab/kota); {len(answers)} LKE answers, "
-        f"{len(villages)} villages of {kabkota.name}, {len(reports)} draft reports to submit"
+        f"{len(villages)} villages of {kabkota.name}, {len(reports)} complete draft or "
+        f"returned reports to submit (of {len(team_cookies)} kab/kota)"
     )
 
 

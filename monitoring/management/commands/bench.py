@@ -389,6 +389,19 @@ def _raw_dashboard_sql(target: Target):
     return request
 
 
+def _dashboard_figures(target: Target):
+    """The dashboard's figures alone, as the page computes them (`province_dashboard`: the
+    offices, the villages and every provider's counts), without the page around them (the
+    HTML of the table and chart, the navbar, the filter form)."""
+    from monitoring.queries import province_dashboard
+
+    def request():
+        dashboard = province_dashboard(target.user, target.year)
+        return HttpResponse(str(len(dashboard.rows)))
+
+    return request
+
+
 def _send_reminders(target: Target):
     """`manage.py send_reminders` over every province (the target only names the row): today's
     reminders, escalations and digests queued in the outbox, rolled back after each run."""
@@ -421,6 +434,13 @@ CASES = [
         PAGE_BUDGET_MS,
         _get("monitoring:dashboard"),
         same_queries_as="dashboard",
+        versus=RAW_LARGEST,
+        **LARGEST,
+    ),
+    Case(
+        "dashboard figures only (largest province)",
+        PAGE_BUDGET_MS,
+        _dashboard_figures,
         versus=RAW_LARGEST,
         **LARGEST,
     ),
