@@ -60,14 +60,16 @@ def locked(model: type[models.Model], pk: int) -> models.Model:
     writes at once cannot both pass a version or state check. A row deleted meanwhile raises
     ObjectGoneError with a clear message (a form keeps what was typed), not DoesNotExist (a
     500)."""
-    current = model.objects.select_for_update().filter(pk=pk).first()
-    if current is None:
+    try:
+        # get(), not first(): no ORDER BY, so no join to the tables of the model's ordering,
+        # whose rows FOR UPDATE would lock too on PostgreSQL.
+        return model.objects.select_for_update().get(pk=pk)
+    except model.DoesNotExist:
         raise ObjectGoneError(
             _("Someone else deleted this %(what)s in the meantime; your change was not saved.")
             % {"what": model._meta.verbose_name},
             code="gone",
-        )
-    return current
+        ) from None
 
 
 def audit(

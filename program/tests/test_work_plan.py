@@ -807,3 +807,17 @@ def test_a_service_write_on_a_row_deleted_meanwhile_raises_object_gone(tim_rejan
 
     assert raised.value.code == "gone"
     assert not AuditEvent.objects.filter(action="work_plan.update").exists()
+
+
+def test_the_write_lock_reads_the_row_alone(activity):
+    """locked() reads only the row it locks: the model's ordering (by village) would join the
+    village table, whose rows FOR UPDATE would lock too on PostgreSQL."""
+    from django.db import transaction
+
+    from core.services import locked
+
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        assert locked(WorkPlanActivity, activity.pk) == activity
+
+    (query,) = queries.captured_queries
+    assert "JOIN" not in query["sql"] and "ORDER BY" not in query["sql"]
