@@ -80,6 +80,16 @@ def revoke_token(token: ApiToken, *, by: User) -> ApiToken:
 LAST_USED_PRECISION = 60
 
 
+@transaction.atomic
+def renew_token(user: User, *, name: str, scope: str, by: User) -> tuple[ApiToken, str]:
+    """A fresh token named `name` for a system that cannot keep its secret between runs (the
+    bench, the load test): the user's active tokens of that name are revoked first (each
+    audited), then one is made as create_token makes it."""
+    for token in user.api_tokens.filter(name=name.strip(), revoked_at__isnull=True):
+        revoke_token(token, by=by)
+    return create_token(user, name=name, scope=scope, by=by)
+
+
 def authenticate_token(secret: str) -> ApiToken | None:
     """The active token whose secret this is, with its user, or None. Refreshes last_used_at
     (at most once a minute). Not audited: it changes no data of the domain."""

@@ -2,9 +2,9 @@
 -- pages and 3 writes through the real POST endpoints with the session cookie and the CSRF
 -- token: a provincial LKE answer (a new one each time, from the pool load_setup.py made), a
 -- work-plan activity added to a village, a complete draft or returned report submitted by its
--- own kab/kota team (each once; once the pool is used up, a second submission is refused with a
--- message, a redirect like the first; scripts/load counts the writes that took effect). Counts the responses per
--- status class (and the requests sent per kind) in every thread; done() prints them with the
+-- own kab/kota team (each once; once the pool is used up, a second submission is refused with
+-- a message, a redirect like the first; scripts/load counts the writes that took effect).
+-- Counts the responses per status class (and the requests sent per kind) in every thread; done() prints them with the
 -- latency.
 -- MIXED_DATA names the data file written by scripts/load_setup.py.
 

@@ -25,8 +25,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.middleware.csrf import _get_new_csrf_string  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-from api.models import ApiToken  # noqa: E402
-from api.services import create_token, revoke_token  # noqa: E402
+from api.services import renew_token  # noqa: E402
 from core.models import Membership, Office, Role, User  # noqa: E402
 from lke.models import Answer, Level, Status, Worksheet  # noqa: E402
 from lke.scoring import instrument_tree, required_items  # noqa: E402
@@ -75,12 +74,8 @@ def main(out: Path) -> None:
     if national is not None:  # seed_scale's member of the national team (BPS RI)
         users["national"] = national
     cookies = {k: f"{session_cookie(u)}; csrftoken={csrf}" for k, u in users.items()}
-    # One token per run, the earlier runs' ones revoked (their secrets are gone; a user holds
-    # at most 20 active tokens).
-    earlier = ApiToken.objects.filter(user=users["largest"], name="load", revoked_at__isnull=True)
-    for token in earlier:
-        revoke_token(token, by=users["largest"])
-    _token, secret = create_token(users["largest"], name="load", scope="read", by=users["largest"])
+    # One token per run, the earlier runs' ones revoked (a user holds at most 20 active ones).
+    _token, secret = renew_token(users["largest"], name="load", scope="read", by=users["largest"])
     q = f"?tahun={YEAR}"
     dashboard = reverse("monitoring:dashboard") + q
     pages = [

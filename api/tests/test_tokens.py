@@ -9,7 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 
 from api.models import ApiToken, Scope
-from api.services import create_token
+from api.services import create_token, renew_token
 from core.models import AuditEvent
 
 
@@ -135,3 +135,16 @@ def test_a_fault_of_ours_answers_500_in_the_same_shape_and_is_logged(caplog):
     }
     assert "GET /api/v1/me" in caplog.text
     assert caplog.records[-1].exc_info[1].args == ("kaboom",)
+
+
+def test_renewing_a_named_token_revokes_the_earlier_ones_of_that_name_only(tim_kaur):
+    other, _ = create_token(tim_kaur, name="sistem lain", scope=Scope.READ, by=tim_kaur)
+    first, _ = renew_token(tim_kaur, name="bench", scope=Scope.READ, by=tim_kaur)
+    second, secret = renew_token(tim_kaur, name="bench", scope=Scope.READ, by=tim_kaur)
+
+    active = set(ApiToken.objects.filter(revoked_at__isnull=True).values_list("pk", flat=True))
+    assert active == {other.pk, second.pk}
+    assert AuditEvent.objects.filter(action="api_token.revoke", object_id=str(first.pk)).exists()
+    assert (
+        Client(headers={"Authorization": f"Bearer {secret}"}).get("/api/v1/me").status_code == 200
+    )

@@ -284,18 +284,14 @@ def _national(name: str):
 def _api(path: Callable[[Target], str], **params):
     """A GET of the JSON API with a read-only token of the target user. Each build makes one
     token named "bench" in the bench database (the secret is never stored, so it cannot be
-    reused) and revokes the earlier runs' ones first (a user holds at most 20 active tokens:
-    the 21st run stopped the bench); the API app is imported here only because the bench
+    reused), the earlier runs' ones revoked (`renew_token`: a user holds at most 20 active
+    tokens, and the 21st run stopped the bench); the API app is imported here only because the bench
     measures every app."""
 
     def build(target: Target):
-        from api.models import ApiToken
-        from api.services import create_token, revoke_token
+        from api.services import renew_token
 
-        earlier = ApiToken.objects.filter(user=target.user, name="bench", revoked_at__isnull=True)
-        for token in earlier:
-            revoke_token(token, by=target.user)
-        _token, secret = create_token(target.user, name="bench", scope="read", by=target.user)
+        _token, secret = renew_token(target.user, name="bench", scope="read", by=target.user)
         client = Client(raise_request_exception=True, headers={"Authorization": f"Bearer {secret}"})
         url = path(target)
         query = {k: (v(target) if callable(v) else v) for k, v in params.items()}
