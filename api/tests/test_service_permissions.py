@@ -30,9 +30,22 @@ def _revoke(users):
     )
 
 
+def _renew(users):
+    owner = users["tim_kabkota"]
+    services.create_token(owner, name="bench", scope="read", by=owner)
+    return (
+        lambda by: services.renew_token(owner, name="bench", scope="read", by=by),
+        lambda: sorted(
+            ApiToken.objects.filter(revoked_at__isnull=True).values_list("pk", flat=True)
+        ),
+    )
+
+
 CASES = [
     Case(services.create_token, frozenset({"tim_kabkota"}), _create),
     Case(services.revoke_token, frozenset({"tim_kabkota", "superuser"}), _revoke),
+    # A superuser may revoke but not make another user's token: the whole renewal is refused.
+    Case(services.renew_token, frozenset({"tim_kabkota"}), _renew),
 ]
 
 
