@@ -4,11 +4,11 @@ read functions the monitoring dashboard imports: `tracked_items` and `progress_b
 import itertools
 from collections import defaultdict
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, Max, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -49,7 +49,7 @@ from .models import (
     Worksheet,
 )
 from .rules import evidence_needed, evidence_offered
-from .scoring import instrument_tree, instrument_trees, item_nilai, ranked
+from .scoring import instrument_tree, instrument_trees, item_nilai, ranked, tree_items
 
 WRITE_ROLES = frozenset({Role.TIM_KABKOTA, Role.TIM_PROVINSI, Role.KETUA_TIM, Role.KEPALA})
 RESULT_READERS = PROVINCE_READERS | {Role.VIEWER, Role.ADMIN}
@@ -73,10 +73,19 @@ def worksheets_visible_to(user: User) -> QuerySet[Worksheet]:
     )
 
 
-def get_worksheet_for(user: User, pk: int, *, write: bool = False) -> Worksheet:
+def get_worksheet_for(
+    user: User, pk: int, *, write: bool = False, light: bool = False
+) -> Worksheet:
     """404 outside the user's scope; with `write`, 403 for those who only read (viewers,
-    pimpinan kab/kota). What each writer may do depends on the state: see `allowed_actions`."""
-    worksheet = get_object_or_404(worksheets_visible_to(user), pk=pk)
+    pimpinan kab/kota). What each writer may do depends on the state: see `allowed_actions`.
+    `light`: joined with its assessment, instrument, year and office only, for the htmx answer
+    endpoints whose responses name neither the village nor the province (fewer joins to plan)."""
+    worksheets = worksheets_visible_to(user)
+    if light:
+        worksheets = worksheets.select_related(None).select_related(
+            "assessment__instrument", "assessment__program_year", "office"
+        )
+    worksheet = get_object_or_404(worksheets, pk=pk)
     if write:
         require(has_role(user, worksheet.office, WRITE_ROLES))
     return worksheet
@@ -352,6 +361,17 @@ class ItemRow:
         own = self.self_answer
         return evidence_needed(self.item, self.score(Level.SELF), own.text if own else "")
 
+    @property
+    def evidence_view(self) -> tuple[bool, bool, bool]:
+        """What of the evidence section (lke/_evidence.html) depends on the answers: whether an
+        answer decides it yet, whether the field is offered, whether evidence is missing."""
+        return (self.evidence_score is None, self.evidence_offered, self.evidence_needed)
+
+    def evidence_view_with(self, level: str, answer) -> tuple[bool, bool, bool]:
+        """`evidence_view` had the answer at `level` been `answer` (None: no answer): the
+        section as it was before a save at that level."""
+        return replace(self, answers={**self.answers, level: answer}).evidence_view
+
 
 def worksheet_rows(worksheet: Worksheet) -> dict:
     """The worksheet as the page shows it: blocks → aspects → indicators → item rows with the
@@ -472,47 +492,47 @@ def item_row(worksheet: Worksheet, item: Item) -> ItemRow:
     )
 
 
+def replaced_answer(worksheet: Worksheet, item: Item, level: str, version: int) -> tuple:
+    """(level, the answer a save at `level` opened at `version` replaces), read before the
+    save: none at version 0 (a save from another version is refused as stale), else one query."""
+    answer = (
+        Answer.objects.filter(worksheet=worksheet, item=item, level=level)
+        .select_related("option")
+        .first()
+        if version
+        else None
+    )
+    return level, answer
+
+
 def worksheet_summary(worksheet: Worksheet) -> dict:
     """What the summary card shows (progress, evidence present, aspect scores), shaped like
-    `worksheet_rows` but without the items: three queries, from the worksheet's stored counters
-    and scores."""
-    aspects = Aspect.objects.filter(
-        block__instrument=worksheet.assessment.instrument_id,
-        block__target=worksheet.target,
-        block__scored=True,
-    ).order_by("block__order", "block_id", "order", "id")
+    `worksheet_rows` but without the items: from the worksheet's stored counters and scores,
+    the instrument tree (kept by the process) and two queries (the self answers of the items
+    that may need evidence, the evidence present)."""
     from . import nomination
 
+    tree = instrument_tree(worksheet.assessment.instrument, worksheet.target)
+    aspects = [aspect for block in tree if block.scored for aspect in block.aspects.all()]
     level = Level.SELF if worksheet.status == Status.SELF_ASSESSMENT else Level.PROVINCIAL
     not_nominated = nomination.stored_not_nominated(worksheet, level)
     # as worksheet_rows counts them: the items needing evidence whatever the answer (no rule),
     # and those whose self answer the rule names; not those a non-nominated village skips
-    candidates = (
-        Item.objects.filter(
-            Q(evidence_scores__isnull=False) | Q(evidence_required=True),
-            instrument=worksheet.assessment.instrument_id,
-            indicator__aspect__block__target=worksheet.target,
-            kind__in=[ItemKind.CHOICE, ItemKind.TEXT],
-        )
-        .annotate(
-            self_score=Subquery(
-                Answer.objects.filter(
-                    worksheet=worksheet, item=OuterRef("pk"), level=Level.SELF
-                ).values("option__score")[:1]
-            ),
-            self_text=Subquery(
-                Answer.objects.filter(
-                    worksheet=worksheet, item=OuterRef("pk"), level=Level.SELF
-                ).values("text")[:1]
-            ),
-        )
-        .select_related("indicator__aspect__block")
-    )
-    required = [
-        item.pk
-        for item in candidates
-        if evidence_needed(item, item.self_score, item.self_text or "")
+    candidates = [
+        item
+        for item in tree_items(tree)
+        if (item.evidence_scores is not None or item.evidence_required)
+        and item.kind in (ItemKind.CHOICE, ItemKind.TEXT)
         and not (not_nominated and nomination.skippable(item))
+    ]
+    own = {
+        item_id: (score, text)
+        for item_id, score, text in Answer.objects.filter(
+            worksheet=worksheet, level=Level.SELF, item_id__in=[item.pk for item in candidates]
+        ).values_list("item_id", "option__score", "text")
+    }
+    required = [
+        item.pk for item in candidates if evidence_needed(item, *own.get(item.pk, (None, "")))
     ]
     present = (
         Evidence.objects.filter(worksheet=worksheet, item_id__in=required)
@@ -581,7 +601,14 @@ def documents_for_evidence(user: User, worksheet: Worksheet) -> dict[str, Eviden
         )
     )
     visible_reports = reports_visible_to(user)
-    reports = {str(r.pk): r for r in visible_reports.filter(village_id__in=villages)}
+    # Only a report's id and kind are shown: not the joins and order of the report pages.
+    reports = {
+        str(r.pk): r
+        for r in visible_reports.filter(village_id__in=villages)
+        .select_related(None)
+        .order_by()
+        .only("pk", "kind")
+    }
     village_type, report_type = (
         ContentType.objects.get_for_model(model)
         for model in (ParticipatingVillage, visible_reports.model)

@@ -776,13 +776,18 @@ def _check_level_open(worksheet: Worksheet, level: str) -> None:
         )
 
 
-def _item_of(worksheet: Worksheet, item: Item) -> None:
-    block_target = (
-        Block.objects.filter(aspects__indicators__items=item)
-        .values_list("target", flat=True)
-        .first()
-    )
-    if item.instrument_id != worksheet.assessment.instrument_id or block_target != worksheet.target:
+def _item_of(worksheet: Worksheet, item: Item, tree: list[Block] | None = None) -> None:
+    """The item is of the worksheet's instrument and target: read from `tree` (the worksheet's
+    instrument_tree) when the caller has it, else one query."""
+    if tree is not None:
+        of_target = item.pk in {i.pk for i in tree_items(tree)}
+    else:
+        of_target = (
+            Block.objects.filter(aspects__indicators__items=item)
+            .values_list("target", flat=True)
+            .first()
+        ) == worksheet.target
+    if item.instrument_id != worksheet.assessment.instrument_id or not of_target:
         raise ValidationError(
             _("Item %(code)s is not part of this worksheet.") % {"code": item.code}
         )
@@ -839,12 +844,15 @@ def _check_reason(worksheet, item, level, option, reason, self_answers=None) -> 
         )
 
 
-def _refresh_scores(worksheet: Worksheet, levels, *, recheck: bool = False) -> list[str]:
+def _refresh_scores(
+    worksheet: Worksheet, levels, *, recheck: bool = False, tree: list[Block] | None = None
+) -> list[str]:
     """Recompute the stored scores of `levels` from the answers (one query per level). The
     items a non-nominated village does not fill (lke.nomination) count as unanswered (0),
     whatever answer they kept; whether it is nominated is kept with the scores, read again
-    from the answers when `recheck` (2a may have changed)."""
-    tree = instrument_tree(worksheet.assessment.instrument, worksheet.target)
+    from the answers when `recheck` (2a may have changed). `tree`: the worksheet's
+    instrument_tree, when the caller has it."""
+    tree = tree or instrument_tree(worksheet.assessment.instrument, worksheet.target)
     scores = dict(worksheet.scores)
     for level in levels:
         if recheck:
@@ -1011,7 +1019,8 @@ def save_answer(
     _require_answerer(by, worksheet, level)
     worksheet = _locked_worksheet(worksheet)
     _check_level_open(worksheet, level)
-    _item_of(worksheet, item)
+    tree = instrument_tree(worksheet.assessment.instrument, worksheet.target)
+    _item_of(worksheet, item, tree)
     option, text = _clean_values(item, option, text)
     current = (
         Answer.objects.filter(worksheet=worksheet, item=item, level=level)
@@ -1084,7 +1093,7 @@ def save_answer(
     if role == "nominated":
         fields = _recount(worksheet)  # 2a decides what the village fills
     elif item.kind == ItemKind.CHOICE:
-        fields += _refresh_scores(worksheet, [level])
+        fields += _refresh_scores(worksheet, [level], tree=tree)
     if fields:
         worksheet.save(update_fields=sorted(set(fields)))
     changes = {}

@@ -68,6 +68,7 @@ from .queries import (
     national_results,
     nominee_provinces_visible_to,
     nominee_years,
+    replaced_answer,
     signed_years,
     tracked_items,
     worksheet_rows,
@@ -232,17 +233,26 @@ def _item_response(request, worksheet, item_pk: int, *, status: int = 200, error
     return render(request, "lke/worksheet.html", context, status=status)
 
 
-def _answer_response(request, worksheet, item, *, status: int = 200, errors: str = "", tried=""):
+def _answer_response(
+    request, worksheet, item, *, status: int = 200, errors: str = "", tried="", replaced=None
+):
     """After saving (or failing to save) one answer. For htmx: the item's answers (both levels)
     and, out of band, the summary and the progress bar, built from the item and the worksheet's
     stored counters and scores, not from the whole worksheet; always 200 so htmx swaps it in
     (an error shows in the card, with the answer that was not saved). Otherwise: a redirect to
-    the item, or the whole page with the error on the item and the error status."""
+    the item, or the whole page with the error on the item and the error status.
+
+    The evidence section of an item with a rule follows the answer (lke.rules): it is sent
+    again, with the documents to link, unless `replaced` (the level saved and the answer it
+    replaced) shows that the save left what it shows as it was."""
     if not request.htmx:
         return _item_response(request, worksheet, item.pk, status=status, errors=errors)
     row = item_row(worksheet, item)
     row.error, row.stale_attempt = errors, tried
     level = editable_level(request.user, worksheet)
+    evidence = row.has_evidence_rule and (
+        replaced is None or row.evidence_view_with(*replaced) != row.evidence_view
+    )
     context = {
         "worksheet": worksheet,
         "row": row,
@@ -250,8 +260,9 @@ def _answer_response(request, worksheet, item, *, status: int = 200, errors: str
         "page": worksheet_summary(worksheet),
         "show_provincial": worksheet.status != "self_assessment"
         or worksheet.provincial_answered > 0,
+        "evidence": evidence,
     }
-    if row.has_evidence_rule and level:  # the evidence field follows the answer (lke.rules)
+    if evidence and level:
         context["documents"] = choice_groups(documents_for_evidence(request.user, worksheet))
     return render(request, "lke/_answer_saved.html", context)
 
@@ -270,7 +281,7 @@ def _tried(form) -> str:
 @login_required
 @require_POST
 def answer_save(request, pk: int, item_pk: int):
-    worksheet = get_worksheet_for(request.user, pk, write=True)
+    worksheet = get_worksheet_for(request.user, pk, write=True, light=True)
     item = get_item_of(worksheet, item_pk)
     form = AnswerForm(request.POST, item=item)
     if not form.is_valid():
@@ -282,6 +293,9 @@ def answer_save(request, pk: int, item_pk: int):
             errors=_("The answer could not be read; choose an option and save again."),
         )
     require(editable_level(request.user, worksheet) == form.cleaned_data["level"])
+    replaced = replaced_answer(
+        worksheet, item, form.cleaned_data["level"], form.cleaned_data["version"]
+    )
     try:
         answer = services.save_answer(worksheet, **form.service_values(), by=request.user)
     except services.StaleEditError as error:
@@ -293,7 +307,7 @@ def answer_save(request, pk: int, item_pk: int):
             request, worksheet, item, status=400, errors=_error_text(error), tried=_tried(form)
         )
     _take_saved_counters(worksheet, answer)
-    response = _answer_response(request, worksheet, item)
+    response = _answer_response(request, worksheet, item, replaced=replaced)
     if request.htmx and nomination.role_of(item) == "nominated":
         response["HX-Refresh"] = "true"  # 2a decides which indicators the page shows
     return response
@@ -310,7 +324,7 @@ def _take_saved_counters(worksheet, answer) -> None:
 @login_required
 @require_POST
 def check_rule_apply(request, pk: int, item_pk: int, rule_pk: int):
-    worksheet = get_worksheet_for(request.user, pk, write=True)
+    worksheet = get_worksheet_for(request.user, pk, write=True, light=True)
     item = get_item_of(worksheet, item_pk)
     # a rule deleted on the instrument's page meanwhile: the service says so in the card
     rule = CheckRule.objects.filter(pk=rule_pk, item=item).first() or CheckRule(
@@ -322,6 +336,7 @@ def check_rule_apply(request, pk: int, item_pk: int, rule_pk: int):
         return _answer_response(
             request, worksheet, item, status=400, errors=_("Reload the page and try again.")
         )
+    replaced = replaced_answer(worksheet, item, Level.PROVINCIAL, form.cleaned_data["version"])
     try:
         answer = services.apply_check_rule(
             worksheet,
@@ -335,7 +350,7 @@ def check_rule_apply(request, pk: int, item_pk: int, rule_pk: int):
     except ValidationError as error:
         return _answer_response(request, worksheet, item, status=400, errors=_error_text(error))
     _take_saved_counters(worksheet, answer)
-    return _answer_response(request, worksheet, item)
+    return _answer_response(request, worksheet, item, replaced=replaced)
 
 
 EVIDENCE_FORMS = {

@@ -10,11 +10,13 @@ import openpyxl
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from lke import services
 from lke.instrument_data import INSTRUMENT_DIR, check_instrument_data
-from lke.models import Evidence, Instrument, ItemKind, Level, Target
+from lke.models import Answer, Evidence, Instrument, ItemKind, Level, Target
 from lke.rules import RuleError, parse_rule
 from lke.scoring import instrument_tree, tree_items
 from lke.workbook import note_text, read_official_workbook
@@ -215,6 +217,37 @@ def test_the_evidence_field_follows_the_answer_on_the_worksheet(
     assert upload in saved and 'hx-swap-oob="true"' in saved
     assert "sebelum lembar kerja dikirim" in saved
     assert not Evidence.objects.filter(worksheet=worksheet).exists()
+
+
+def test_a_save_that_leaves_the_evidence_field_as_it_was_does_not_send_it_again(
+    client, official, village_rejang_lebong, tim_rejang_lebong
+):
+    """The evidence section (with the documents to link, four queries) is sent again only when
+    the answer changes what it shows: between two answers that both show the field, not."""
+    worksheet = official.worksheets.get(village=village_rejang_lebong)
+    item = _items(official)["5.a"]  # IF 21a = 1 tidak muncul; 2 - 4 muncul
+    client.force_login(tim_rejang_lebong)
+    answer_url = reverse("lke:answer", args=[worksheet.pk, item.pk])
+    options = sorted(item.options.all(), key=lambda o: -o.score)  # top first
+    assert all(o.score in item.evidence_scores for o in options[:2])
+
+    def save(option, version):
+        with CaptureQueriesContext(connection) as queries:
+            body = client.post(
+                answer_url,
+                {"level": "self", "version": version, "option": option.pk},
+                HTTP_HX_REQUEST="true",
+            ).content.decode()
+        return body, " ".join(q["sql"] for q in queries.captured_queries)
+
+    body, sql = save(options[0], 0)  # no answer → the field: sent
+    assert f'id="bukti-{item.pk}"' in body and "reports_report" in sql
+    body, sql = save(options[1], 1)  # another answer that shows it: not sent
+    assert f'id="bukti-{item.pk}"' not in body and "reports_report" not in sql
+    assert body.count('hx-swap-oob="true"') == 2  # the summary and the progress bar still
+    assert Answer.objects.get(worksheet=worksheet, item=item, level="self").option == options[1]
+    body, sql = save(options[-1], 2)  # the bottom answer hides it: sent again
+    assert f'id="bukti-{item.pk}"' in body and "tidak memerlukan bukti dukung" in body
 
 
 def test_a_written_text_of_an_item_requiring_evidence_needs_it_an_unwritten_one_not(
