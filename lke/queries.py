@@ -727,6 +727,10 @@ def results_for(user: User, assessment: Assessment, trees: dict[str, list] | Non
     for worksheet in worksheets:
         row = _result_row(worksheet)
         row["can_open"] = worksheet.office_id in visible
+        # The row holds what is shown; its worksheet (pk, status, counters) goes into the cache
+        # (cached_results_for) without the office, village and snapshot it was read with, which
+        # made most of the pickle (a relation read later is fetched again).
+        worksheet._state.fields_cache.clear()
         (rows if row["assessed"] else pending)[worksheet.target].append(row)
     trees = trees or instrument_trees(assessment.instrument)
     for target in Target.values:
@@ -814,16 +818,18 @@ def _leading_number(text: str) -> int | None:
 
 
 def nominees_by_office(assessment: Assessment, tree, rows: list[dict]) -> dict:
-    """The Blok II nominees of each kab/kota among `rows` (result rows): {"items": the Blok II
-    items found, "offices": [{"office", "nominees": [row + "nominee_rank"], "declared",
-    "duplicate_ranks"}]}. A village is a nominee when its Blok II answer is Ya (the province's
-    answer when it verified one, else the kab/kota's). Ordered by the 2b rank where the
-    instrument has it. One query."""
+    """The Blok II nominees of each kab/kota among `rows` (result rows): {"items": the codes of
+    the Blok II items found by role ("count", "nominated", "rank"), "offices": [{"office",
+    "nominees": [row + "nominee_rank"], "declared", "duplicate_ranks"}]}. A village is a
+    nominee when its Blok II answer is Ya (the province's answer when it verified one, else the
+    kab/kota's). Ordered by the 2b rank where the instrument has it. One query. (Codes, not the
+    items: an item of the kept instrument tree would take the whole tree into the cache.)"""
     items = nomination_items(tree)
+    codes = {role: item.code for role, item in items.items()}
     if "nominated" not in items or not rows:
-        return {"items": items, "offices": []}
+        return {"items": codes, "offices": []}
     values = _nomination_answers([row["worksheet"].pk for row in rows], items.values())
-    return {"items": items, "offices": _offices_nominees(rows, values)}
+    return {"items": codes, "offices": _offices_nominees(rows, values)}
 
 
 def _nomination_answers(worksheet_ids: Collection[int], items) -> dict:

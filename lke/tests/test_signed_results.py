@@ -4,6 +4,8 @@ rank, and the berita acara with its number, place, date and the signers' names a
 
 import copy
 import datetime
+import pickle
+import pickletools
 from io import BytesIO
 
 import pytest
@@ -155,6 +157,18 @@ def test_nominees_are_listed_per_office_with_their_2b_rank(
     page = response.content.decode()
     assert 'data-testid="nominees"' in page
     assert "1a says" not in page and "1a menyebut" not in page  # 2 declared, 2 marked Ya
+
+    # What goes into the cache (cached_results_for) is the rows: the Blok II items by their
+    # codes, not the items of the kept instrument tree (which took the whole tree along), and
+    # each row's worksheet without the office, village and snapshot it was read with.
+    results = response.context["results"]
+    assert nominees["items"] == {"count": "1.a", "nominated": "2.a", "rank": "2.b"}
+    rows = results["villages"] + results["unassessed"] + results["offices"]
+    assert rows and all(not row["worksheet"]._state.fields_cache for row in rows)
+    # a model is pickled as (app label, model name): the worksheets, and no other model
+    names = {arg for _op, arg, _pos in pickletools.genops(pickle.dumps(results)) if arg}
+    assert "Worksheet" in names
+    assert not names & {"Item", "Option", "Block", "Region", "Office", "ParticipatingVillage"}
 
 
 def test_the_example_instrument_without_2b_lists_the_nominees_by_name(
