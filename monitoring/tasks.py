@@ -93,10 +93,23 @@ def tasks_for(user: User, *, now: datetime | None = None) -> list[Task]:
 
 def _province_team_tasks(user, provinces, roles, year_ids) -> list[Task]:
     tasks = []
-    submitted = reports_visible_to(user).filter(
-        state=ReportState.SUBMITTED,
-        village__office__parent_id__in=provinces,
-        village__program_year_id__in=year_ids,
+    submitted = (
+        reports_visible_to(user)
+        .filter(
+            state=ReportState.SUBMITTED,
+            village__office__parent_id__in=provinces,
+            village__program_year_id__in=year_ids,
+        )
+        # what the task shows, not the joins of the report pages
+        .select_related(None)
+        .select_related("village__village", "village__office")
+        .only(
+            "kind",
+            "village_id",
+            "last_action_at",
+            "village__village__name",
+            "village__office__short_name",
+        )
     )
     for report in submitted:
         tasks.append(
