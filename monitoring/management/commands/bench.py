@@ -235,6 +235,47 @@ def _save_answer(target: Target):
     return lambda: target.client.post(url, data, headers={"HX-Request": "true"})
 
 
+def _save_self_answer_with_evidence(target: Target):
+    """An htmx POST of the kab/kota team's first answer to an item whose evidence rule the
+    answer makes appear (the evidence section is sent again, with the documents to link),
+    rolled back after each run."""
+    worksheet = _worksheet(target, Status.SELF_ASSESSMENT)
+    tree = instrument_tree(worksheet.assessment.instrument, worksheet.target)
+    answered = set(
+        Answer.objects.filter(worksheet=worksheet, level=Level.SELF).values_list(
+            "item_id", flat=True
+        )
+    )
+    item = next(
+        (
+            i
+            for i in required_items(tree)
+            if i.pk not in answered
+            and i.evidence_scores
+            and any(o.score in i.evidence_scores for o in i.options.all())
+        ),
+        None,
+    )
+    if item is None:
+        raise Unavailable(f"{worksheet} has no unanswered item with an evidence rule")
+    option = next(o for o in item.options.all() if o.score in item.evidence_scores)
+    member = (
+        Membership.objects.filter(
+            office=worksheet.office, role=Role.TIM_KABKOTA, user__is_active=True
+        )
+        .select_related("user")
+        .order_by("user__username")
+        .first()
+    )
+    if member is None:
+        raise Unavailable(f"{worksheet.office} has no tim_kabkota user")
+    client = Client(raise_request_exception=True)
+    client.force_login(member.user)
+    url = _url("lke:answer", worksheet.pk, item.pk)
+    data = {"level": Level.SELF, "version": 0, "option": option.pk}
+    return lambda: client.post(url, data, headers={"HX-Request": "true"})
+
+
 def _save_answer_service(target: Target):
     """lke.services.save_answer alone (no view, no rendering), rolled back after each run."""
     worksheet, item, option = _unverified_item(target)
@@ -536,6 +577,12 @@ CASES = [
         _get_plain("meetings:report_pdf", _closed_meeting),
     ),
     Case("lke: save one answer (htmx POST)", ANSWER_BUDGET_MS, _save_answer, writes=True),
+    Case(
+        "lke: save one answer (htmx POST, the evidence field appears)",
+        ANSWER_BUDGET_MS,
+        _save_self_answer_with_evidence,
+        writes=True,
+    ),
     Case(
         "lke: save one answer (service only)",
         ANSWER_BUDGET_MS,
