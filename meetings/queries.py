@@ -756,6 +756,8 @@ def evidence_documents(user: User, program_year: ProgramYear) -> list[EvidenceDo
     meetings = (
         meetings_visible_to(user)
         .filter(program_year=program_year, state=Meeting.State.CLOSED)
+        .select_related(None)  # what the list shows: no program year, no province
+        .only("pk", "title", "starts_at")
         .order_by("starts_at", "id")
     )
     documents = []
