@@ -42,7 +42,6 @@ from .models import (
     Evidence,
     Instrument,
     Item,
-    ItemKind,
     Level,
     Status,
     Target,
@@ -505,41 +504,47 @@ def replaced_answer(worksheet: Worksheet, item: Item, level: str, version: int) 
     return level, answer
 
 
-def worksheet_summary(worksheet: Worksheet) -> dict:
-    """What the summary card shows (progress, evidence present, aspect scores), shaped like
-    `worksheet_rows` but without the items: from the worksheet's stored counters and scores,
-    the instrument tree (kept by the process) and two queries (the self answers of the items
-    that may need evidence, the evidence present)."""
-    from . import nomination
-
-    tree = instrument_tree(worksheet.assessment.instrument, worksheet.target)
-    aspects = [aspect for block in tree if block.scored for aspect in block.aspects.all()]
-    level = Level.SELF if worksheet.status == Status.SELF_ASSESSMENT else Level.PROVINCIAL
-    not_nominated = nomination.stored_not_nominated(worksheet, level)
-    # as worksheet_rows counts them: the items needing evidence whatever the answer (no rule),
-    # and those whose self answer the rule names; not those a non-nominated village skips
-    candidates = [
+def evidence_needs(
+    worksheet: Worksheet, tree, skipped: Collection[int], level: str = Level.SELF
+) -> tuple[list[Item], set[int]]:
+    """The items of `tree` whose answer at `level` needs evidence before the worksheet is
+    submitted (lke.rules.evidence_needed), leaving out `skipped` (those a non-nominated village
+    does not fill), and the ids of those among them that have evidence. Two queries. What the
+    summary counts and what submitting waits for (services.missing_evidence)."""
+    chosen, texts = {}, {}
+    for item_id, score, text in Answer.objects.filter(worksheet=worksheet, level=level).values_list(
+        "item_id", "option__score", "text"
+    ):
+        if score is not None:
+            chosen[item_id] = score
+        if text:
+            texts[item_id] = text
+    needed = [
         item
         for item in tree_items(tree)
-        if (item.evidence_scores is not None or item.evidence_required)
-        and item.kind in (ItemKind.CHOICE, ItemKind.TEXT)
-        and not (not_nominated and nomination.skippable(item))
+        if item.pk not in skipped
+        and evidence_needed(item, chosen.get(item.pk), texts.get(item.pk, ""))
     ]
-    own = {
-        item_id: (score, text)
-        for item_id, score, text in Answer.objects.filter(
-            worksheet=worksheet, level=Level.SELF, item_id__in=[item.pk for item in candidates]
-        ).values_list("item_id", "option__score", "text")
-    }
-    required = [
-        item.pk for item in candidates if evidence_needed(item, *own.get(item.pk, (None, "")))
-    ]
-    present = (
-        Evidence.objects.filter(worksheet=worksheet, item_id__in=required)
-        .values("item_id")
-        .distinct()
-        .count()
+    present = set(
+        Evidence.objects.filter(
+            worksheet=worksheet, item_id__in=[item.pk for item in needed]
+        ).values_list("item_id", flat=True)
     )
+    return needed, present
+
+
+def worksheet_summary(worksheet: Worksheet, tree=None) -> dict:
+    """What the summary card shows (progress, evidence present, aspect scores), shaped like
+    `worksheet_rows` but without the items: from the worksheet's stored counters and scores,
+    the instrument tree (kept by the process; `tree` when the caller has it) and two queries
+    (evidence_needs). Also the items still missing their evidence, for the "Next step" card."""
+    from . import nomination
+
+    tree = tree or instrument_tree(worksheet.assessment.instrument, worksheet.target)
+    aspects = [aspect for block in tree if block.scored for aspect in block.aspects.all()]
+    level = Level.SELF if worksheet.status == Status.SELF_ASSESSMENT else Level.PROVINCIAL
+    skipped = nomination.skipped_ids(tree, nomination.stored_not_nominated(worksheet, level))
+    needed, present = evidence_needs(worksheet, tree, skipped)
     return {
         "blocks": [
             {
@@ -556,8 +561,9 @@ def worksheet_summary(worksheet: Worksheet) -> dict:
                 ],
             }
         ],
-        "evidence_required": len(required),
-        "evidence_present": present,
+        "evidence_required": len(needed),
+        "evidence_present": len(present),
+        "missing_evidence": [item for item in needed if item.pk not in present],
         "nilai_scale": worksheet.assessment.instrument.nilai_scale,
     }
 

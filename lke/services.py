@@ -52,8 +52,8 @@ from .queries import (
     can_take_step,
     correction_lock,
     editable_level,
+    evidence_needs,
 )
-from .rules import evidence_needed
 from .scoring import instrument_tree, item_nilai, required_items, score_level, tree_items
 
 
@@ -1425,9 +1425,10 @@ def _move(worksheet: Worksheet, action: str, *, by: User, reason: str = "", **fi
     return worksheet
 
 
-def missing_items(worksheet: Worksheet, level: str) -> list[str]:
-    """Codes of the choice items not answered yet at `level`."""
-    tree = instrument_tree(worksheet.assessment.instrument, worksheet.target)
+def missing_items(worksheet: Worksheet, level: str, tree=None) -> list[str]:
+    """Codes of the choice items not answered yet at `level`. `tree`: the worksheet's
+    instrument_tree, when the caller has it."""
+    tree = tree or instrument_tree(worksheet.assessment.instrument, worksheet.target)
     answered = set(
         Answer.objects.filter(worksheet=worksheet, level=level, option__isnull=False).values_list(
             "item_id", flat=True
@@ -1454,30 +1455,16 @@ def _short(text: str, length: int = 60) -> str:
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
-def missing_evidence(worksheet: Worksheet, level: str = Level.SELF) -> list[Item]:
+def missing_evidence(worksheet: Worksheet, level: str = Level.SELF, tree=None) -> list[Item]:
     """The items whose answer at `level` needs evidence (lke.rules.evidence_needed: the answers
     the workbook's Rule Validasi names, or any answer of an item requiring evidence that has no
-    rule, or a written text of a text item requiring evidence) and that have none yet. Three
-    queries."""
-    tree = instrument_tree(worksheet.assessment.instrument, worksheet.target)
-    answers = Answer.objects.filter(worksheet=worksheet, level=level).values_list(
-        "item_id", "option__score", "text"
-    )
-    chosen, texts = {}, {}
-    for item_id, score, text in answers:
-        if score is not None:
-            chosen[item_id] = score
-        if text:
-            texts[item_id] = text
-    present = set(Evidence.objects.filter(worksheet=worksheet).values_list("item_id", flat=True))
+    rule, or a written text of a text item requiring evidence) and that have none yet
+    (queries.evidence_needs). Three queries. `tree`: the worksheet's instrument_tree, when the
+    caller has it."""
+    tree = tree or instrument_tree(worksheet.assessment.instrument, worksheet.target)
     skipped = nomination.skipped_for(worksheet, level, tree)
-    return [
-        item
-        for item in tree_items(tree)
-        if item.pk not in present
-        and item.pk not in skipped
-        and evidence_needed(item, chosen.get(item.pk), texts.get(item.pk, ""))
-    ]
+    needed, present = evidence_needs(worksheet, tree, skipped, level)
+    return [item for item in needed if item.pk not in present]
 
 
 def _require_evidence(worksheet: Worksheet, level: str) -> None:

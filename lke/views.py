@@ -165,7 +165,6 @@ def _worksheet_context(request, worksheet, **extra) -> dict:
         "worksheet": worksheet,
         "page": worksheet_rows(worksheet),
         "level": level,
-        "actions": allowed_actions(request.user, worksheet),
         "show_provincial": worksheet.status != "self_assessment"
         or worksheet.provincial_answered > 0,
         "reason_form": ReasonForm(),
@@ -173,8 +172,7 @@ def _worksheet_context(request, worksheet, **extra) -> dict:
         "documents": choice_groups(documents_for_evidence(request.user, worksheet))
         if level
         else None,
-        "missing": services.missing_items(worksheet, level) if level else [],
-        "missing_evidence": services.missing_evidence(worksheet) if level == Level.SELF else [],
+        **_next_step(request, worksheet, level),
         "nominees": nomination.office_state(
             worksheet,
             level or Level.PROVINCIAL,
@@ -187,6 +185,22 @@ def _worksheet_context(request, worksheet, **extra) -> dict:
         _attach_suggestions(worksheet, context["page"])
     context.update(extra)
     return context
+
+
+def _next_step(request, worksheet, level, *, tree=None, missing_evidence=None) -> dict:
+    """What the "Next step" card shows (worksheet.html#actions): the steps the user may take
+    and, for the team whose turn it is, what still keeps the worksheet from being submitted.
+    On the page and after each saved answer, so its buttons follow the answers. `tree`, and
+    the items missing evidence (worksheet_summary has them), when the caller has them."""
+    if level != Level.SELF:
+        missing_evidence = []
+    elif missing_evidence is None:
+        missing_evidence = services.missing_evidence(worksheet, tree=tree)
+    return {
+        "actions": allowed_actions(request.user, worksheet),
+        "missing": services.missing_items(worksheet, level, tree) if level else [],
+        "missing_evidence": missing_evidence,
+    }
 
 
 def _attach_suggestions(worksheet, page) -> None:
@@ -253,14 +267,19 @@ def _answer_response(
     evidence = row.has_evidence_rule and (
         replaced is None or row.evidence_view_with(*replaced) != row.evidence_view
     )
+    tree = instrument_tree(worksheet.assessment.instrument, worksheet.target)
+    page = worksheet_summary(worksheet, tree)
     context = {
         "worksheet": worksheet,
         "row": row,
         "level": level,
-        "page": worksheet_summary(worksheet),
+        "page": page,
         "show_provincial": worksheet.status != "self_assessment"
         or worksheet.provincial_answered > 0,
         "evidence": evidence,
+        **_next_step(
+            request, worksheet, level, tree=tree, missing_evidence=page["missing_evidence"]
+        ),
     }
     if evidence and level:
         context["documents"] = choice_groups(documents_for_evidence(request.user, worksheet))

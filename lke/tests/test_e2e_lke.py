@@ -16,6 +16,8 @@ from conftest import browser_login, desa_in, make_user, screenshot
 from core.models import Office, Role
 from lke import services
 from lke.models import Instrument, Item, Level, Worksheet
+from lke.rules import evidence_needed
+from lke.scoring import instrument_tree, required_items
 from lke.tests.conftest import fill_best
 from program.models import ParticipatingVillage, VillageAgent, VillageKind
 from program.services import create_program_year
@@ -129,9 +131,25 @@ def test_lke_round_from_self_assessment_to_results(page, lke_round):
     page.keyboard.press("Home")
     shots(page, "lke-worksheet-self-partial")
 
-    fill_best(worksheet, skip=("3.a", "4.a", "4.b"), by=users["tim"])
+    # The last item answered on the page: one whose top answer asks for no evidence.
+    last = next(
+        i.code
+        for i in required_items(instrument_tree(worksheet.assessment.instrument, "village"))
+        if i.code not in ("3.a", "4.a", "4.b")
+        and not evidence_needed(i, max(o.score for o in i.options.all()))
+    )
+    fill_best(worksheet, skip=("3.a", "4.a", "4.b", last), by=users["tim"])
     page.reload()
-    page.get_by_role("button", name="Kirim ke provinsi").click()
+    # The "Next step" card follows the answers: the last one enables submitting, no reload.
+    submit = page.get_by_role("button", name="Kirim ke provinsi")
+    expect(page.locator("[data-testid=next-step]")).to_contain_text(
+        f"1 butir belum dijawab: {last}"
+    )
+    expect(submit).to_be_disabled()
+    item_card(page, last).locator("[data-testid=level-self] input[type=radio]").first.check()
+    expect(page.locator("[data-testid=next-step]")).not_to_contain_text("belum dijawab")
+    expect(submit).to_be_enabled()
+    submit.click()
     assert page.locator("[data-testid=status]").first.inner_text() == "Dikirim"
 
     # 2. The province verifies one item: the changed score waits for its reason, then saves.

@@ -23,6 +23,8 @@ from lke.workbook import note_text, read_official_workbook
 
 WORKBOOK = INSTRUMENT_DIR / "LKE-Penilaian-Desa-Cantik-2026.xlsx"  # the official file, shipped
 
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
 
 @pytest.mark.parametrize(
     ("text", "scores", "shown"),
@@ -218,6 +220,18 @@ def test_the_evidence_field_follows_the_answer_on_the_worksheet(
     assert "sebelum lembar kerja dikirim" in saved
     assert not Evidence.objects.filter(worksheet=worksheet).exists()
 
+    def missing(body):  # what the "Next step" card, sent along, lists as missing evidence
+        card = body.split('data-testid="next-step" hx-swap-oob="true"', 1)[1]
+        card = card.split('id="langkah"', 1)[0]
+        return card.split('data-testid="missing-evidence">', 1)[1].split("</div>", 1)[0]
+
+    assert "5.a" in missing(saved)
+    linked = client.post(
+        upload, {"url": "https://desa.example.id/undangan", "title": "Undangan"}, **HTMX
+    ).content.decode()
+    assert Evidence.objects.filter(worksheet=worksheet, item=item).exists()
+    assert "5.a" not in missing(linked)  # the card follows the evidence too, no reload
+
 
 def test_a_save_that_leaves_the_evidence_field_as_it_was_does_not_send_it_again(
     client, official, village_rejang_lebong, tim_rejang_lebong
@@ -244,7 +258,7 @@ def test_a_save_that_leaves_the_evidence_field_as_it_was_does_not_send_it_again(
     assert f'id="bukti-{item.pk}"' in body and "reports_report" in sql
     body, sql = save(options[1], 1)  # another answer that shows it: not sent
     assert f'id="bukti-{item.pk}"' not in body and "reports_report" not in sql
-    assert body.count('hx-swap-oob="true"') == 2  # the summary and the progress bar still
+    assert body.count('hx-swap-oob="true"') == 3  # the summary, the progress, the next step
     assert Answer.objects.get(worksheet=worksheet, item=item, level="self").option == options[1]
     body, sql = save(options[-1], 2)  # the bottom answer hides it: sent again
     assert f'id="bukti-{item.pk}"' in body and "tidak memerlukan bukti dukung" in body

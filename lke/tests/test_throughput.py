@@ -207,7 +207,8 @@ def test_autosave_returns_the_answers_summary_and_progress_of_the_saved_item(
     assert response.status_code == 200
     assert body.startswith(f'<div class="lke-answers lke-answered" id="jawaban-{it.pk}">')
     assert 'name="version" value="1"' in body
-    assert body.count('hx-swap-oob="true"') == 2  # the summary and the progress bar
+    # the summary, the progress bar and the next step (whose buttons follow the answers)
+    assert body.count('hx-swap-oob="true"') == 3
     assert 'data-testid="progress-self">2/6<' in body
     ws_rl.refresh_from_db()
     # K = (2 × 1/4 × (1 + 0)… ): the summary shows the stored aspect score, as the page does.
@@ -240,6 +241,41 @@ def test_a_stale_edit_is_refused_with_a_clear_message_and_nothing_lost(
     assert 'name="version" value="1"' in body  # the next save goes on from theirs
     saved = Answer.objects.get(worksheet=ws_rl, item=it, level=Level.SELF)
     assert (saved.option.score, saved.version) == (4, 1)
+
+
+def test_the_next_step_follows_the_answers_the_last_one_enables_submitting_without_reload(
+    client, ws_rl, tim_rejang_lebong, small_instrument
+):
+    """The "Next step" card comes with every saved answer: while items are unanswered it names
+    them and the submit button is disabled; the answer to the last one enables it, on the page
+    as it is (no reload)."""
+    from lke.scoring import instrument_tree, required_items
+
+    codes = [i.code for i in required_items(instrument_tree(small_instrument, "village"))]
+    *first, last = codes
+    for code in first[1:]:
+        answer(ws_rl, code, 1, by=tim_rejang_lebong)
+    client.force_login(tim_rejang_lebong)
+
+    def save(code):
+        body = client.post(
+            reverse("lke:answer", args=[ws_rl.pk, item(small_instrument, code).pk]),
+            {"level": "self", "version": 0, "option": option(small_instrument, code, 1).pk},
+            **HTMX,
+        ).content.decode()
+        card = body.split('<div id="langkah" data-testid="next-step" hx-swap-oob="true">', 1)[1]
+        return card.split('id="langkah"', 1)[0]
+
+    def submit_button(card):
+        form = card.split(reverse("lke:submit", args=[ws_rl.pk]), 1)[1].split("</form>", 1)[0]
+        return form.split("<button", 1)[1].split(">", 1)[0]
+
+    card = save(first[0])
+    assert f"butir belum dijawab: {last}" in card
+    assert "disabled" in submit_button(card)
+    card = save(last)
+    assert "belum dijawab" not in card
+    assert "disabled" not in submit_button(card)
 
 
 def _save_request(worksheet, small_instrument, code, score, version):
@@ -284,7 +320,7 @@ def test_saving_one_answer_costs_the_same_queries_with_more_answers_and_villages
         client.post(url, data, **HTMX)
 
     assert len(many) == len(few)
-    # 32 here: inside a test's transaction no instrument tree is kept (lke.scoring), so the
-    # save and the summary card each read the tree's version and its five levels; a server
-    # reads the kept tree (1 each): 22.
-    assert len(many) <= 32, [q["sql"][:80] for q in many.captured_queries]
+    # 34 here: inside a test's transaction no instrument tree is kept (lke.scoring), so the
+    # save and the response (the summary and the next step) each read the tree's version and
+    # its five levels; a server reads the kept tree (1 each): 24.
+    assert len(many) <= 34, [q["sql"][:80] for q in many.captured_queries]
