@@ -491,19 +491,6 @@ def item_row(worksheet: Worksheet, item: Item) -> ItemRow:
     )
 
 
-def replaced_answer(worksheet: Worksheet, item: Item, level: str, version: int) -> tuple:
-    """(level, the answer a save at `level` opened at `version` replaces), read before the
-    save: none at version 0 (a save from another version is refused as stale), else one query."""
-    answer = (
-        Answer.objects.filter(worksheet=worksheet, item=item, level=level)
-        .select_related("option")
-        .first()
-        if version
-        else None
-    )
-    return level, answer
-
-
 def evidence_needs(
     worksheet: Worksheet, tree, skipped: Collection[int], level: str = Level.SELF
 ) -> tuple[list[Item], set[int]]:

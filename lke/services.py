@@ -5,6 +5,7 @@ can_manage_instruments), raising PermissionDenied before anything is written; th
 (state, items, versions), writes with update_fields and appends an audit row in the same
 transaction."""
 
+import copy
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -1015,7 +1016,9 @@ def save_answer(
     option to the item, a changed provincial score has a reason, and nobody saved the answer
     since it was opened (else StaleEditError, and the earlier save stays). Updates the
     worksheet's progress and scores. By the team of the level (can_answer; PermissionDenied
-    otherwise). Audited on the worksheet with old → new and the reason."""
+    otherwise). Audited on the worksheet with old → new and the reason. The answer returned
+    carries, for the caller, `worksheet` (the locked row with its new counters and scores) and
+    `previous` (the answer as it was before this save; None when there was none)."""
     _require_answerer(by, worksheet, level)
     worksheet = _locked_worksheet(worksheet)
     _check_level_open(worksheet, level)
@@ -1039,6 +1042,7 @@ def save_answer(
     role = _check_nomination_answer(worksheet, item, level, option, text)
     note, reason = note.strip(), reason.strip()
     old = (_label(current), current.note if current else "", current.reason if current else "")
+    previous = copy.copy(current)  # before the changes below
     now_answered = option is not None or bool(text)
     if current is not None and (current.option_id, current.text, current.note, current.reason) == (
         option.pk if option else None,
@@ -1046,7 +1050,7 @@ def save_answer(
         note,
         reason,
     ):
-        current.worksheet = worksheet
+        current.worksheet, current.previous = worksheet, previous
         return current
     was = current is not None and current.is_answered
     if current is None:
@@ -1109,7 +1113,7 @@ def save_answer(
         reason=reason,
         office=worksheet.office,
     )
-    current.worksheet = worksheet  # with its new counters and scores, for the caller
+    current.worksheet, current.previous = worksheet, previous  # for the caller (see above)
     return current
 
 

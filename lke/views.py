@@ -68,7 +68,6 @@ from .queries import (
     national_results,
     nominee_provinces_visible_to,
     nominee_years,
-    replaced_answer,
     signed_years,
     tracked_items,
     worksheet_rows,
@@ -258,7 +257,7 @@ def _answer_response(
 
     The evidence section of an item with a rule follows the answer (lke.rules): it is sent
     again, with the documents to link, unless `replaced` (the level saved and the answer it
-    replaced) shows that the save left what it shows as it was."""
+    replaced, as the service returns it) shows that the save left what it shows as it was."""
     if not request.htmx:
         return _item_response(request, worksheet, item.pk, status=status, errors=errors)
     row = item_row(worksheet, item)
@@ -312,9 +311,6 @@ def answer_save(request, pk: int, item_pk: int):
             errors=_("The answer could not be read; choose an option and save again."),
         )
     require(editable_level(request.user, worksheet) == form.cleaned_data["level"])
-    replaced = replaced_answer(
-        worksheet, item, form.cleaned_data["level"], form.cleaned_data["version"]
-    )
     try:
         answer = services.save_answer(worksheet, **form.service_values(), by=request.user)
     except services.StaleEditError as error:
@@ -326,6 +322,7 @@ def answer_save(request, pk: int, item_pk: int):
             request, worksheet, item, status=400, errors=_error_text(error), tried=_tried(form)
         )
     _take_saved_counters(worksheet, answer)
+    replaced = (form.cleaned_data["level"], answer.previous)
     response = _answer_response(request, worksheet, item, replaced=replaced)
     if request.htmx and nomination.role_of(item) == "nominated":
         response["HX-Refresh"] = "true"  # 2a decides which indicators the page shows
@@ -355,7 +352,6 @@ def check_rule_apply(request, pk: int, item_pk: int, rule_pk: int):
         return _answer_response(
             request, worksheet, item, status=400, errors=_("Reload the page and try again.")
         )
-    replaced = replaced_answer(worksheet, item, Level.PROVINCIAL, form.cleaned_data["version"])
     try:
         answer = services.apply_check_rule(
             worksheet,
@@ -369,7 +365,7 @@ def check_rule_apply(request, pk: int, item_pk: int, rule_pk: int):
     except ValidationError as error:
         return _answer_response(request, worksheet, item, status=400, errors=_error_text(error))
     _take_saved_counters(worksheet, answer)
-    return _answer_response(request, worksheet, item, replaced=replaced)
+    return _answer_response(request, worksheet, item, replaced=(Level.PROVINCIAL, answer.previous))
 
 
 EVIDENCE_FORMS = {
